@@ -1,0 +1,54 @@
+/**
+ * How a connection ends: the reason `sessionDisconnected` carries, the error reported before it
+ * (if any), and the status left behind. The rule: **Failed** when an established connection was
+ * lost with an error (1022), **NotConnected** otherwise (our `disconnect()`, a force disconnect).
+ */
+import { CloseCode, type DisconnectReason } from '@parley/protocol';
+import { ParleyError } from './errors.js';
+import { SessionConnectionStatus } from './types.js';
+
+/** @internal */
+export interface Ending {
+  /** Null when no connection was established (connect failed or was aborted): no `sessionDisconnected` then. */
+  readonly reason: DisconnectReason | null;
+  readonly error: ParleyError | null;
+  readonly status: SessionConnectionStatus.NotConnected | SessionConnectionStatus.Failed;
+}
+
+/** `disconnect()` (or a suspended page). @internal */
+export const CLIENT_DISCONNECTED: Ending = { reason: 'clientDisconnected', error: null, status: SessionConnectionStatus.NotConnected };
+
+/** `connect()` failed: no connection was established, so no `sessionDisconnected`. @internal */
+export function connectFailed(error: ParleyError | null): Ending {
+  return { reason: null, error, status: SessionConnectionStatus.NotConnected };
+}
+
+/** The connection could not be restored. @internal */
+export function dropped(why: string, cause?: unknown): Ending {
+  return { reason: 'networkDisconnected', error: ParleyError.connectionDropped(why, cause), status: SessionConnectionStatus.Failed };
+}
+
+const WHY: Partial<Record<number, string>> = {
+  [CloseCode.Normal]: 'the server closed the connection',
+  [CloseCode.ProtocolError]: 'protocol error',
+  [CloseCode.UnsupportedVersion]: 'the server does not speak protocol version 1',
+  [CloseCode.Replaced]: 'another transport resumed this connection',
+  [CloseCode.ResumeRefused]: 'the server refused to resume the connection',
+  [CloseCode.BufferOverflow]: "the server's replay buffer overflowed",
+  [CloseCode.Flood]: 'too many messages (rate limit)',
+  [CloseCode.AuthenticationFailed]: 'authentication failed',
+  [CloseCode.InvalidSession]: 'invalid session',
+  [CloseCode.ConnectionLimitExceeded]: 'the session is full',
+};
+
+/** A terminal close of an established connection (while connected or resuming). @internal */
+export function endingForClose(code: number, reason: string): Ending {
+  if (code === CloseCode.ForceDisconnected) {
+    return { reason: 'forceDisconnected', error: null, status: SessionConnectionStatus.NotConnected };
+  }
+  const detail = reason === '' ? '' : ` (${reason})`;
+  if (code === CloseCode.ServerShutdown) {
+    return { ...dropped(`server is shutting down${detail}`, { code, reason }), reason: 'serverShutdown' };
+  }
+  return dropped(`${WHY[code] ?? `closed with code ${code}`}${detail}`, { code, reason });
+}

@@ -1,0 +1,65 @@
+/**
+ * Browser page lifecycle (https://developer.chrome.com/docs/web-platform/page-lifecycle-api).
+ * A frozen page or one entering the back/forward cache cannot keep a socket: the session
+ * disconnects, as an iOS app does when suspended. Coming back online or to the foreground is a
+ * good moment to retry a resume at once, or to check that a connected socket is still alive.
+ */
+
+/** The part of `EventTarget` used here (a fake one is enough in tests). */
+export interface EventTargetLike {
+  addEventListener(type: string, listener: (event: Event) => void): void;
+  removeEventListener(type: string, listener: (event: Event) => void): void;
+}
+
+/** Where page lifecycle events come from: `document` and `window` in a browser. */
+export interface PageLifecycleEnv {
+  readonly document: EventTargetLike & { readonly visibilityState?: string };
+  readonly window: EventTargetLike;
+}
+
+/** What the session does on each kind of moment. */
+export interface PageLifecycleHooks {
+  /** The page is being frozen or put in the back/forward cache: disconnect. */
+  readonly suspend: () => void;
+  /** The network or the page came back: retry a resume now, or check liveness now. */
+  readonly wake: () => void;
+}
+
+/**
+ * The browser's `document` and `window`, or null outside a browser.
+ * @example const env = browserPageLifecycleEnv(); if (env) attachPageLifecycle(env, hooks);
+ */
+export function browserPageLifecycleEnv(): PageLifecycleEnv | null {
+  const g = globalThis as { document?: PageLifecycleEnv['document']; window?: EventTargetLike };
+  if (g.document === undefined || g.window === undefined) return null;
+  if (typeof g.window.addEventListener !== 'function' || typeof g.document.addEventListener !== 'function') return null;
+  return { document: g.document, window: g.window };
+}
+
+/**
+ * Listen to `freeze`, `pagehide` (persisted), `online` and `visibilitychange`; returns a detach function.
+ * `offline` is deliberately ignored: the browser's guess is often wrong, and liveness decides.
+ * @example
+ * const detach = attachPageLifecycle({ document, window }, { suspend: () => void session.disconnect(), wake: () => {} });
+ * detach();
+ */
+export function attachPageLifecycle(env: PageLifecycleEnv, hooks: PageLifecycleHooks): () => void {
+  const onFreeze = (): void => hooks.suspend();
+  const onPageHide = (event: Event): void => {
+    if ((event as Event & { persisted?: boolean }).persisted === true) hooks.suspend();
+  };
+  const onOnline = (): void => hooks.wake();
+  const onVisibility = (): void => {
+    if (env.document.visibilityState === 'visible') hooks.wake();
+  };
+  env.document.addEventListener('freeze', onFreeze);
+  env.window.addEventListener('pagehide', onPageHide);
+  env.window.addEventListener('online', onOnline);
+  env.document.addEventListener('visibilitychange', onVisibility);
+  return () => {
+    env.document.removeEventListener('freeze', onFreeze);
+    env.window.removeEventListener('pagehide', onPageHide);
+    env.window.removeEventListener('online', onOnline);
+    env.document.removeEventListener('visibilitychange', onVisibility);
+  };
+}

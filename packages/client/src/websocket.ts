@@ -1,0 +1,44 @@
+/**
+ * The smallest WebSocket surface the client needs, and the injection point for the
+ * implementation: `node.ts` installs the `ws` package, `browser.ts` the browser's own, so
+ * `index.ts` stays free of any environment.
+ */
+
+/** The events the client reads from a WebSocket (a subset of the DOM's). */
+export interface WebSocketLike {
+  readonly readyState: number;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { readonly data: unknown }) => void) | null;
+  onclose: ((event: { readonly code: number; readonly reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+/**
+ * A WebSocket constructor: the browser's `WebSocket`, the `ws` package's, or a test double.
+ * @example const options: SessionOptions = { WebSocket: globalThis.WebSocket as unknown as WebSocketConstructor };
+ */
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+let installed: WebSocketConstructor | undefined;
+
+/**
+ * Set the WebSocket implementation sessions use when `SessionOptions.WebSocket` is not given.
+ * The Node and browser entry points call it; apps rarely need to.
+ * @example setDefaultWebSocket(MyWebSocket)
+ */
+export function setDefaultWebSocket(ctor: WebSocketConstructor | undefined): void {
+  installed = ctor;
+}
+
+/**
+ * The WebSocket implementation a session uses by default: the installed one, else `globalThis.WebSocket`.
+ * @example if (!defaultWebSocket()) throw new Error('no WebSocket here')
+ */
+export function defaultWebSocket(): WebSocketConstructor | undefined {
+  return installed ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+}
+
+/** `readyState` of an open socket (the same in every implementation). @internal */
+export const WS_OPEN = 1;
