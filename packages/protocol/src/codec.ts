@@ -171,8 +171,8 @@ export function decodeServerFrame(frame: string): ServerMessage[] {
         if (o.v !== 1) throw new ProtocolError('unsupported protocol version');
         if (!isRole(o.role)) throw new ProtocolError('"role" is not a known role');
         if (!Array.isArray(o.connections)) throw new ProtocolError('"connections" must be an array');
-        const limits = o.limits as Obj | undefined;
-        if (typeof limits !== 'object' || limits === null) throw new ProtocolError('"limits" must be an object');
+        if (typeof o.limits !== 'object' || o.limits === null) throw new ProtocolError('"limits" must be an object');
+        const limits = o.limits as Obj;
         messages.push({
           t: 'welcome',
           v: 1,

@@ -47,9 +47,11 @@ export function parseHandshakeQuery(search: URLSearchParams): HandshakeParams | 
   const sessionId = search.get('sessionId') ?? '';
   const resume = search.get('resume');
   if (resume !== null) {
-    const ack = Number(search.get('ack'));
+    // Decimal digits only: Number() would read a missing or empty "ack" as 0, and "0x10" as 16.
+    const ackText = search.get('ack') ?? '';
+    const ack = /^\d+$/.test(ackText) ? Number(ackText) : Number.NaN;
     const resumeKey = search.get('key') ?? '';
-    if (!Number.isSafeInteger(ack) || ack < 0) return 'resume needs a non-negative integer "ack"';
+    if (!Number.isSafeInteger(ack)) return 'resume needs a non-negative integer "ack"';
     if (resumeKey === '' || resume === '') return 'resume needs "resume" and "key"';
     return { kind: 'resume', apiKey, sessionId, connectionId: resume, resumeKey, ack };
   }
