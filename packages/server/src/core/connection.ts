@@ -1,0 +1,111 @@
+/**
+ * One client connection's state in the in-memory core: identity, transport, the outgoing batch
+ * of the current tick, the replay buffer of sequenced messages and the request/rate counters.
+ * Plain fields, no behaviour beyond buffer bookkeeping: the core owns the transitions.
+ */
+import { capabilitiesFor, type Capabilities, type ConnectionInfo, type Role } from '@parley/protocol';
+import type { WebSocket } from 'ws';
+
+export type ConnectionState = 'connected' | 'detached' | 'closed';
+
+/**
+ * @example
+ * const c = new Connection(id, sessionId, apiKey, Date.now(), '', 'publisher', key, burst);
+ * c.hold('{"t":"signal","from":null}'); // seq 1
+ */
+export class Connection {
+  readonly info: ConnectionInfo;
+  readonly capabilities: Capabilities;
+  state: ConnectionState = 'connected';
+  socket: WebSocket | null = null;
+  /** Bumped on every transport attach; timers and socket events of an older one are ignored. */
+  generation = 0;
+  /** Wall-clock ms of the last frame received (heartbeat sweep). */
+  lastSeen = Date.now();
+  expiryTimer: NodeJS.Timeout | undefined = undefined;
+  /** The replay buffer overflowed; the connection is destroyed at the next flush pass. */
+  overflowed = false;
+  /** True once the others were told `connectionReconnecting` and not yet `connectionReconnected`. */
+  announcedReconnecting = false;
+
+  /** Encoded messages to write this tick (sequenced and not), flushed as one frame. */
+  readonly out: string[] = [];
+  /** In the scheduler's dirty list already. */
+  scheduled = false;
+  /** A request was processed this tick: write `ack` at flush. */
+  ackPending = false;
+
+  // Replay buffer: held[head..] are the sequenced messages acked+1 .. sent, in order. The same
+  // string reference is shared by every recipient of a fan-out.
+  readonly held: string[] = [];
+  head = 0;
+  heldBytes = 0;
+  /** Sequence number of the last sequenced message written (0 = none). */
+  sent = 0;
+  /** Highest sequence number the client acknowledged. */
+  acked = 0;
+
+  /** Highest client request `s` processed. */
+  highestProcessed = 0;
+
+  /** Token bucket for signals. */
+  tokens: number;
+  refilledAt = Date.now();
+  /** Requests refused for rate in a row; past 2 × burst the client is a flooder (4029). */
+  refusedInARow = 0;
+
+  constructor(
+    readonly id: string,
+    readonly sessionId: string,
+    readonly apiKey: string,
+    creationTime: number,
+    data: string,
+    readonly role: Role,
+    readonly resumeKey: string,
+    burst: number,
+  ) {
+    this.info = { connectionId: id, creationTime, data };
+    this.capabilities = capabilitiesFor(role);
+    this.tokens = burst;
+  }
+
+  /** Number of sequenced messages held (sent, not acknowledged). */
+  get heldCount(): number {
+    return this.sent - this.acked;
+  }
+
+  /** Append a sequenced message to the replay buffer; returns its sequence number. */
+  hold(encoded: string): number {
+    this.held.push(encoded);
+    this.heldBytes += encoded.length;
+    return ++this.sent;
+  }
+
+  /** Forget every held message up to `position` (which must be in [acked, sent]). */
+  release(position: number): void {
+    let n = position - this.acked;
+    while (n-- > 0) {
+      this.heldBytes -= (this.held[this.head] as string).length;
+      this.held[this.head++] = '';
+    }
+    this.acked = position;
+    // WHY: compact lazily so acknowledging is O(1) amortised instead of an O(n) shift per ack.
+    if (this.head > 1024 && this.head * 2 > this.held.length) {
+      this.held.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  /** The held messages after `position`, oldest first. */
+  heldAfter(position: number): string[] {
+    return this.held.slice(this.head + (position - this.acked));
+  }
+
+  /** Drop everything (the connection is over). */
+  clear(): void {
+    this.held.length = 0;
+    this.head = 0;
+    this.heldBytes = 0;
+    this.out.length = 0;
+  }
+}

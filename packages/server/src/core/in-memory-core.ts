@@ -1,0 +1,403 @@
+/**
+ * The single-process {@link RealtimeCore}: sessions and connections in maps, one replay buffer
+ * per connection, one write batch per socket per tick, one server-wide heartbeat sweep.
+ *
+ * Join (the gateway has already checked the token):
+ * ```
+ *  client A            gateway                 core                     others in session
+ *    | GET /v1/ws?token  |                       |                              |
+ *    |------------------>| authenticate          |                              |
+ *    |<-- 101 -----------| join(ws, grant) ----->| limit? (else close 4027)     |
+ *    |<------------------------------ welcome ---| {connection, connections,    |
+ *    |                   |                       |  resumeKey, timings, limits} |
+ *    |                   |                       |-- connectionCreated(A) ----->| (sequenced)
+ *    |-- signal{s:1} ------------------------------>| fan out (encoded once)     |
+ *    |<-- signal (echo), ack{a:1}  (one frame) ---|-- signal ------------------>|
+ * ```
+ * Resume (transport dropped; sequenced messages kept being held meanwhile):
+ * ```
+ *  client A                                  core                      others
+ *    |  x socket closes / heartbeat timeout   | detach: gen g           |
+ *    |                                        |-- connectionReconnecting ->|
+ *    |                                        |   expiry timer (g, reconnectWindow)
+ *    | GET /v1/ws?resume=id&key=K&ack=n ----->| key ok? n in [acked, sent]? (else 4010)
+ *    |                                        | gen g+1, old socket closed 4006
+ *    |<-- resumed {ack: highest s, next: n+1} |                         |
+ *    |<-- held messages n+1 .. sent, in order |-- connectionReconnected ->|
+ *    |-- requests the server has not acked -->|  (duplicates dropped by s)
+ *    |           ...                          | timer (g) fires later: gen is g+1, ignored
+ * ```
+ */
+import {
+  CloseCode,
+  decodeClientFrame,
+  DEFAULT_SIGNAL_RATE,
+  encodeMessage,
+  joinFrame,
+  ProtocolError,
+  type DisconnectReason,
+  type RateLimit,
+  type ReplayBounds,
+  type ResumeParams,
+  type SessionTimings,
+} from '@parley/protocol';
+import { WebSocket, type RawData } from 'ws';
+import type { OpResult } from '../rest/realtime-ops.js';
+import { Connection } from './connection.js';
+import { newConnectionId, newResumeKey } from './ids.js';
+import type { JoinGrant, RealtimeCore } from './realtime-core.js';
+import { RequestHandler, type CoreActions } from './request-handler.js';
+import { resumeRefusal } from './resume-check.js';
+import { SocketCloser } from './socket-closer.js';
+import { encodeWelcome } from './welcome.js';
+import { WriteBatcher } from './write-batcher.js';
+
+/** How long a closing socket gets to finish the close handshake before it is terminated. */
+const CLOSE_GRACE_MS = 2000;
+
+export interface InMemoryCoreOptions {
+  readonly timings: Readonly<SessionTimings>;
+  readonly replay: Readonly<ReplayBounds>;
+  readonly signalRate?: Readonly<RateLimit>;
+  readonly maxConnectionsPerSession: number;
+  readonly log?: (line: string) => void;
+}
+
+type Session = Map<string, Connection>;
+
+/**
+ * @example
+ * const core = new InMemoryCore({ timings: DEFAULT_TIMINGS, replay: DEFAULT_REPLAY_BOUNDS, maxConnectionsPerSession: 2000 });
+ * core.join(ws, { sessionId, apiKey, role: 'publisher', data: '' });
+ */
+export class InMemoryCore implements RealtimeCore {
+  /** sessionId → its connections in join order (Map keeps insertion order: oldest first). */
+  readonly #sessions = new Map<string, Session>();
+  readonly #byId = new Map<string, Connection>();
+  /** Connections whose replay buffer overflowed, destroyed at the start of the next flush pass. */
+  readonly #doomed: Connection[] = [];
+  readonly #batcher: WriteBatcher;
+  readonly #closer = new SocketCloser(CLOSE_GRACE_MS);
+  readonly #requests: RequestHandler;
+  readonly #sweepTimer: NodeJS.Timeout;
+  readonly #log: (line: string) => void;
+  readonly #rate: Readonly<RateLimit>;
+  readonly #timingFields: SessionTimings;
+  #shuttingDown = false;
+
+  constructor(private readonly options: InMemoryCoreOptions) {
+    this.#log = options.log ?? (() => {});
+    this.#rate = options.signalRate ?? DEFAULT_SIGNAL_RATE;
+    const { heartbeatInterval, heartbeatTimeout, reconnectWindow } = options.timings;
+    this.#timingFields = { heartbeatInterval, heartbeatTimeout, reconnectWindow };
+    this.#batcher = new WriteBatcher(
+      (c) => {
+        this.#flush(c);
+      },
+      () => {
+        this.#finishDoomed();
+      },
+    );
+    const actions: CoreActions = {
+      deliver: (c, s) => {
+        this.#deliver(c, s);
+      },
+      broadcast: (sessionId, s) => {
+        const session = this.#sessions.get(sessionId);
+        if (session) this.#fanout(session, s, undefined);
+      },
+      lookup: (sessionId, id) => this.#sessions.get(sessionId)?.get(id),
+      end: (c, reason, code, closeReason) => {
+        this.#destroy(c, reason, code, closeReason, true);
+      },
+      schedule: (c) => {
+        this.#batcher.schedule(c);
+      },
+    };
+    this.#requests = new RequestHandler(actions, this.#rate);
+    // ONE timer for every connection: a Date.now() deadline check, so a late timer still notices.
+    this.#sweepTimer = setInterval(() => {
+      this.#sweep();
+    }, heartbeatInterval);
+    this.#sweepTimer.unref();
+  }
+
+  join(ws: WebSocket, grant: JoinGrant): void {
+    if (this.#shuttingDown) {
+      this.#closer.close(ws, CloseCode.ServerShutdown, 'server shutting down');
+      return;
+    }
+    let session = this.#sessions.get(grant.sessionId);
+    const max = this.options.maxConnectionsPerSession;
+    if (session !== undefined && session.size >= max) {
+      this.#closer.close(ws, CloseCode.ConnectionLimitExceeded, `session is full (${max} connections)`);
+      return;
+    }
+    if (session === undefined) {
+      session = new Map();
+      this.#sessions.set(grant.sessionId, session);
+    }
+    const c = new Connection(
+      newConnectionId(),
+      grant.sessionId,
+      grant.apiKey,
+      Date.now(),
+      grant.data,
+      grant.role,
+      newResumeKey(),
+      this.#rate.burst,
+    );
+    const others = [];
+    for (const o of session.values()) others.push(o.info);
+    session.set(c.id, c);
+    this.#byId.set(c.id, c);
+    this.#attach(c, ws);
+    c.out.push(encodeWelcome(c, others, this.#timingFields));
+    this.#batcher.schedule(c);
+    this.#fanout(session, encodeMessage({ t: 'connectionCreated', connection: c.info }), c);
+  }
+
+  resume(ws: WebSocket, p: ResumeParams): void {
+    if (this.#shuttingDown) {
+      this.#closer.close(ws, CloseCode.ServerShutdown, 'server shutting down');
+      return;
+    }
+    const c = this.#byId.get(p.connectionId);
+    const refusal = resumeRefusal(c, p);
+    if (refusal !== null || c === undefined) {
+      this.#closer.close(ws, CloseCode.ResumeRefused, refusal ?? 'unknown connection');
+      return;
+    }
+    clearTimeout(c.expiryTimer);
+    c.expiryTimer = undefined;
+    const old = c.socket;
+    if (old !== null) {
+      c.socket = null;
+      this.#closer.close(old, CloseCode.Replaced, 'replaced by a newer transport');
+    }
+    c.release(p.ack);
+    // What was queued for the old transport is either held (sequenced: replayed below) or
+    // superseded (ack/pong: `resumed.ack` covers it).
+    c.out.length = 0;
+    this.#attach(c, ws);
+    c.out.push(encodeMessage({ t: 'resumed', ack: c.highestProcessed, next: p.ack + 1, ...this.#timingFields }));
+    const held = c.heldAfter(p.ack);
+    for (let i = 0; i < held.length; i++) c.out.push(held[i] as string);
+    // Acks are not sequenced, so one lost with the old transport is re-sent after the replay
+    // (PROTOCOL.md: "Right after the replay the server writes ack {a: resumed.ack}").
+    c.ackPending = true;
+    this.#batcher.schedule(c);
+    if (c.announcedReconnecting) {
+      c.announcedReconnecting = false;
+      const session = this.#sessions.get(c.sessionId);
+      if (session) this.#fanout(session, encodeMessage({ t: 'connectionReconnected', connectionId: c.id }), c);
+    }
+  }
+
+  connectionCount(): number {
+    return this.#byId.size;
+  }
+
+  serverSignal(sessionId: string, signal: { type?: string; data?: string }, to?: string): Promise<OpResult> {
+    const session = this.#sessions.get(sessionId);
+    if (session === undefined) return Promise.resolve('session-not-found');
+    const type = signal.type === '' ? undefined : signal.type;
+    const encoded = encodeMessage({ t: 'signal', from: null, type, data: signal.data });
+    if (to === undefined) {
+      this.#fanout(session, encoded, undefined);
+      return Promise.resolve('ok');
+    }
+    const target = session.get(to);
+    if (target === undefined) return Promise.resolve('connection-not-found');
+    this.#deliver(target, encoded);
+    return Promise.resolve('ok');
+  }
+
+  forceDisconnect(sessionId: string, connectionId: string): Promise<OpResult> {
+    const session = this.#sessions.get(sessionId);
+    if (session === undefined) return Promise.resolve('session-not-found');
+    const target = session.get(connectionId);
+    if (target === undefined) return Promise.resolve('connection-not-found');
+    this.#destroy(target, 'forceDisconnected', CloseCode.ForceDisconnected, 'disconnected by the server', true);
+    return Promise.resolve('ok');
+  }
+
+  async shutdown(): Promise<void> {
+    if (!this.#shuttingDown) {
+      this.#shuttingDown = true;
+      clearInterval(this.#sweepTimer);
+      // No connectionDestroyed: everyone else is being closed too.
+      for (const c of [...this.#byId.values()]) {
+        this.#destroy(c, 'serverShutdown', CloseCode.ServerShutdown, 'server shutting down', false);
+      }
+    }
+    await this.#closer.drain(CLOSE_GRACE_MS);
+  }
+
+  // ------------------------------------------------------------------ transport
+
+  /** Attach a transport: a new generation, whose socket events are the only ones that count. */
+  #attach(c: Connection, ws: WebSocket): void {
+    const generation = ++c.generation;
+    c.socket = ws;
+    c.state = 'connected';
+    c.lastSeen = Date.now();
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (c.socket === ws) this.#onFrame(c, data, isBinary);
+    });
+    ws.on('close', () => {
+      // A stale socket (replaced, or closed by us) must never touch a newer transport.
+      if (c.socket === ws && c.generation === generation && c.state === 'connected')
+        this.#guard(() => {
+          this.#detach(c);
+        });
+    });
+    ws.on('error', (err) => {
+      this.#log(`connection ${c.id}: socket error: ${err.message}`);
+    });
+  }
+
+  #onFrame(c: Connection, data: RawData, isBinary: boolean): void {
+    this.#guard(() => {
+      if (c.state !== 'connected') return;
+      c.lastSeen = Date.now();
+      if (isBinary) {
+        this.#destroy(c, 'networkDisconnected', CloseCode.ProtocolError, 'binary frames are not allowed', true);
+        return;
+      }
+      let messages;
+      try {
+        messages = decodeClientFrame((data as Buffer).toString('utf8'));
+      } catch (err) {
+        if (!(err instanceof ProtocolError)) throw err;
+        this.#destroy(c, 'networkDisconnected', err.closeCode, err.message, true);
+        return;
+      }
+      this.#requests.handle(c, messages);
+    });
+  }
+
+  /** The transport is gone but the connection is kept for `reconnectWindow`. */
+  #detach(c: Connection): void {
+    c.state = 'detached';
+    c.socket = null;
+    c.out.length = 0;
+    c.ackPending = false;
+    c.expiryTimer = setTimeout(this.#expire, this.options.timings.reconnectWindow, c, c.generation);
+    c.expiryTimer.unref();
+    c.announcedReconnecting = true;
+    const session = this.#sessions.get(c.sessionId);
+    if (session) this.#fanout(session, encodeMessage({ t: 'connectionReconnecting', connectionId: c.id }), c);
+  }
+
+  /** Scoped to the generation that scheduled it: after a resume (or a newer drop) it does nothing. */
+  readonly #expire = (c: Connection, generation: number): void => {
+    this.#guard(() => {
+      if (c.state === 'detached' && c.generation === generation) {
+        this.#destroy(c, 'networkDisconnected', CloseCode.Normal, '', true);
+      }
+    });
+  };
+
+  #sweep(): void {
+    this.#guard(() => {
+      const now = Date.now();
+      const deadline = now - this.options.timings.heartbeatTimeout;
+      for (const c of this.#byId.values()) {
+        if (c.state !== 'connected' || c.lastSeen >= deadline) continue;
+        const ws = c.socket;
+        this.#detach(c);
+        if (ws)
+          this.#closer.close(ws, CloseCode.HeartbeatTimeout, `heartbeat timeout: no frame for ${now - c.lastSeen} ms`);
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------ writing
+
+  /** Append a sequenced message: held for replay, written this tick when connected. */
+  #deliver(c: Connection, encoded: string): void {
+    if (c.overflowed || c.state === 'closed') return;
+    c.hold(encoded);
+    if (c.heldCount > this.options.replay.maxMessages || c.heldBytes > this.options.replay.maxBytes) {
+      // Destroying here would fan out inside a fan-out; finish it at the start of the flush pass.
+      c.overflowed = true;
+      this.#doomed.push(c);
+      this.#batcher.schedule(c);
+      return;
+    }
+    if (c.state === 'connected') {
+      c.out.push(encoded);
+      this.#batcher.schedule(c);
+    }
+  }
+
+  #fanout(session: Session, encoded: string, except: Connection | undefined): void {
+    for (const c of session.values()) if (c !== except) this.#deliver(c, encoded);
+  }
+
+  #flush(c: Connection): void {
+    const ws = c.socket;
+    if (ws === null || c.state !== 'connected') {
+      c.out.length = 0;
+      return;
+    }
+    this.#guard(() => {
+      this.#writeNow(c, ws);
+    });
+  }
+
+  #writeNow(c: Connection, ws: WebSocket): void {
+    if (c.ackPending) {
+      c.ackPending = false;
+      c.out.push(`{"t":"ack","a":${c.highestProcessed}}`);
+    }
+    if (c.out.length === 0) return;
+    if (ws.readyState === WebSocket.OPEN) ws.send(joinFrame(c.out));
+    c.out.length = 0;
+  }
+
+  #finishDoomed(): void {
+    while (this.#doomed.length > 0) {
+      const c = this.#doomed.pop() as Connection;
+      this.#guard(() => {
+        const reason = `replay buffer overflow: ${c.heldCount} messages unacknowledged`;
+        this.#destroy(c, 'networkDisconnected', CloseCode.BufferOverflow, reason, true);
+      });
+    }
+  }
+
+  // ------------------------------------------------------------------ ending
+
+  /** The one funnel every end of a connection goes through. */
+  #destroy(c: Connection, reason: DisconnectReason, code: number, closeReason: string, tellOthers: boolean): void {
+    if (c.state === 'closed') return;
+    const ws = c.socket;
+    c.state = 'closed';
+    c.socket = null;
+    clearTimeout(c.expiryTimer);
+    c.expiryTimer = undefined;
+    if (ws !== null) {
+      this.#writeNow(c, ws); // what this tick produced for it (e.g. the ack of a `bye`) goes first
+      this.#closer.close(ws, code, closeReason);
+    }
+    c.clear();
+    this.#byId.delete(c.id);
+    const session = this.#sessions.get(c.sessionId);
+    if (session === undefined) return;
+    session.delete(c.id);
+    if (session.size === 0) this.#sessions.delete(c.sessionId);
+    else if (tellOthers)
+      this.#fanout(session, encodeMessage({ t: 'connectionDestroyed', connectionId: c.id, reason }), undefined);
+    this.#log(`connection ${c.id} of ${c.sessionId.slice(0, 24)}… ended: ${reason} (${code})`);
+  }
+
+  /** Run a handler; an exception is logged, never allowed to crash the process. */
+  #guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.#log(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+  }
+}

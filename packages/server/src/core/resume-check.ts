@@ -1,0 +1,18 @@
+import type { ResumeParams } from '@parley/protocol';
+import type { Connection } from './connection.js';
+import { safeEqual } from './ids.js';
+
+/**
+ * Why a resume must be refused (close 4010 with this reason), or null when it may proceed:
+ * the connection must be live in that session, the key must match (constant-time), the buffer
+ * must not have overflowed, and `ack` must be within what the server holds, [acked, sent].
+ * @example const reason = resumeRefusal(byId.get(p.connectionId), p); if (reason) close(4010, reason);
+ */
+export function resumeRefusal(c: Connection | undefined, p: ResumeParams): string | null {
+  if (c === undefined || c.state === 'closed' || c.sessionId !== p.sessionId) return 'unknown connection';
+  if (p.apiKey !== '' && p.apiKey !== c.apiKey) return 'unknown connection';
+  if (!safeEqual(c.resumeKey, p.resumeKey)) return 'wrong resume key';
+  if (c.overflowed) return 'replay buffer overflowed';
+  if (p.ack < c.acked || p.ack > c.sent) return `ack ${p.ack} is outside what the server holds [${c.acked}, ${c.sent}]`;
+  return null;
+}

@@ -1,0 +1,33 @@
+import {
+  encodeMessage,
+  MAX_CLIENT_FRAME_BYTES,
+  MAX_SIGNAL_DATA_LENGTH,
+  MAX_SIGNAL_TYPE_LENGTH,
+  type ConnectionInfo,
+  type SessionTimings,
+} from '@parley/protocol';
+import type { Connection } from './connection.js';
+
+/**
+ * Encode the `welcome` of a join: this connection, the others (oldest first), the resume key,
+ * the timings and limits in force.
+ * @example c.out.push(encodeWelcome(c, others, timings));
+ */
+export function encodeWelcome(c: Connection, others: readonly ConnectionInfo[], timings: SessionTimings): string {
+  return encodeMessage({
+    t: 'welcome',
+    v: 1,
+    connection: c.info,
+    role: c.role,
+    connections: others,
+    resumeKey: c.resumeKey,
+    heartbeatInterval: timings.heartbeatInterval,
+    heartbeatTimeout: timings.heartbeatTimeout,
+    reconnectWindow: timings.reconnectWindow,
+    limits: {
+      maxSignalTypeLength: MAX_SIGNAL_TYPE_LENGTH,
+      maxSignalDataLength: MAX_SIGNAL_DATA_LENGTH,
+      maxClientFrameBytes: MAX_CLIENT_FRAME_BYTES,
+    },
+  });
+}

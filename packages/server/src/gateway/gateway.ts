@@ -1,0 +1,143 @@
+/**
+ * The WebSocket gateway: owns the HTTP `upgrade` path. It authenticates a join BEFORE the core
+ * sees the socket, hands resumes to the core, and refuses everything else. The core never sees
+ * HTTP.
+ *
+ * ```
+ *  client                       gateway                               core
+ *    | GET /v1/ws?v=1&...  ------> | path != /v1/ws → 400, destroy       |
+ *    |                             | draining → 101 then close 4013      |
+ *    |                             | v != 1 → 101 then close 4003        |
+ *    |                             | resume=… → 101 ---------------------> resume(ws, params)
+ *    |                             | authenticateJoin (store lookups)    |
+ *    |                             |   refused → 101 then close 4004/4005|
+ *    |  <---- 101 -----------------|   ok → 101 -----------------------> join(ws, grant)
+ * ```
+ * WHY complete the upgrade to refuse: browsers hide the HTTP status of a failed upgrade, and the
+ * client must tell "bad token" from "unreachable" (PROTOCOL.md §Handshake).
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { CloseCode, MAX_CLIENT_FRAME_BYTES, parseHandshakeQuery, PROTOCOL_VERSION, WS_PATH } from '@parley/protocol';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { RealtimeCore } from '../core/realtime-core.js';
+import { SocketCloser } from '../core/socket-closer.js';
+import type { Store } from '../store/store.js';
+import { authenticateJoin } from './authenticate-join.js';
+
+/**
+ * @example
+ * const gateway = new Gateway(core, store, console.log);
+ * httpServer.on('upgrade', gateway.handleUpgrade);
+ */
+export class Gateway {
+  readonly #wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_CLIENT_FRAME_BYTES,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+  readonly #refusals = new SocketCloser(2000);
+  #draining = false;
+
+  constructor(
+    private readonly core: RealtimeCore,
+    private readonly store: Store,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** The HTTP server's `upgrade` listener. */
+  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    // WHY: until ws owns the socket nobody listens for its errors, and an unhandled 'error'
+    // (client reset during the async token check) would crash the process.
+    socket.on('error', this.#onSocketError);
+    this.#upgrade(req, socket, head).catch((err: unknown) => {
+      this.log(`gateway: upgrade failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      socket.destroy();
+    });
+  };
+
+  /** Refuse every new upgrade with 4013 from now on. */
+  drain(): void {
+    this.#draining = true;
+  }
+
+  /** Resolve once the refused sockets have closed (forced after 2 s). */
+  async close(): Promise<void> {
+    await this.#refusals.drain(2000);
+    this.#wss.close();
+  }
+
+  #isDraining(): boolean {
+    return this.#draining;
+  }
+
+  readonly #onSocketError = (err: Error): void => {
+    this.log(`gateway: socket error during upgrade: ${err.message}`);
+  };
+
+  async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://parley.invalid');
+    if (url.pathname !== WS_PATH || req.method !== 'GET') {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      socket.destroy();
+      return;
+    }
+    if (this.#draining) {
+      this.#refuse(req, socket, head, CloseCode.ServerShutdown, 'server shutting down');
+      return;
+    }
+    const v = url.searchParams.get('v');
+    if (v !== null && v !== String(PROTOCOL_VERSION)) {
+      this.#refuse(req, socket, head, CloseCode.UnsupportedVersion, `unsupported protocol version ${v.slice(0, 16)}`);
+      return;
+    }
+    const params = parseHandshakeQuery(url.searchParams);
+    if (typeof params === 'string') {
+      // Only a resume query can be malformed past the version check.
+      this.#refuse(req, socket, head, CloseCode.ResumeRefused, params);
+      return;
+    }
+    if (params.kind === 'resume') {
+      this.#accept(req, socket, head, (ws) => {
+        this.core.resume(ws, params);
+      });
+      return;
+    }
+    const result = await authenticateJoin(params, this.store);
+    // The server may have started draining during the store lookups.
+    if (this.#isDraining()) {
+      this.#refuse(req, socket, head, CloseCode.ServerShutdown, 'server shutting down');
+      return;
+    }
+    if ('code' in result) {
+      this.#refuse(req, socket, head, result.code, result.reason);
+      return;
+    }
+    this.#accept(req, socket, head, (ws) => {
+      this.core.join(ws, result);
+    });
+  }
+
+  #accept(req: IncomingMessage, socket: Duplex, head: Buffer, then: (ws: WebSocket) => void): void {
+    if (socket.destroyed) return;
+    socket.removeListener('error', this.#onSocketError);
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      try {
+        then(ws);
+      } catch (err) {
+        this.log(
+          `gateway: handing over a socket failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+        );
+        ws.terminate();
+      }
+    });
+  }
+
+  #refuse(req: IncomingMessage, socket: Duplex, head: Buffer, code: CloseCode, reason: string): void {
+    this.#accept(req, socket, head, (ws) => {
+      ws.on('error', this.#onSocketError);
+      this.#refusals.close(ws, code, reason);
+    });
+  }
+}

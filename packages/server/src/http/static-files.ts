@@ -1,0 +1,75 @@
+/**
+ * The demo page: `GET /` is `public/index.html`, `GET /demo/NAME` is `public/NAME`. Nothing
+ * else is served from disk, and no path may leave `public/`.
+ */
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { extname, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** `packages/server/public`, from `src/http/` (tests) or `dist/http/` (built) alike. */
+export const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
+
+const TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+/**
+ * True for the paths this module serves (`GET`/`HEAD` of `/` and `/demo/…`).
+ * @example isStaticRequest('GET', '/demo/demo.js') // true
+ */
+export function isStaticRequest(method: string | undefined, pathname: string): boolean {
+  if (method !== 'GET' && method !== 'HEAD') return false;
+  return pathname === '/' || pathname.startsWith('/demo/');
+}
+
+function notFound(res: ServerResponse, message: string): void {
+  res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify({ message }));
+}
+
+/**
+ * Serve a static request (see {@link isStaticRequest}); 404 JSON when the file is missing.
+ * @example if (isStaticRequest(req.method, url.pathname)) void serveStatic(req, res, url.pathname);
+ */
+export async function serveStatic(
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathname: string,
+  root = PUBLIC_DIR,
+): Promise<void> {
+  let relative: string;
+  try {
+    relative = pathname === '/' ? 'index.html' : decodeURIComponent(pathname.slice('/demo/'.length));
+  } catch {
+    notFound(res, 'not found');
+    return;
+  }
+  if (relative === '') relative = 'index.html';
+  const file = resolve(root, relative);
+  if (!file.startsWith(resolve(root) + sep)) {
+    notFound(res, 'not found');
+    return;
+  }
+  let body: Buffer;
+  try {
+    body = await readFile(file);
+  } catch {
+    notFound(res, pathname === '/' ? 'the demo page is not installed' : 'not found');
+    return;
+  }
+  res.writeHead(200, {
+    'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+    'content-length': body.length,
+    'cache-control': 'no-cache',
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}

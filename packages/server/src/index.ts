@@ -1,0 +1,23 @@
+/**
+ * @parley/server: projects, sessions, token checks, the WebSocket gateway, the realtime core and
+ * the OpenTok-compatible REST API.
+ * @example
+ * import { createServer } from '@parley/server';
+ * const server = await createServer({ port: 8720 });
+ */
+export { createServer, type ParleyServer } from './create-server.js';
+export {
+  DEFAULT_DATA_DIR,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  resolveServerOptions,
+  type ProjectCredentials,
+  type ResolvedServerOptions,
+  type ServerOptions,
+} from './server-options.js';
+export type { JoinGrant, RealtimeCore } from './core/realtime-core.js';
+export { InMemoryCore, type InMemoryCoreOptions } from './core/in-memory-core.js';
+export type { OpResult, RealtimeOps } from './rest/realtime-ops.js';
+export type { ArchiveMode, MediaMode, Project, SessionRecord, Store } from './store/store.js';
+export { SqliteStore } from './store/sqlite-store.js';
+export { openStore } from './store/open-store.js';

@@ -1,0 +1,177 @@
+/**
+ * Options of {@link createServer}, with their defaults and their validation. Libraries take
+ * options; only the CLI reads the environment.
+ */
+import {
+  DEFAULT_MAX_CONNECTIONS_PER_SESSION,
+  DEFAULT_REPLAY_BOUNDS,
+  DEFAULT_SIGNAL_RATE,
+  DEFAULT_TIMINGS,
+  type RateLimit,
+  type ReplayBounds,
+  type SessionTimings,
+} from '@parley/protocol';
+
+/** Default HTTP/WebSocket port of `parley serve` and {@link createServer}. */
+export const DEFAULT_PORT = 8720;
+/** Default listen address: loopback only, so a dev server is not exposed by accident. */
+export const DEFAULT_HOST = '127.0.0.1';
+/** Default data directory (holds `parley.db`). */
+export const DEFAULT_DATA_DIR = './.parley';
+
+/** A project's credentials, as given to {@link createServer}. */
+export interface ProjectCredentials {
+  readonly apiKey: string;
+  readonly apiSecret: string;
+}
+
+/**
+ * @example
+ * const server = await createServer({ port: 0, dataDir: ':memory:', projects: [{ apiKey: '123', apiSecret: 's' }] });
+ */
+export interface ServerOptions {
+  /** TCP port; 0 picks an ephemeral one. @default 8720 */
+  port?: number;
+  /** Listen address. @default '127.0.0.1' */
+  host?: string;
+  /** Projects to upsert into the store. When none is given and the store holds none, a development project is created. @default [] */
+  projects?: readonly ProjectCredentials[];
+  /** Directory for `parley.db` (created if missing), or ':memory:'. @default './.parley' */
+  dataDir?: string;
+  /** Heartbeat and reconnection timings told to clients. @default DEFAULT_TIMINGS (2500 / 7000 / 30000 ms) */
+  timings?: Partial<SessionTimings>;
+  /** Per-connection replay buffer bounds. @default DEFAULT_REPLAY_BOUNDS (2000 messages, 1 MiB) */
+  replay?: Partial<ReplayBounds>;
+  /** Per-connection signal rate limit. @default DEFAULT_SIGNAL_RATE (100/s, burst 200) */
+  signalRate?: Partial<RateLimit>;
+  /** Connections one session may hold; one more is refused with 4027. @default 2000 */
+  maxConnectionsPerSession?: number;
+  /** Where log lines go. @default a function that writes nothing */
+  log?: (line: string) => void;
+}
+
+/** {@link ServerOptions} with every default applied. */
+export interface ResolvedServerOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly projects: readonly ProjectCredentials[];
+  readonly dataDir: string;
+  readonly timings: Readonly<SessionTimings>;
+  readonly replay: Readonly<ReplayBounds>;
+  readonly signalRate: Readonly<RateLimit>;
+  readonly maxConnectionsPerSession: number;
+  readonly log: (line: string) => void;
+}
+
+const KNOWN = new Set([
+  'port',
+  'host',
+  'projects',
+  'dataDir',
+  'timings',
+  'replay',
+  'signalRate',
+  'maxConnectionsPerSession',
+  'log',
+]);
+
+function positiveInt(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) {
+    throw new TypeError(`${name} must be a positive integer; got ${String(v)}`);
+  }
+  return v;
+}
+
+function positiveNumber(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+    throw new TypeError(`${name} must be a positive number; got ${String(v)}`);
+  }
+  return v;
+}
+
+function record(name: string, v: unknown): Record<string, unknown> {
+  if (v === undefined) return {};
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new TypeError(`${name} must be an object`);
+  return v as Record<string, unknown>;
+}
+
+function projectsOf(v: unknown): ProjectCredentials[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw new TypeError('projects must be an array of { apiKey, apiSecret }');
+  const seen = new Set<string>();
+  return v.map((p: unknown, i) => {
+    const o = record(`projects[${i}]`, p);
+    if (typeof o.apiKey !== 'string' || o.apiKey === '' || /[~\s]/.test(o.apiKey)) {
+      throw new TypeError(`projects[${i}].apiKey must be a non-empty string without "~" or whitespace`);
+    }
+    if (typeof o.apiSecret !== 'string' || o.apiSecret === '') {
+      throw new TypeError(`projects[${i}].apiSecret must be a non-empty string`);
+    }
+    if (seen.has(o.apiKey)) throw new TypeError(`projects[${i}].apiKey ${o.apiKey} is listed twice`);
+    seen.add(o.apiKey);
+    return { apiKey: o.apiKey, apiSecret: o.apiSecret };
+  });
+}
+
+/**
+ * Apply defaults and validate; throws a TypeError naming the first misuse.
+ * @example resolveServerOptions({ port: 0 }).host // '127.0.0.1'
+ */
+export function resolveServerOptions(options: ServerOptions = {}): ResolvedServerOptions {
+  const o = record('options', options);
+  for (const key of Object.keys(o)) {
+    if (!KNOWN.has(key)) throw new TypeError(`unknown option "${key}"`);
+  }
+  const port = o.port ?? DEFAULT_PORT;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new TypeError(`port must be an integer from 0 to 65535; got ${JSON.stringify(port)}`);
+  }
+  const host = o.host ?? DEFAULT_HOST;
+  if (typeof host !== 'string' || host === '') throw new TypeError('host must be a non-empty string');
+  const dataDir = o.dataDir ?? DEFAULT_DATA_DIR;
+  if (typeof dataDir !== 'string' || dataDir === '')
+    throw new TypeError("dataDir must be a directory path or ':memory:'");
+
+  const t = record('timings', o.timings);
+  const timings: SessionTimings = {
+    heartbeatInterval: positiveInt(
+      'timings.heartbeatInterval',
+      t.heartbeatInterval ?? DEFAULT_TIMINGS.heartbeatInterval,
+    ),
+    heartbeatTimeout: positiveInt('timings.heartbeatTimeout', t.heartbeatTimeout ?? DEFAULT_TIMINGS.heartbeatTimeout),
+    reconnectWindow: positiveInt('timings.reconnectWindow', t.reconnectWindow ?? DEFAULT_TIMINGS.reconnectWindow),
+  };
+  if (timings.heartbeatTimeout <= timings.heartbeatInterval) {
+    throw new TypeError(
+      `timings.heartbeatTimeout (${timings.heartbeatTimeout}) must be greater than timings.heartbeatInterval (${timings.heartbeatInterval})`,
+    );
+  }
+  const r = record('replay', o.replay);
+  const replay: ReplayBounds = {
+    maxMessages: positiveInt('replay.maxMessages', r.maxMessages ?? DEFAULT_REPLAY_BOUNDS.maxMessages),
+    maxBytes: positiveInt('replay.maxBytes', r.maxBytes ?? DEFAULT_REPLAY_BOUNDS.maxBytes),
+  };
+  const s = record('signalRate', o.signalRate);
+  const signalRate: RateLimit = {
+    perSecond: positiveNumber('signalRate.perSecond', s.perSecond ?? DEFAULT_SIGNAL_RATE.perSecond),
+    burst: positiveInt('signalRate.burst', s.burst ?? DEFAULT_SIGNAL_RATE.burst),
+  };
+  const maxConnectionsPerSession = positiveInt(
+    'maxConnectionsPerSession',
+    o.maxConnectionsPerSession ?? DEFAULT_MAX_CONNECTIONS_PER_SESSION,
+  );
+  const log = o.log ?? (() => {});
+  if (typeof log !== 'function') throw new TypeError('log must be a function (line: string) => void');
+
+  return {
+    port,
+    host,
+    projects: projectsOf(o.projects),
+    dataDir,
+    timings: Object.freeze(timings),
+    replay: Object.freeze(replay),
+    signalRate: Object.freeze(signalRate),
+    maxConnectionsPerSession,
+    log: log as (line: string) => void,
+  };
+}

@@ -1,0 +1,92 @@
+import { createServer, resolveServerOptions } from '@parley/server';
+import { Parley } from '@parley/server-sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_KEY, API_SECRET, Harness } from './support/harness.js';
+
+describe('options are validated at construction, one precise message per misuse', () => {
+  it.each([
+    [{ port: -1 }, /port must be an integer from 0 to 65535/],
+    [{ port: 1.5 }, /port must be an integer/],
+    [{ host: '' }, /host must be a non-empty string/],
+    [{ dataDir: '' }, /dataDir/],
+    [{ projects: [{ apiKey: '', apiSecret: 's' }] }, /projects\[0\]\.apiKey/],
+    [{ projects: [{ apiKey: 'k', apiSecret: '' }] }, /projects\[0\]\.apiSecret/],
+    [
+      {
+        projects: [
+          { apiKey: 'k', apiSecret: 's' },
+          { apiKey: 'k', apiSecret: 't' },
+        ],
+      },
+      /listed twice/,
+    ],
+    [{ timings: { heartbeatInterval: 0 } }, /timings\.heartbeatInterval must be a positive integer/],
+    [{ timings: { heartbeatInterval: 5000, heartbeatTimeout: 4000 } }, /heartbeatTimeout \(4000\) must be greater/],
+    [{ replay: { maxMessages: 0 } }, /replay\.maxMessages/],
+    [{ signalRate: { burst: -1 } }, /signalRate\.burst/],
+    [{ maxConnectionsPerSession: 0 }, /maxConnectionsPerSession/],
+    [{ log: 'console' }, /log must be a function/],
+    [{ prot: 80 }, /unknown option "prot"/],
+  ])('%j', (options, message) => {
+    expect(() => resolveServerOptions(options as never)).toThrow(message);
+  });
+
+  it('createServer rejects before opening anything', async () => {
+    await expect(createServer({ port: 70000 })).rejects.toThrow(/port/);
+  });
+});
+
+describe('a server without projects creates a development project', () => {
+  it('8-digit API key, 40-hex secret, kept in the store', async () => {
+    const server = await createServer({ port: 0, dataDir: ':memory:' });
+    try {
+      const p = server.createdDevProject!;
+      expect(p.apiKey).toMatch(/^[1-9]\d{7}$/);
+      expect(p.apiSecret).toMatch(/^[0-9a-f]{40}$/);
+      expect(server.projects).toEqual([p]);
+      expect(await server.store.getProject(p.apiKey)).toEqual(p);
+      expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
+      expect(server.wsUrl).toBe(`ws://127.0.0.1:${server.port}/v1/ws`);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('HTTP routing around the gateway', () => {
+  let h: Harness;
+  let sessionId: string;
+  beforeAll(async () => {
+    h = await Harness.start();
+    sessionId = await h.session();
+  });
+  afterAll(async () => {
+    await h.stop();
+  });
+
+  it('GET / serves the demo page (or 404 JSON when it is not installed)', async () => {
+    const res = await fetch(`${h.server.url}/`);
+    expect([200, 404]).toContain(res.status);
+    if (res.status === 200) expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    const traversal = await fetch(`${h.server.url}/demo/..%2f..%2fpackage.json`);
+    expect(traversal.status).toBe(404);
+  });
+
+  it('unknown paths go to the REST API (404 JSON)', async () => {
+    const res = await fetch(`${h.server.url}/nope`);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toHaveProperty('message');
+  });
+
+  it('a REST signal reaches the clients with from: null, and a REST forceDisconnect closes 4012', async () => {
+    const a = await h.join(sessionId);
+    const b = await h.join(sessionId);
+    const parley = new Parley(API_KEY, API_SECRET, { apiUrl: h.server.url });
+    await parley.signal(sessionId, { type: 'news', data: 'hello' });
+    expect(await a.client.nextOf('signal')).toEqual({ t: 'signal', from: null, type: 'news', data: 'hello' });
+    expect(await b.client.nextOf('signal')).toEqual({ t: 'signal', from: null, type: 'news', data: 'hello' });
+    await parley.forceDisconnect(sessionId, b.welcome.connection.connectionId);
+    expect((await b.client.close()).code).toBe(4012);
+    expect(await a.client.nextOf('connectionDestroyed')).toMatchObject({ reason: 'forceDisconnected' });
+  });
+});

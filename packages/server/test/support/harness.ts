@@ -1,0 +1,122 @@
+/**
+ * A real server on port 0 with an in-memory store, one project and helpers to mint sessions and
+ * tokens and to join with raw clients.
+ */
+import { createHmac } from 'node:crypto';
+import { handshakeQuery, type WelcomeMessage } from '@parley/protocol';
+import { createServer, type ParleyServer, type ServerOptions } from '@parley/server';
+import { generateToken, mintSessionId } from '@parley/server-sdk';
+import { RawClient } from './raw-client.js';
+
+export const API_KEY = '12345678';
+export const API_SECRET = '0123456789abcdef0123456789abcdef01234567';
+export const OTHER_KEY = '87654321';
+export const OTHER_SECRET = 'fedcba9876543210fedcba9876543210fedcba98';
+
+/** Short timings so liveness tests run in about a second. */
+export const SHORT_TIMINGS = { heartbeatInterval: 100, heartbeatTimeout: 300, reconnectWindow: 1000 };
+
+export class Harness {
+  readonly clients: RawClient[] = [];
+  private constructor(
+    readonly server: ParleyServer,
+    /** Raw clients ping this often (the heartbeat interval in force). */
+    readonly pingEvery: number,
+  ) {}
+
+  static async start(options: ServerOptions = {}): Promise<Harness> {
+    const server = await createServer({
+      port: 0,
+      dataDir: ':memory:',
+      projects: [
+        { apiKey: API_KEY, apiSecret: API_SECRET },
+        { apiKey: OTHER_KEY, apiSecret: OTHER_SECRET },
+      ],
+      ...options,
+    });
+    return new Harness(server, options.timings?.heartbeatInterval ?? 2500);
+  }
+
+  async session(apiKey = API_KEY): Promise<string> {
+    const sessionId = mintSessionId(apiKey);
+    await this.server.store.createSession({
+      sessionId,
+      apiKey,
+      mediaMode: 'routed',
+      archiveMode: 'manual',
+      location: '',
+      e2ee: false,
+      createdAt: Date.now(),
+    });
+    return sessionId;
+  }
+
+  token(sessionId: string, opts: { role?: string; data?: string } = {}): string {
+    return generateToken(API_KEY, API_SECRET, sessionId, opts);
+  }
+
+  /** Open a raw client with a join query (nothing awaited). */
+  connect(sessionId: string, token: string, apiKey = API_KEY): RawClient {
+    return this.raw(`${this.server.wsUrl}?${handshakeQuery({ kind: 'join', apiKey, sessionId, token })}`);
+  }
+
+  raw(url: string): RawClient {
+    const c = new RawClient(url, this.pingEvery);
+    this.clients.push(c);
+    return c;
+  }
+
+  /** Join and wait for `welcome`. */
+  async join(
+    sessionId: string,
+    opts: { role?: string; data?: string } = {},
+  ): Promise<{ client: RawClient; welcome: WelcomeMessage }> {
+    const client = this.connect(sessionId, this.token(sessionId, opts));
+    const welcome = await client.nextOf('welcome');
+    return { client, welcome };
+  }
+
+  /** Open a resume handshake for a connection. */
+  resume(sessionId: string, welcome: WelcomeMessage, ack: number, key = welcome.resumeKey): RawClient {
+    const q = handshakeQuery({
+      kind: 'resume',
+      apiKey: API_KEY,
+      sessionId,
+      connectionId: welcome.connection.connectionId,
+      resumeKey: key,
+      ack,
+    });
+    return this.raw(`${this.server.wsUrl}?${q}`);
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.clients) c.ws.terminate();
+    await this.server.close();
+  }
+}
+
+/** Sign a JWT by hand, for tokens generateToken refuses to mint (expired, oversized data). */
+export function signJwt(claims: Record<string, unknown>, secret: string): string {
+  const enc = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const body = `${enc({ alg: 'HS256', typ: 'JWT' })}.${enc(claims)}`;
+  return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
+}
+
+/** Claims like generateToken's, overridable. */
+export function claims(sessionId: string, over: Record<string, unknown> = {}): Record<string, unknown> {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    iss: API_KEY,
+    ist: 'project',
+    iat: now,
+    exp: now + 3600,
+    session_id: sessionId,
+    create_time: now,
+    nonce: 0.5,
+    role: 'publisher',
+    expire_time: now + 3600,
+    initial_layout_class_list: '',
+    scope: 'session.connect',
+    ...over,
+  };
+}
