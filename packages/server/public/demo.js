@@ -43,16 +43,14 @@ function render() {
 }
 
 $('dev-token').addEventListener('click', async () => {
-  const query = $('sessionId').value ? `?sessionId=${encodeURIComponent($('sessionId').value)}` : '';
-  const res = await fetch(`/demo/credentials${query}`);
+  const query = new URLSearchParams({ name: $('name').value });
+  if ($('sessionId').value) query.set('sessionId', $('sessionId').value);
+  const res = await fetch(`/demo/credentials?${query}`);
   const body = await res.json();
   if (!res.ok) return log(`dev token: ${body.message}`, 'error');
   $('apiKey').value = body.apiKey;
   $('sessionId').value = body.sessionId;
   $('token').value = body.token;
-  const share = new URL('/', location.href);
-  share.searchParams.set('apiKey', body.apiKey);
-  share.searchParams.set('sessionId', body.sessionId);
   $('share-link').href = `/?apiKey=${encodeURIComponent(body.apiKey)}&sessionId=${encodeURIComponent(body.sessionId)}`;
   $('share').hidden = false;
   log('minted a development session and token');

@@ -87,6 +87,8 @@ async function serve(args: string[]): Promise<void> {
     dataDir,
     projects: apiKey !== undefined && apiSecret !== undefined ? [{ apiKey, apiSecret }] : [],
     log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+    // The demo page may mint credentials only for the development project the CLI manages.
+    demo: apiKey === undefined,
   });
   const dirFlag = dataDir === DEFAULT_DATA_DIR ? '' : ` --data-dir ${shellArg(dataDir)}`;
   const out: string[] = [`Parley listening on ${server.url} (WebSocket ${server.wsUrl})`];
@@ -96,6 +98,7 @@ async function serve(args: string[]): Promise<void> {
     out.push(`  API key:    ${project.apiKey}`);
     if (apiKey === undefined) out.push(`  API secret: ${project.apiSecret}`);
   }
+  if (apiKey === undefined) out.push(`Demo page: ${server.url}/ (mints a session and a token for this project)`);
   out.push(
     'Create a session:',
     `  npx parley session create${dirFlag}`,

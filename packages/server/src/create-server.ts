@@ -8,6 +8,7 @@ import { WS_PATH } from '@parley/protocol';
 import { InMemoryCore } from './core/in-memory-core.js';
 import { newDevProject } from './dev-project.js';
 import { Gateway } from './gateway/gateway.js';
+import { DEMO_CREDENTIALS_PATH, serveDemoCredentials } from './http/demo-credentials.js';
 import { isStaticRequest, serveStatic } from './http/static-files.js';
 import { createRestApi } from './rest/rest-api.js';
 import { resolveServerOptions, type ServerOptions } from './server-options.js';
@@ -83,6 +84,7 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
     throw err;
   }
 
+  const demoProject = o.demo && o.projects.length === 0 ? projects[0]?.apiKey : undefined;
   const core = new InMemoryCore({
     timings: o.timings,
     replay: o.replay,
@@ -96,6 +98,16 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
   const http = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
     try {
       const pathname = new URL(req.url ?? '/', 'http://parley.invalid').pathname;
+      if (pathname === DEMO_CREDENTIALS_PATH && req.method === 'GET') {
+        serveDemoCredentials(new URL(req.url ?? '/', 'http://parley.invalid'), res, store, demoProject).catch(
+          (err: unknown) => {
+            o.log(`http: demo credentials failed: ${String(err)}`);
+            if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+            res.end(JSON.stringify({ message: 'internal error' }));
+          },
+        );
+        return;
+      }
       if (isStaticRequest(req.method, pathname)) {
         serveStatic(req, res, pathname).catch((err: unknown) => {
           o.log(`http: static file failed: ${String(err)}`);

@@ -48,6 +48,14 @@ export interface ServerOptions {
   maxConnectionsPerSession?: number;
   /** Where log lines go. @default a function that writes nothing */
   log?: (line: string) => void;
+  /**
+   * Let the demo page mint sessions and tokens (`GET /demo/credentials`) for the development
+   * project. Applies only when no `projects` are configured (the server manages its own
+   * development project); anyone who can reach the server can then join that project's sessions.
+   * `parley serve` turns it on unless `--api-key` is given.
+   * @default false
+   */
+  demo?: boolean;
 }
 
 /** {@link ServerOptions} with every default applied. */
@@ -61,6 +69,7 @@ export interface ResolvedServerOptions {
   readonly signalRate: Readonly<RateLimit>;
   readonly maxConnectionsPerSession: number;
   readonly log: (line: string) => void;
+  readonly demo: boolean;
 }
 
 const KNOWN = new Set([
@@ -73,7 +82,14 @@ const KNOWN = new Set([
   'signalRate',
   'maxConnectionsPerSession',
   'log',
+  'demo',
 ]);
+
+function optionalBoolean(name: string, v: unknown): boolean {
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') throw new TypeError(`${name} must be a boolean; got ${String(v)}`);
+  return v;
+}
 
 function positiveInt(name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) {
@@ -173,5 +189,6 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     signalRate: Object.freeze(signalRate),
     maxConnectionsPerSession,
     log: log as (line: string) => void,
+    demo: optionalBoolean('demo', o.demo),
   };
 }

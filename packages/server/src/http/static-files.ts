@@ -10,6 +10,17 @@ import { fileURLToPath } from 'node:url';
 /** `packages/server/public`, from `src/http/` (tests) or `dist/http/` (built) alike. */
 export const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
 
+/**
+ * The client SDK's browser bundle, which the demo page imports. It is built into the client
+ * package (`packages/client/dist`), a sibling of this one in the repository; the server does not
+ * depend on the client package, it only serves the file when it is there.
+ */
+const CLIENT_DIST = fileURLToPath(new URL('../../../client/dist/', import.meta.url));
+const CLIENT_BUNDLE_FILES: ReadonlyMap<string, string> = new Map([
+  ['parley.browser.js', `${CLIENT_DIST}parley.browser.js`],
+  ['parley.browser.js.map', `${CLIENT_DIST}parley.browser.js.map`],
+]);
+
 const TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -54,8 +65,9 @@ export async function serveStatic(
     return;
   }
   if (relative === '') relative = 'index.html';
-  const file = resolve(root, relative);
-  if (!file.startsWith(resolve(root) + sep)) {
+  const bundle = CLIENT_BUNDLE_FILES.get(relative);
+  const file = bundle ?? resolve(root, relative);
+  if (bundle === undefined && !file.startsWith(resolve(root) + sep)) {
     notFound(res, 'not found');
     return;
   }
@@ -63,7 +75,14 @@ export async function serveStatic(
   try {
     body = await readFile(file);
   } catch {
-    notFound(res, pathname === '/' ? 'the demo page is not installed' : 'not found');
+    notFound(
+      res,
+      pathname === '/'
+        ? 'the demo page is not installed'
+        : bundle !== undefined
+          ? 'the client bundle is not built: run `npm run build`'
+          : 'not found',
+    );
     return;
   }
   res.writeHead(200, {
