@@ -36,7 +36,7 @@ export function createDispatch(
   report: (error: unknown, event: string) => void,
 ): Dispatch {
   return (event, context) => {
-    const call = DELEGATE[event] as ((d: SessionDelegate, e: typeof context) => void) | null;
+    const call = DELEGATE[event];
     if (delegate !== undefined && call !== null) {
       try {
         call(delegate, context);

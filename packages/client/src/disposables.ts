@@ -19,7 +19,9 @@ export class Disposables {
   /** Start a timer that is cancelled by {@link clear}. */
   setTimeout(fn: () => void, ms: number): void {
     const handle = this.timers.setTimeout(fn, Math.max(0, ms));
-    this.add(() => this.timers.clearTimeout(handle));
+    this.add(() => {
+      this.timers.clearTimeout(handle);
+    });
   }
 
   /** Run every cleanup once, newest first, and forget them. */

@@ -88,8 +88,10 @@ export class TypedEmitter<M extends object> {
   on<K extends keyof M>(event: K, listener: (event: M[K]) => void): () => void {
     let set = this.listeners.get(event);
     if (set === undefined) this.listeners.set(event, (set = new Set()));
-    set.add(listener as (event: never) => void);
-    return () => this.off(event, listener);
+    set.add(listener);
+    return () => {
+      this.off(event, listener);
+    };
   }
 
   /** Add a listener that runs at most once; returns a function that removes it. */
@@ -104,7 +106,7 @@ export class TypedEmitter<M extends object> {
   /** Remove a listener (added with `on`; for `once`, use the function `once` returned). */
   off<K extends keyof M>(event: K, listener: (event: M[K]) => void): void {
     const set = this.listeners.get(event);
-    set?.delete(listener as (event: never) => void);
+    set?.delete(listener);
     if (set?.size === 0) this.listeners.delete(event);
   }
 

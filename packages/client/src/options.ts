@@ -106,8 +106,19 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
 
 const globalTimers: Timers = {
   setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
-  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
+  clearTimeout: (handle) => {
+    globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>);
+  },
 };
+
+/** Check the Session constructor's arguments (the public API is called from plain JavaScript too); throws 1011. @internal */
+export function checkSessionArguments(apiKey: unknown, sessionId: unknown, delegate: unknown): void {
+  if (typeof apiKey !== 'string') throw ParleyError.invalidParameter('apiKey must be a string');
+  if (typeof sessionId !== 'string') throw ParleyError.invalidParameter('sessionId must be a string');
+  if (delegate !== undefined && (typeof delegate !== 'object' || delegate === null)) {
+    throw ParleyError.invalidParameter('delegate must be an object or undefined');
+  }
+}
 
 /** Apply defaults and check every option; throws a ParleyError (1011) naming the first misuse. @internal */
 export function resolveOptions(options: SessionOptions = {}): ResolvedOptions {
@@ -137,6 +148,10 @@ export function resolveOptions(options: SessionOptions = {}): ResolvedOptions {
     reconnectPolicy: options.reconnectPolicy ?? defaultReconnectPolicy(),
     disconnectTimeout: nonNegative('disconnectTimeout', options.disconnectTimeout, 2000),
     pageLifecycle: options.pageLifecycle !== false,
-    onListenerError: options.onListenerError ?? ((error, event) => console.error(`[parley] a "${event}" listener threw:`, error)),
+    onListenerError:
+      options.onListenerError ??
+      ((error, event) => {
+        console.error(`[parley] a "${event}" listener threw:`, error);
+      }),
   };
 }

@@ -44,11 +44,15 @@ export function browserPageLifecycleEnv(): PageLifecycleEnv | null {
  * detach();
  */
 export function attachPageLifecycle(env: PageLifecycleEnv, hooks: PageLifecycleHooks): () => void {
-  const onFreeze = (): void => hooks.suspend();
+  const onFreeze = (): void => {
+    hooks.suspend();
+  };
   const onPageHide = (event: Event): void => {
     if ((event as Event & { persisted?: boolean }).persisted === true) hooks.suspend();
   };
-  const onOnline = (): void => hooks.wake();
+  const onOnline = (): void => {
+    hooks.wake();
+  };
   const onVisibility = (): void => {
     if (env.document.visibilityState === 'visible') hooks.wake();
   };
@@ -62,4 +66,10 @@ export function attachPageLifecycle(env: PageLifecycleEnv, hooks: PageLifecycleH
     env.window.removeEventListener('online', onOnline);
     env.document.removeEventListener('visibilitychange', onVisibility);
   };
+}
+
+/** {@link attachPageLifecycle} to the browser's page; null (nothing to detach) outside a browser. @internal */
+export function watchBrowserPage(hooks: PageLifecycleHooks): (() => void) | null {
+  const env = browserPageLifecycleEnv();
+  return env === null ? null : attachPageLifecycle(env, hooks);
 }

@@ -1,11 +1,13 @@
 /**
- * Argument checks for requests, before any state is looked at: they fail the same way whether
- * or not the session is connected.
+ * The session's requests (`signal`, `forceDisconnect`): argument checks first (they fail the same
+ * way whether or not the session is connected), then the status and the role, then numbering in
+ * the outbox and sending, at once when Connected or after the resume when Reconnecting.
  */
-import { validateSignal, type WireLimits } from '@parley/protocol';
+import { SessionErrorCode, validateSignal, type AckMessage, type ClientMessage, type NackMessage, type WireLimits } from '@parley/protocol';
 import { ParleyError } from './errors.js';
-import type { RequestBody } from './outbox.js';
-import type { SignalOptions } from './types.js';
+import type { Outbox, RequestBody } from './outbox.js';
+import type { Roster } from './roster.js';
+import { SessionConnectionStatus as Status, type SignalOptions } from './types.js';
 
 /** The connection ID of a `Connection` or an ID string; throws 1011 for anything else. @internal */
 export function connectionIdOf(value: unknown, name: string): string {
@@ -19,6 +21,7 @@ export function connectionIdOf(value: unknown, name: string): string {
 
 /** Check a signal's options and build its request body; throws 1461 / 1413 / 1011. @internal */
 export function signalBody(options: SignalOptions, limits: WireLimits | null): RequestBody {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the public API is called from plain JavaScript too
   if (typeof options !== 'object' || options === null) throw ParleyError.invalidParameter('signal() takes an options object');
   const problem = validateSignal(options, limits?.maxSignalTypeLength, limits?.maxSignalDataLength);
   if (problem !== null) throw new ParleyError(problem.code, problem.message);
@@ -32,4 +35,59 @@ export function signalBody(options: SignalOptions, limits: WireLimits | null): R
     ...(options.data !== undefined && { data: options.data }),
     ...(to !== undefined && { to }),
   };
+}
+
+/** Throw 1010 unless a request may be made in `status`. */
+function checkRequestState(status: Status, retryAfterReconnect: boolean): void {
+  if (status === Status.Reconnecting && !retryAfterReconnect) {
+    throw ParleyError.notConnected('the session is reconnecting and retryAfterReconnect is false');
+  }
+  if (status !== Status.Connected && status !== Status.Reconnecting) {
+    throw ParleyError.notConnected(`the session is not connected (${Status[status]})`);
+  }
+}
+
+/** What `session.signal()` and `session.forceDisconnect()` do; they settle on the server's ack or nack. @internal */
+export class Requests {
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly roster: Roster,
+    private readonly link: { send(message: ClientMessage): void },
+  ) {}
+
+  async signal(options: SignalOptions, status: Status, limits: WireLimits | null): Promise<void> {
+    const body = signalBody(options, limits);
+    checkRequestState(status, options.retryAfterReconnect !== false);
+    if (!this.roster.capabilities.canSignal) throw new ParleyError(SessionErrorCode.UnableToSendSignal, 'this role may not send signals');
+    if (body.t === 'signal' && body.to !== undefined) this.roster.checkKnown(body.to);
+    await this.request(body, status);
+  }
+
+  async forceDisconnect(connection: unknown, status: Status): Promise<void> {
+    const connectionId = connectionIdOf(connection, 'connection');
+    checkRequestState(status, true);
+    if (!this.roster.capabilities.canForceDisconnect) {
+      throw new ParleyError(SessionErrorCode.UnableToForceDisconnect, 'only a moderator may force a disconnect');
+    }
+    this.roster.checkKnown(connectionId);
+    await this.request({ t: 'forceDisconnect', connectionId }, status);
+  }
+
+  /** Number the request and send it now (Connected) or after the resume (Reconnecting). */
+  private request(body: RequestBody, status: Status): Promise<void> {
+    const { request, done } = this.outbox.add(body);
+    if (status === Status.Connected) this.link.send(request);
+    return done;
+  }
+
+  /** The server's verdict: `ack {a}` resolves every request up to `a`, `nack {r}` rejects request `r`. */
+  settle(message: AckMessage | NackMessage): void {
+    if (message.t === 'ack') {
+      this.outbox.ack(message.a);
+      return;
+    }
+    // The server sends codes from SessionErrorCode; one this build does not know still reaches the caller as its number.
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment
+    this.outbox.nack(message.r, new ParleyError(message.code, message.message));
+  }
 }

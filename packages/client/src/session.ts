@@ -7,23 +7,18 @@
  *  / Failed      ◄─ refused / unreachable ─┘      │  │ drop / silence  │
  *                                                 │  └──► Reconnecting ┘
  *        ◄── close / 2 s ── Disconnecting ◄─ disconnect()   │ window over, refused
- *                                                          └──► Failed (1022)
+ *                          ▲                               └──► Failed (1022)
+ *                          └── disconnect() while Reconnecting: resume only to send `bye`
  * ```
  * Every transition goes through {@link Session.setState} (which fires `connectionStatusChanged`
  * and clears the state's timers); every ending goes through {@link Session.end}. Each transport
  * gets a new generation number; callbacks of an older one are ignored.
  */
 import {
-  capabilitiesFor,
   CloseCode,
-  connectErrorForClose,
   DEFAULT_TIMINGS,
   handshakeQuery,
-  isSequenced,
   isTerminalClose,
-  NO_CAPABILITIES,
-  parseSessionId,
-  SessionErrorCode,
   type Capabilities,
   type ResumedMessage,
   type ServerMessage,
@@ -36,18 +31,21 @@ import { Disposables } from './disposables.js';
 import { CLIENT_DISCONNECTED, connectFailed, dropped, endingForClose, type Ending } from './ending.js';
 import { ParleyError } from './errors.js';
 import { TypedEmitter, type SessionEventMap, type SessionEventName, type SessionListener } from './events.js';
+import { deliver, type Receivers } from './incoming.js';
 import { Inbox } from './inbox.js';
-import { Liveness } from './liveness.js';
-import { resolveOptions, type ResolvedOptions, type SessionOptions } from './options.js';
-import { Outbox, type RequestBody } from './outbox.js';
-import { attachPageLifecycle, browserPageLifecycleEnv } from './page-lifecycle.js';
-import { connectionIdOf, signalBody } from './requests.js';
+import { JoinJob, joinProblem } from './join.js';
+import { Link } from './link.js';
+import { checkSessionArguments, resolveOptions, type ResolvedOptions, type SessionOptions } from './options.js';
+import { Outbox } from './outbox.js';
+import { watchBrowserPage } from './page-lifecycle.js';
+import { Reconnection, resumeMismatch } from './reconnection.js';
+import { Requests } from './requests.js';
+import { Roster } from './roster.js';
 import type { SessionDelegate } from './session-delegate.js';
-import { Transport } from './transport.js';
 import { SessionConnectionStatus as Status, type Connection, type SignalOptions } from './types.js';
 
-/** What the socket reports when it dies without a close frame, or an open timed out. */
-const ABNORMAL_CLOSURE = 1006;
+/** The longest a resume opened by `disconnect()` while Reconnecting (only to send `bye`) may take. */
+const LEAVE_RESUME_TIMEOUT = 2000;
 
 /**
  * A client's handle on one session: connect, signal, watch the others, reconnect by itself.
@@ -62,24 +60,22 @@ export class Session {
   private readonly opts: ResolvedOptions;
   private readonly emitter: TypedEmitter<SessionEventMap>;
   private readonly dispatch: Dispatch;
+  private readonly roster: Roster;
   private status: Status = Status.NotConnected;
-  private gen = 0;
-  private transport: Transport | null = null;
+  /** The current transport, its generation and its timers (open timeout, retry and backoff waits). */
+  private readonly link: Link;
   /** Timers of the current state; cleared by every setState. */
   private readonly stateScope: Disposables;
-  /** Timers of the current transport (open timeout, backoff wait); cleared whenever it is dropped. */
-  private readonly transportScope: Disposables;
   private readonly outbox = new Outbox();
+  private readonly requests: Requests;
+  /** Where the messages of an established connection go. */
+  private readonly receivers: Receivers;
   private readonly inbox: Inbox;
-  private liveness: Liveness | null = null;
-  private own: Connection | null = null;
-  private caps: Capabilities = NO_CAPABILITIES;
-  private readonly others = new Map<string, Connection>();
   private resumeKey = '';
   private timings: SessionTimings = DEFAULT_TIMINGS;
   private limits: WireLimits | null = null;
-  private connectJob: { token: string; attempt: number; resolve: () => void; reject: (e: Error) => void } | null = null;
-  private reconnect: { startedAt: number; deadline: number; attempt: number } | null = null;
+  private connectJob: JoinJob | null = null;
+  private reconnect: Reconnection | null = null;
   private disconnectWaiters: (() => void)[] = [];
   private detachLifecycle: (() => void) | null = null;
 
@@ -97,22 +93,30 @@ export class Session {
     delegate?: SessionDelegate,
     options?: SessionOptions,
   ) {
-    if (typeof apiKey !== 'string') throw ParleyError.invalidParameter('apiKey must be a string');
-    if (typeof sessionId !== 'string') throw ParleyError.invalidParameter('sessionId must be a string');
-    if (delegate !== undefined && (typeof delegate !== 'object' || delegate === null)) {
-      throw ParleyError.invalidParameter('delegate must be an object or undefined');
-    }
+    checkSessionArguments(apiKey, sessionId, delegate);
     this.opts = resolveOptions(options);
     this.emitter = new TypedEmitter(this.opts.onListenerError);
     this.dispatch = createDispatch(delegate, this.emitter, this.opts.onListenerError);
+    this.roster = new Roster(this, this.dispatch);
     this.stateScope = new Disposables(this.opts.timers);
-    this.transportScope = new Disposables(this.opts.timers);
-    this.inbox = new Inbox(this.opts.timers, (a) => this.transport?.send({ t: 'ack', a }));
+    this.link = new Link(this.opts.url, this.opts.WebSocket, this.opts.clock, this.opts.timers, {
+      message: (message) => {
+        this.handle(message);
+      },
+      lost: (code, reason, cause) => {
+        this.transportLost(code, reason, cause);
+      },
+    });
+    this.requests = new Requests(this.outbox, this.roster, this.link);
+    this.inbox = new Inbox(this.opts.timers, (a) => {
+      this.link.send({ t: 'ack', a });
+    });
+    this.receivers = { target: this, inbox: this.inbox, requests: this.requests, roster: this.roster, dispatch: this.dispatch };
   }
 
   /** Our own connection; null until connected. @example session.connection?.connectionId */
   get connection(): Connection | null {
-    return this.own;
+    return this.roster.connection;
   }
 
   /** The current status. @example session.connectionStatus === SessionConnectionStatus.Connected */
@@ -122,12 +126,12 @@ export class Session {
 
   /** The other clients in the session, by connection ID (never our own). @example [...session.connections.values()] */
   get connections(): ReadonlyMap<string, Connection> {
-    return this.others;
+    return this.roster.connections;
   }
 
   /** What our role may do; NO_CAPABILITIES until connected. @example if (session.capabilities.canForceDisconnect) showKick(); */
   get capabilities(): Capabilities {
-    return this.caps;
+    return this.roster.capabilities;
   }
 
   /**
@@ -157,35 +161,39 @@ export class Session {
     if (this.status !== Status.NotConnected && this.status !== Status.Failed) {
       return Promise.reject(ParleyError.illegalState(`connect() called while ${Status[this.status]}`));
     }
-    const early = this.checkJoin(token);
+    const early = joinProblem(this.apiKey, this.sessionId, token);
     if (early !== null) {
       this.dispatch('sessionError', { target: this, error: early });
       return Promise.reject(early);
     }
+    const query = handshakeQuery({ kind: 'join', apiKey: this.apiKey, sessionId: this.sessionId, token });
     return new Promise<void>((resolve, reject) => {
-      this.connectJob = { token, attempt: 0, resolve, reject };
+      const job = new JoinJob(query, this.link, this.opts, resolve, reject);
+      this.connectJob = job;
       this.watchPageLifecycle();
       this.setState(Status.Connecting);
-      if (this.status === Status.Connecting) this.openJoin();
+      if (this.status === Status.Connecting) job.open();
     });
   }
 
   /**
    * Leave the session: sends `bye`, waits for the server to close (at most `disconnectTimeout`),
-   * then fires `sessionDisconnected` with reason 'clientDisconnected'. Resolves at once when not connected.
+   * then fires `sessionDisconnected` with reason 'clientDisconnected'. While Reconnecting, the
+   * `bye` goes out on the resume under way, or on one short resume made only for it (the server
+   * still holds the connection, and would otherwise tell the others `networkDisconnected` only when
+   * its reconnect window runs out). Resolves at once when not connected.
    * @example await session.disconnect();
    */
   disconnect(): Promise<void> {
     if (this.status === Status.NotConnected || this.status === Status.Failed) return Promise.resolve();
     const done = new Promise<void>((resolve) => this.disconnectWaiters.push(resolve));
     if (this.status === Status.Connected) {
-      this.transport?.send({ t: 'bye' });
-      this.setState(Status.Disconnecting);
-      this.stateScope.setTimeout(() => this.end(CLIENT_DISCONNECTED), this.opts.disconnectTimeout);
+      this.link.send({ t: 'bye' });
+      this.beginDisconnecting();
     } else if (this.status === Status.Connecting) {
       this.end(connectFailed(null));
     } else if (this.status === Status.Reconnecting) {
-      this.end(CLIENT_DISCONNECTED);
+      this.leaveWhileReconnecting();
     }
     return done;
   }
@@ -196,15 +204,7 @@ export class Session {
    * @example await session.signal({ type: 'chat', data: 'hi', to: session.connections.get(id) });
    */
   signal(options: SignalOptions = {}): Promise<void> {
-    try {
-      const body = signalBody(options, this.limits);
-      this.checkRequestState(options.retryAfterReconnect !== false);
-      if (!this.caps.canSignal) throw new ParleyError(SessionErrorCode.UnableToSendSignal, 'this role may not send signals');
-      if (body.t === 'signal' && body.to !== undefined) this.checkKnown(body.to);
-      return this.request(body);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return this.requests.signal(options, this.status, this.limits);
   }
 
   /**
@@ -213,17 +213,7 @@ export class Session {
    * @example await session.forceDisconnect(connection);
    */
   forceDisconnect(connection: Connection | string): Promise<void> {
-    try {
-      const connectionId = connectionIdOf(connection, 'connection');
-      this.checkRequestState(true);
-      if (!this.caps.canForceDisconnect) {
-        throw new ParleyError(SessionErrorCode.UnableToForceDisconnect, 'only a moderator may force a disconnect');
-      }
-      this.checkKnown(connectionId);
-      return this.request({ t: 'forceDisconnect', connectionId });
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return this.requests.forceDisconnect(connection, this.status);
   }
 
   // ------------------------------------------------------------------ state
@@ -240,17 +230,16 @@ export class Session {
   private end(ending: Ending): void {
     const job = this.connectJob;
     const waiters = this.disconnectWaiters;
+    const why = ending.reason ?? 'connect aborted';
     this.connectJob = null;
     this.disconnectWaiters = [];
     this.reconnect = null;
-    this.dropTransport(CloseCode.Normal, ending.reason ?? 'connect aborted');
+    this.dropTransport(CloseCode.Normal, why);
     this.detachLifecycle?.();
     this.detachLifecycle = null;
-    this.own = null;
-    this.caps = NO_CAPABILITIES;
-    this.others.clear();
+    this.roster.clear();
     this.setState(ending.status);
-    this.outbox.reset(ending.error ?? ParleyError.notConnected(`the session disconnected (${ending.reason ?? 'connect aborted'})`));
+    this.outbox.reset(ending.error ?? ParleyError.notConnected(`the session disconnected (${why})`));
     if (ending.error !== null) this.dispatch('sessionError', { target: this, error: ending.error });
     if (ending.reason !== null) this.dispatch('sessionDisconnected', { target: this, reason: ending.reason });
     job?.reject(ending.error ?? ParleyError.notConnected('disconnect() was called while connecting'));
@@ -259,46 +248,28 @@ export class Session {
 
   private enterConnected(): void {
     this.setState(Status.Connected);
-    const gen = this.gen;
-    const liveness = new Liveness({
-      clock: this.opts.clock,
-      timers: this.opts.timers,
-      interval: this.timings.heartbeatInterval,
-      timeout: this.timings.heartbeatTimeout,
-      ping: () => this.transport?.send({ t: 'ping', a: this.inbox.takeAck() }),
-      dead: (silentFor) => {
-        if (gen === this.gen) this.transportLost(CloseCode.HeartbeatTimeout, `no frame from the server for ${silentFor} ms`);
-      },
+    if (this.status !== Status.Connected) return;
+    this.link.startLiveness(this.timings, () => this.inbox.takeAck());
+    this.stateScope.add(() => {
+      this.link.stopLiveness();
     });
-    this.liveness = liveness;
-    this.stateScope.add(() => liveness.stop());
+  }
+
+  /** Status Disconnecting, ended with clientDisconnected when the server closes or `disconnectTimeout` passes. */
+  private beginDisconnecting(): void {
+    this.setState(Status.Disconnecting);
+    if (this.status !== Status.Disconnecting) return;
+    this.stateScope.setTimeout(() => {
+      this.end(CLIENT_DISCONNECTED);
+    }, this.opts.disconnectTimeout);
   }
 
   // ------------------------------------------------------------------ transports
 
-  private openTransport(query: string, openTimeout: number): void {
-    this.dropTransport(CloseCode.Normal, 'replaced');
-    const gen = this.gen;
-    this.transport = new Transport(`${this.opts.url}?${query}`, this.opts.WebSocket, {
-      messages: (messages) => this.onMessages(gen, messages),
-      closed: (code, reason, cause) => {
-        if (gen === this.gen) this.transportLost(code, reason, cause);
-      },
-    });
-    this.transportScope.setTimeout(() => {
-      if (gen === this.gen) this.transportLost(ABNORMAL_CLOSURE, `no answer from the server within ${openTimeout} ms`);
-    }, openTimeout);
-  }
-
-  /** Close the current transport (if any) and forget it; bumps the generation. */
+  /** Close the current transport (if any) and forget it and what belongs to it; bumps the generation. */
   private dropTransport(code: number, reason: string): void {
-    this.gen++;
-    this.transport?.close(code, reason);
-    this.transport = null;
-    this.transportScope.clear();
+    this.link.drop(code, reason);
     this.inbox.cancel();
-    this.liveness?.stop();
-    this.liveness = null;
   }
 
   /** The transport closed, timed out, or went silent; `code` decides what happens next. */
@@ -306,80 +277,53 @@ export class Session {
     this.dropTransport(sendCode >= 4000 ? sendCode : CloseCode.Normal, reason);
     switch (this.status) {
       case Status.Connecting:
-        return this.joinFailed(code, reason, cause);
-      case Status.Connected:
-        return isTerminalClose(code) ? this.end(endingForClose(code, reason)) : this.beginReconnecting();
-      case Status.Reconnecting:
-        return isTerminalClose(code) ? this.end(endingForClose(code, reason)) : this.nextResume();
-      case Status.Disconnecting:
-        return this.end(CLIENT_DISCONNECTED);
-      default:
+        this.joinFailed(code, reason, cause);
         return;
-    }
-  }
-
-  private onMessages(gen: number, messages: ServerMessage[]): void {
-    this.liveness?.received();
-    for (const message of messages) {
-      if (gen !== this.gen) return;
-      this.handle(message);
+      case Status.Connected:
+        if (isTerminalClose(code)) this.end(endingForClose(code, reason));
+        else this.beginReconnecting();
+        return;
+      case Status.Reconnecting:
+        if (isTerminalClose(code)) this.end(endingForClose(code, reason));
+        else this.nextResume();
+        return;
+      case Status.Disconnecting:
+        this.end(CLIENT_DISCONNECTED);
+        return;
+      case Status.NotConnected:
+      case Status.Failed:
+        return;
     }
   }
 
   // ------------------------------------------------------------------ joining
 
-  private checkJoin(token: string): ParleyError | null {
-    if (typeof token !== 'string' || token === '') return new ParleyError(SessionErrorCode.AuthorizationFailure, 'the token is empty');
-    const parsed = parseSessionId(this.sessionId);
-    if (parsed === null) return new ParleyError(SessionErrorCode.InvalidSession, `the session ID ${JSON.stringify(this.sessionId)} is malformed`);
-    if (parsed.apiKey !== this.apiKey) {
-      return new ParleyError(SessionErrorCode.AuthorizationFailure, `the session ID belongs to API key ${parsed.apiKey}, not ${this.apiKey}`);
-    }
-    return null;
-  }
-
-  private openJoin(): void {
-    const job = this.connectJob;
-    if (job === null) return;
-    this.openTransport(handshakeQuery({ kind: 'join', apiKey: this.apiKey, sessionId: this.sessionId, token: job.token }), this.opts.openTimeout);
-  }
-
   private joinFailed(code: number, reason: string, cause: unknown): void {
-    const job = this.connectJob;
-    if (job === null) return;
-    const mapped = connectErrorForClose(code);
-    const detail = reason === '' ? `closed with ${code}` : `${reason} (${code})`;
-    if (mapped !== SessionErrorCode.ConnectionFailed) {
-      return this.end(connectFailed(new ParleyError(mapped, `connect refused: ${detail}`, { cause: cause ?? { code, reason } })));
-    }
-    job.attempt++;
-    if (job.attempt >= this.opts.connectAttempts) {
-      const message = `could not reach ${this.opts.url} after ${job.attempt} attempt(s): ${detail}`;
-      return this.end(connectFailed(new ParleyError(SessionErrorCode.ConnectionFailed, message, { cause: cause ?? { code, reason } })));
-    }
-    const delays = this.opts.connectRetryDelays;
-    this.transportScope.setTimeout(() => this.openJoin(), delays[Math.min(job.attempt - 1, delays.length - 1)] ?? 0);
+    const error = this.connectJob?.failed(code, reason, cause) ?? null;
+    if (error !== null) this.end(connectFailed(error));
   }
 
   private onWelcome(welcome: WelcomeMessage): void {
     const job = this.connectJob;
     this.connectJob = null;
-    this.transportScope.clear();
-    this.own = welcome.connection;
-    this.caps = capabilitiesFor(welcome.role);
+    this.link.established();
+    this.roster.join(welcome.connection, welcome.role);
     this.resumeKey = welcome.resumeKey;
     this.timings = welcome;
     this.limits = welcome.limits;
-    this.others.clear();
     this.outbox.reset(ParleyError.notConnected('superseded by a new connection'));
     this.inbox.reset();
-    const gen = this.gen;
+    const gen = this.link.generation;
     this.enterConnected();
-    if (gen !== this.gen || this.own === null) return job?.reject(ParleyError.notConnected('disconnected while connecting'));
-    this.dispatch('sessionConnected', { target: this, connection: this.own });
+    // A listener may have ended the session (every ending bumps the generation).
+    if (gen !== this.link.generation) {
+      job?.reject(ParleyError.notConnected('disconnected while connecting'));
+      return;
+    }
+    this.dispatch('sessionConnected', { target: this, connection: welcome.connection });
     for (const connection of welcome.connections) {
-      if (gen !== this.gen) break;
-      this.addOther(connection);
+      if (gen !== this.link.generation) break;
+      this.roster.add(connection);
     }
     job?.resolve();
   }
@@ -387,152 +331,96 @@ export class Session {
   // ------------------------------------------------------------------ reconnecting
 
   private beginReconnecting(): void {
-    const now = this.opts.clock.now();
-    const window = this.timings.reconnectWindow;
+    const own = this.roster.connection;
+    if (own === null) return; // unreachable: only an established connection reconnects
+    const query = (): string =>
+      handshakeQuery({ kind: 'resume', apiKey: this.apiKey, sessionId: this.sessionId, connectionId: own.connectionId, resumeKey: this.resumeKey, ack: this.inbox.received });
+    const { reconnectPolicy, clock, openTimeout } = this.opts;
+    const reconnect = new Reconnection(this.link, reconnectPolicy, clock, openTimeout, query, this.timings.reconnectWindow);
+    this.reconnect = reconnect;
     this.setState(Status.Reconnecting);
-    this.reconnect = { startedAt: now, deadline: now + window, attempt: 0 };
-    this.stateScope.setTimeout(() => this.end(dropped(`could not resume within the reconnect window (${window} ms)`)), window);
+    if (this.status !== Status.Reconnecting) return;
+    this.stateScope.setTimeout(() => {
+      this.end(dropped(reconnect.windowOver));
+    }, reconnect.window);
     this.dispatch('sessionReconnecting', { target: this });
-    if (this.status === Status.Reconnecting && this.transport === null) this.nextResume();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a sessionReconnecting listener may have ended the session
+    if (this.status === Status.Reconnecting && !this.link.isOpen) this.nextResume();
   }
 
   private nextResume(): void {
-    const r = this.reconnect;
-    if (r === null) return;
-    const now = this.opts.clock.now();
-    const remaining = r.deadline - now;
-    if (remaining <= 0) return this.end(dropped(`could not resume within the reconnect window (${this.timings.reconnectWindow} ms)`));
-    const delay = this.opts.reconnectPolicy.nextRetryDelay({ attempt: r.attempt, elapsed: now - r.startedAt, remaining });
-    if (delay === null) return this.end(dropped(`the reconnect policy gave up after ${r.attempt} attempt(s)`));
-    if (delay <= 0) return this.openResume();
-    this.transportScope.setTimeout(() => this.openResume(), Math.min(delay, remaining));
-  }
-
-  private openResume(): void {
-    const r = this.reconnect;
-    if (r === null || this.own === null) return;
-    r.attempt++;
-    const remaining = r.deadline - this.opts.clock.now();
-    const query = handshakeQuery({
-      kind: 'resume',
-      apiKey: this.apiKey,
-      sessionId: this.sessionId,
-      connectionId: this.own.connectionId,
-      resumeKey: this.resumeKey,
-      ack: this.inbox.received,
-    });
-    this.openTransport(query, Math.max(0, Math.min(this.opts.openTimeout, remaining)));
+    const giveUp = this.reconnect?.next() ?? null;
+    if (giveUp !== null) this.end(dropped(giveUp));
   }
 
   private onResumed(resumed: ResumedMessage): void {
-    const transport = this.transport;
-    if (transport === null) return;
-    if (resumed.next !== this.inbox.received + 1 || resumed.ack > this.outbox.lastSeq) {
-      const why = `resume position mismatch (next ${resumed.next}, expected ${this.inbox.received + 1}; ack ${resumed.ack} of ${this.outbox.lastSeq})`;
-      return this.transportLost(CloseCode.ResumeRefused, why, undefined, CloseCode.ProtocolError);
+    this.link.established();
+    if (this.status === Status.Disconnecting) {
+      // Resumed only to leave: the server answers `bye` by destroying the connection with
+      // clientDisconnected and closing, which ends us through transportLost.
+      this.link.send({ t: 'bye' });
+      return;
     }
-    this.transportScope.clear();
+    const mismatch = resumeMismatch(resumed, this.inbox.received, this.outbox.lastSeq);
+    if (mismatch !== null) {
+      this.transportLost(CloseCode.ResumeRefused, mismatch, undefined, CloseCode.ProtocolError);
+      return;
+    }
     this.timings = resumed;
     this.inbox.resumedAt(this.inbox.received);
     // Re-send what the server does not have, in order, before anything a listener may send below.
-    for (const request of this.outbox.unprocessedAfter(resumed.ack)) transport.send(request);
+    for (const request of this.outbox.unprocessedAfter(resumed.ack)) this.link.send(request);
     this.reconnect = null;
-    const gen = this.gen;
+    const gen = this.link.generation;
     this.enterConnected();
-    if (gen === this.gen) this.dispatch('sessionReconnected', { target: this });
+    if (gen === this.link.generation) this.dispatch('sessionReconnected', { target: this });
+  }
+
+  /**
+   * `disconnect()` while Reconnecting: the resume already open or opening, or one opened now (open
+   * timeout at most LEAVE_RESUME_TIMEOUT), sends `bye` on `resumed` (see onResumed and the diagram
+   * in reconnection.ts); `disconnectTimeout` bounds the whole thing, which ends with clientDisconnected.
+   */
+  private leaveWhileReconnecting(): void {
+    const opening = this.link.isOpen;
+    this.beginDisconnecting();
+    if (this.status !== Status.Disconnecting || opening) return;
+    this.link.cancelWait(); // the backoff wait
+    if (this.reconnect === null) this.end(CLIENT_DISCONNECTED);
+    else this.reconnect.open(LEAVE_RESUME_TIMEOUT);
   }
 
   /** The page came back (online, visible): retry a resume now, or check liveness now. */
   private wake(): void {
-    if (this.status === Status.Reconnecting && this.transport === null) {
-      this.transportScope.clear();
-      this.openResume();
+    if (this.status === Status.Reconnecting && !this.link.isOpen) {
+      this.link.cancelWait();
+      this.reconnect?.open();
     } else if (this.status === Status.Connected) {
-      this.liveness?.check();
+      this.link.checkLiveness();
     }
   }
 
   private watchPageLifecycle(): void {
     if (!this.opts.pageLifecycle || this.detachLifecycle !== null) return;
-    const env = browserPageLifecycleEnv();
-    if (env === null) return;
-    this.detachLifecycle = attachPageLifecycle(env, { suspend: () => void this.disconnect(), wake: () => this.wake() });
+    this.detachLifecycle = watchBrowserPage({
+      suspend: () => void this.disconnect(),
+      wake: () => {
+        this.wake();
+      },
+    });
   }
 
   // ------------------------------------------------------------------ messages
 
   private handle(message: ServerMessage): void {
-    if (this.status === Status.Connecting || this.status === Status.Reconnecting) {
-      if (this.status === Status.Connecting && message.t === 'welcome') return this.onWelcome(message);
-      if (this.status === Status.Reconnecting && message.t === 'resumed') return this.onResumed(message);
-      return this.transportLost(CloseCode.ProtocolError, `unexpected "${message.t}" before the handshake completed`);
+    if (this.link.handshaking) {
+      if (message.t === 'welcome' && this.status === Status.Connecting) this.onWelcome(message);
+      else if (message.t === 'resumed' && this.status !== Status.Connecting) this.onResumed(message);
+      else this.transportLost(CloseCode.ProtocolError, `unexpected "${message.t}" before the handshake completed`);
+      return;
     }
-    if (isSequenced(message)) this.inbox.noteSequenced();
-    switch (message.t) {
-      case 'ack':
-        return this.outbox.ack(message.a);
-      case 'pong':
-        return;
-      case 'nack':
-        this.outbox.nack(message.r, new ParleyError(message.code as SessionErrorCode, message.message));
-        return;
-      case 'signal': {
-        const from = message.from === null ? null : this.connectionFor(message.from);
-        return this.dispatch('signal', { target: this, type: message.type, data: message.data, from });
-      }
-      case 'connectionCreated':
-        return this.addOther(message.connection);
-      case 'connectionDestroyed': {
-        const connection = this.others.get(message.connectionId);
-        if (connection === undefined) return;
-        this.others.delete(message.connectionId);
-        return this.dispatch('connectionDestroyed', { target: this, connection, reason: message.reason });
-      }
-      case 'connectionReconnecting':
-      case 'connectionReconnected': {
-        const connection = this.others.get(message.connectionId);
-        if (connection !== undefined) this.dispatch(message.t, { target: this, connection });
-        return;
-      }
-      case 'welcome':
-      case 'resumed':
-        return this.transportLost(CloseCode.ProtocolError, `unexpected "${message.t}" on an established connection`);
+    if (!deliver(message, this.receivers)) {
+      this.transportLost(CloseCode.ProtocolError, `unexpected "${message.t}" on an established connection`);
     }
-  }
-
-  private addOther(connection: Connection): void {
-    if (connection.connectionId === this.own?.connectionId || this.others.has(connection.connectionId)) return;
-    this.others.set(connection.connectionId, connection);
-    this.dispatch('connectionCreated', { target: this, connection });
-  }
-
-  /** The sender of a signal; the server sends connectionCreated first, so an unknown ID is a stand-in. */
-  private connectionFor(connectionId: string): Connection {
-    if (connectionId === this.own?.connectionId) return this.own;
-    return this.others.get(connectionId) ?? { connectionId, creationTime: 0, data: '' };
-  }
-
-  // ------------------------------------------------------------------ requests
-
-  private checkRequestState(retryAfterReconnect: boolean): void {
-    if (this.status === Status.Reconnecting && !retryAfterReconnect) {
-      throw ParleyError.notConnected('the session is reconnecting and retryAfterReconnect is false');
-    }
-    if (this.status !== Status.Connected && this.status !== Status.Reconnecting) {
-      throw ParleyError.notConnected(`the session is not connected (${Status[this.status]})`);
-    }
-  }
-
-  private checkKnown(connectionId: string): void {
-    if (connectionId !== this.own?.connectionId && !this.others.has(connectionId)) {
-      throw ParleyError.notFound(`no connection ${JSON.stringify(connectionId)} in this session`);
-    }
-  }
-
-  /** Number the request and send it now (Connected) or after the resume (Reconnecting). */
-  private request(body: RequestBody): Promise<void> {
-    const { request, done } = this.outbox.add(body);
-    if (this.status === Status.Connected) this.transport?.send(request);
-    return done;
   }
 }

@@ -49,12 +49,18 @@ export class Transport {
     try {
       socket = new Ctor(url);
     } catch (cause) {
-      queueMicrotask(() => this.finish(ABNORMAL_CLOSURE, 'could not create the WebSocket', cause));
+      queueMicrotask(() => {
+        this.finish(ABNORMAL_CLOSURE, 'could not create the WebSocket', cause);
+      });
       return;
     }
     this.socket = socket;
-    socket.onmessage = (event) => this.onFrame(event.data);
-    socket.onclose = (event) => this.finish(event.code, event.reason);
+    socket.onmessage = (event) => {
+      this.onFrame(event.data);
+    };
+    socket.onclose = (event) => {
+      this.finish(event.code, event.reason);
+    };
     // The close event that follows an error carries the code; the error itself says nothing more.
     socket.onerror = () => undefined;
   }
@@ -65,7 +71,9 @@ export class Transport {
     this.queue.push(encodeMessage(message));
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      queueMicrotask(() => this.flush());
+      queueMicrotask(() => {
+        this.flush();
+      });
     }
   }
 

@@ -137,7 +137,9 @@ describe('connect', () => {
     const port = await new Promise<number>((resolve) => {
       const s = createServer().listen(0, '127.0.0.1', () => {
         const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
+        s.close(() => {
+          resolve(p);
+        });
       });
     });
     let attempts = 0;

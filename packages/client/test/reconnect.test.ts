@@ -30,6 +30,9 @@ async function connected(w: WelcomeOptions = {}, options: SessionOptions = {}): 
   return { session, client, log };
 }
 
+/** No resume attempt for 10 s, then give up: the session sits in Reconnecting with no transport. */
+const NO_RESUME_SOON: SessionOptions = { reconnectPolicy: { nextRetryDelay: ({ attempt }) => (attempt === 0 ? 10_000 : null) } };
+
 const signalsFrom = (log: string[]) => log.filter((l) => l.startsWith('d:signal')).map((l) => l.split(':').pop());
 
 describe('reconnection', () => {
@@ -172,11 +175,69 @@ describe('reconnection', () => {
     expect(log).toEqual(['status:Connected->Failed', 'd:fail:1022', 'd:disconnect', 'e:disconnected:serverShutdown']);
   });
 
-  it('disconnect() while reconnecting ends at once with clientDisconnected', async () => {
-    const { session, client, log } = await connected({}, { reconnectPolicy: { nextRetryDelay: ({ attempt }) => (attempt === 0 ? 10_000 : null) } });
+  it('disconnect() while reconnecting with no resume open resumes once only to send bye, then ends with clientDisconnected', async () => {
+    const { session, client, log } = await connected({}, NO_RESUME_SOON);
     client.terminate();
     await waitFor(session, 'sessionReconnecting');
-    await session.disconnect();
-    expect(log.slice(-3)).toEqual(['status:Reconnecting->NotConnected', 'd:disconnect', 'e:disconnected:clientDisconnected']);
+    const done = session.disconnect();
+    expect(session.connectionStatus).toBe(S.Disconnecting);
+    const again = await server.nextClient();
+    expect(again.kind).toBe('resume');
+    again.send(resumed(0, 1));
+    await again.next((m) => m.t === 'bye');
+    again.close(CloseCode.Normal);
+    await done;
+    expect(again.received.map((m) => m.t)).toEqual(['bye']);
+    expect(log).toEqual([
+      'status:Connected->Reconnecting',
+      'd:reconnecting',
+      'status:Reconnecting->Disconnecting',
+      'status:Disconnecting->NotConnected',
+      'd:disconnect',
+      'e:disconnected:clientDisconnected',
+    ]);
+  });
+
+  it('disconnect() while a resume is opening sends bye on that resume once resumed arrives', async () => {
+    const { session, client, log } = await connected();
+    const pending = session.signal({ data: 'never sent' });
+    client.terminate();
+    const again = await server.nextClient(); // the first resume attempt goes out at once
+    const done = session.disconnect();
+    again.send(resumed(0, 1));
+    await again.next((m) => m.t === 'bye');
+    again.close(CloseCode.Normal);
+    await done;
+    expect(server.clients).toHaveLength(2); // no second resume
+    expect(again.requests()).toEqual([]); // leaving: nothing is re-sent
+    await expect(pending).rejects.toMatchObject({ code: SessionErrorCode.NotConnected });
+    expect(log.slice(-3)).toEqual(['status:Disconnecting->NotConnected', 'd:disconnect', 'e:disconnected:clientDisconnected']);
+  });
+
+  it('disconnect() while reconnecting resolves within disconnectTimeout with clientDisconnected when the resume gets no answer', async () => {
+    const { session, client, log } = await connected({}, { ...NO_RESUME_SOON, disconnectTimeout: 300 });
+    client.terminate();
+    await waitFor(session, 'sessionReconnecting');
+    const started = Date.now();
+    const done = session.disconnect();
+    const again = await server.nextClient();
+    expect(again.kind).toBe('resume');
+    await done; // the server never answers
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(session.connectionStatus).toBe(S.NotConnected);
+    expect(log.slice(-2)).toEqual(['d:disconnect', 'e:disconnected:clientDisconnected']);
+    expect((await again.closed).code).toBe(CloseCode.Normal);
+  });
+
+  it('disconnect() while reconnecting ends with clientDisconnected when the resume is refused', async () => {
+    const { session, client, log } = await connected({}, NO_RESUME_SOON);
+    client.terminate();
+    await waitFor(session, 'sessionReconnecting');
+    const done = session.disconnect();
+    const again = await server.nextClient();
+    again.close(CloseCode.ResumeRefused, 'unknown connection');
+    await done;
+    expect(log.slice(-3)).toEqual(['status:Disconnecting->NotConnected', 'd:disconnect', 'e:disconnected:clientDisconnected']);
+    expect(log).not.toContain('d:fail:1022');
   });
 });

@@ -27,9 +27,14 @@ export class FakeClient {
     readonly socket: WebSocket,
     readonly query: URLSearchParams,
   ) {
-    this.closed = new Promise((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) => {
+      socket.on('close', (code, reason) => {
+        resolve({ code, reason: reason.toString() });
+      });
+    });
     socket.on('message', (data) => {
-      for (const message of decodeClientFrame(data.toString())) {
+      // Text frames only (the client never sends binary); ws hands them over as a Buffer.
+      for (const message of decodeClientFrame((data as Buffer).toString())) {
         this.received.push(message);
         if (message.t === 'ping' && this.autoPong) this.send({ t: 'pong' });
       }
@@ -145,6 +150,10 @@ export class FakeServer {
 
   async close(): Promise<void> {
     for (const c of this.clients) c.socket.terminate();
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    await new Promise<void>((resolve) => {
+      this.wss.close(() => {
+        resolve();
+      });
+    });
   }
 }

@@ -7,9 +7,13 @@ import type { Session, SessionEventMap, SessionEventName } from '@parley/client'
 export function deadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+    timer = setTimeout(() => {
+      reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
+    }, ms);
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, timeout]).finally(() => {
+    clearTimeout(timer);
+  });
 }
 
 /** The next `event` the session fires (optionally one matching `pred`), within `ms`. */
@@ -27,5 +31,5 @@ export function waitFor<K extends SessionEventName>(
       resolve(e);
     });
   });
-  return deadline(p, ms, `"${String(event)}"`).finally(off);
+  return deadline(p, ms, `"${event}"`).finally(off);
 }
