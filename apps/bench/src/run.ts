@@ -1,1 +1,86 @@
-export {};
+/**
+ * npm run bench [-- --quick] [--only=connect,fanout,steady,burst,idle,storm,resume]
+ *                [--systems=floor,socketio,parley] [--profile] [--out=bench-results/latest.json]
+ * Three systems side by side, each server in its own process, load in separate processes.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, loadavg, totalmem, release } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { log, type RunOptions } from './lib/harness.js';
+import type { ScenarioResult } from './lib/members.js';
+import { SYSTEMS, type SystemName } from './systems/types.js';
+import { runConnect } from './scenarios/connect.js';
+import { runFanout } from './scenarios/fanout.js';
+import { runSteady } from './scenarios/steady.js';
+import { runBurst } from './scenarios/burst.js';
+import { runIdle } from './scenarios/idle.js';
+import { runStorm } from './scenarios/storm.js';
+import { runResume } from './scenarios/resume.js';
+import { goalTable, goals, rows, table } from './report.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const a = args.find((x) => x === `--${name}` || x.startsWith(`--${name}=`));
+  if (a === undefined) return undefined;
+  return a.includes('=') ? a.slice(a.indexOf('=') + 1) : '';
+};
+const quick = flag('quick') !== undefined;
+const only = flag('only')?.split(',').filter(Boolean);
+const systems = (flag('systems')?.split(',').filter(Boolean) ?? [...SYSTEMS]) as SystemName[];
+const out = resolve(flag('out') || 'bench-results/latest.json');
+const profileDir = flag('profile') !== undefined ? resolve(dirname(out), 'profiles') : undefined;
+const opts: RunOptions = { quick, ...(profileDir ? { profileDir } : {}) };
+
+const SCENARIOS: [string, () => Promise<ScenarioResult>][] = [
+  ['connect', () => runConnect(systems, opts)],
+  ['fanout', () => runFanout(systems, opts)],
+  ['steady', () => runSteady(systems, opts)],
+  ['burst', () => runBurst(systems, opts)],
+  ['idle', () => runIdle(systems, opts)],
+  ['storm', () => runStorm(systems, opts)],
+  ['resume', () => runResume(opts)],
+];
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const loadAtStart = loadavg().map((x) => Math.round(x * 100) / 100);
+  // Every run stops by itself.
+  const hardLimit = setTimeout(() => { log('hard time limit reached; stopping'); process.exit(2); }, (quick ? 3 : 30) * 60_000);
+  hardLimit.unref();
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const results: Record<string, ScenarioResult | { error: string }> = {};
+  for (const [name, run] of SCENARIOS) {
+    if (only && !only.includes(name)) continue;
+    if (name === 'resume' && !systems.includes('parley')) continue;
+    try {
+      results[name] = await run();
+    } catch (e) {
+      log(`${name} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      results[name] = { error: e instanceof Error ? e.message : String(e) };
+    }
+  }
+  const rs = rows(results);
+  const gs = goals(results, quick ? 2000 : 18000, quick ? 500 : 10000);
+  const doc = {
+    kind: quick ? 'quick' : 'full',
+    date: new Date().toISOString(),
+    durationS: Math.round((Date.now() - started) / 1000),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memGB: Math.round(totalmem() / 2 ** 30), freeGB: Math.round(freemem() / 2 ** 30), node: process.version, kernel: release(), loadavgAtStart: loadAtStart, loadavgAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
+    command: `npm run bench${args.length ? ' -- ' + args.join(' ') : ''}`,
+    table: rs,
+    goals: gs,
+    results,
+  };
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify(doc, null, 2));
+  process.stdout.write(`\nParley bench (${doc.kind}, ${doc.durationS} s) — ratios are Parley ÷ peer (for latency and memory, < 1 is better; for throughput and counts, > 1 is better)\n\n`);
+  process.stdout.write(table(rs) + '\n\n' + goalTable(gs) + '\n\n');
+  process.stdout.write(`load average at start ${loadAtStart.join(' ')}, at end ${doc.machine.loadavgAtEnd.join(' ')} (2 vCPU: above ~1.5 the figures are noisy)\nresults: ${out}\n`);
+  const failed = Object.values(results).some((r) => 'error' in r);
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

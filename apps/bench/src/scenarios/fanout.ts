@@ -1,0 +1,131 @@
+/**
+ * 2. Fan-out in one 100-member room: a sweep of inbound message rates; every message reaches all
+ * 100 members (sender included, as OpenTok signals do). Members are split 50/50 over two load
+ * processes; the 50 in process A send and their receipts give the latency (same clock); process B
+ * only counts. Knee = the highest delivery rate with p99 ≤ 25 ms and ≥ 99% delivered within the
+ * drain window.
+ */
+import { now, sleep } from '../lib/clock.js';
+import { closeAll, joinMembers, payload, sentAt, type Metrics, type ScenarioResult } from '../lib/members.js';
+import { Samples, summarize } from '../lib/stats.js';
+import { cpuPercent, log, withLoads, withServer, type RunOptions } from '../lib/harness.js';
+import type { BenchClient, JoinSpec, SystemName } from '../systems/types.js';
+
+const MEMBERS = 100;
+const P99_BUDGET_MS = 25;
+
+let members: BenchClient[] = [];
+let received = 0;
+let measuring = false;
+const lat = new Samples();
+
+export const fanoutHandlers = {
+  'fanout.join': async (a: { spec: JoinSpec; count: number; measure: boolean }) => {
+    received = 0;
+    measuring = a.measure;
+    members = await joinMembers(a.spec, a.count, () => ({
+      data: (d: string) => {
+        received++;
+        if (measuring) lat.push(now() - sentAt(d));
+      },
+    }));
+    return members.length;
+  },
+  /** Process A: send `rate` msg/s for `ms`, then wait for every receipt here or the drain limit. */
+  'fanout.send': async (a: { rate: number; ms: number; drainMs: number }) => {
+    lat.clear();
+    received = 0;
+    let sent = 0;
+    const t0 = now();
+    let k = 0;
+    while (true) {
+      const el = now() - t0;
+      if (el >= a.ms) break;
+      const target = Math.floor((a.rate * el) / 1000);
+      while (sent < target) {
+        members[k++ % members.length]!.send(payload(now()));
+        sent++;
+      }
+      await sleep(2);
+    }
+    const expectHere = sent * members.length;
+    const end = now();
+    while (received < expectHere && now() - end < a.drainMs) await sleep(5);
+    return { sent, receivedHere: received, expectHere, lat: summarize(lat.values()), wallMs: now() - t0 };
+  },
+  'fanout.reset': () => { received = 0; return 0; },
+  'fanout.count': () => received,
+  'fanout.leave': async () => {
+    await closeAll(members);
+    members = [];
+    return 0;
+  },
+};
+
+export async function runFanout(systems: readonly SystemName[], o: RunOptions): Promise<ScenarioResult> {
+  const rates = o.quick ? [250, 1000] : [100, 250, 500, 750, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 5000, 6000];
+  const stepMs = o.quick ? 1000 : 3000;
+  const drainMs = o.quick ? 500 : 2000;
+  const r: ScenarioResult = {
+    scenario: 'fanout',
+    title: 'fan-out, 100-member room, rate sweep (deliveries/s)',
+    perSystem: {},
+    notes: [
+      `inbound rates tried (msg/s): ${rates.join(', ')}; ${stepMs / 1000} s per step; each message delivered to 100.`,
+      'members 50/50 over 2 load processes; latency measured at the 50 receivers in the senders\' process.',
+      `knee = highest delivery rate with p99 ≤ ${P99_BUDGET_MS} ms and ≥ 99% delivered within ${drainMs} ms after the step; a failing step is retried once, and the sweep stops when it fails again.`,
+      'a 1 s warm-up at the lowest rate runs first and is not recorded.',
+    ],
+  };
+  for (const system of systems) {
+    log(`fanout: ${system}`);
+    const profile = system === 'parley' && o.profileDir ? { cpuProfDir: o.profileDir } : {};
+    r.perSystem[system] = await withServer(
+      system,
+      (s) =>
+        withLoads(2, async ([a, b]) => {
+          const [room] = await s.rooms(1);
+          const spec = { server: s.info, room };
+          await a!.call('fanout.join', { spec, count: MEMBERS / 2, measure: true });
+          await b!.call('fanout.join', { spec, count: MEMBERS / 2, measure: false });
+          await sleep(300);
+          const steps: Metrics[] = [];
+          let knee = 0;
+          let kneeP99: number | null = null;
+          await a!.call('fanout.send', { rate: rates[0], ms: 1000, drainMs }, 60_000); // warm-up, not recorded
+          await sleep(200);
+          let retried = false;
+          for (let i = 0; i < rates.length; i++) {
+            const rate = rates[i] as number;
+            await b!.call('fanout.reset');
+            const before = await s.stats();
+            const res = await a!.call<{ sent: number; receivedHere: number; expectHere: number; lat: { p50: number; p99: number; max: number }; wallMs: number }>(
+              'fanout.send', { rate, ms: stepMs, drainMs }, 60_000);
+            const after = await s.stats();
+            const recvB = await b!.call<number>('fanout.count');
+            const delivered = res.receivedHere + recvB;
+            const expected = res.sent * MEMBERS;
+            const deliveriesPerSec = Math.round((delivered / stepMs) * 1000);
+            const ok = res.lat.p99 <= P99_BUDGET_MS && delivered >= 0.99 * expected;
+            steps.push({ inRate: rate, sent: res.sent, deliveriesPerSec, delivered, expected, p50: res.lat.p50, p99: res.lat.p99, max: res.lat.max, serverCpuPct: cpuPercent(before, after), ok });
+            log(`  ${system} ${rate} msg/s → ${deliveriesPerSec}/s p50 ${res.lat.p50} p99 ${res.lat.p99} ${ok ? 'ok' : 'FAIL'} (server ${cpuPercent(before, after)}% cpu)`);
+            if (!ok) {
+              if (retried || o.quick) break;
+              retried = true;
+              i--;
+              await sleep(1000);
+              continue;
+            }
+            retried = false;
+            knee = deliveriesPerSec;
+            kneeP99 = res.lat.p99;
+            await sleep(200);
+          }
+          await Promise.all([a!.call('fanout.leave'), b!.call('fanout.leave')]);
+          return { kneeDeliveriesPerSec: knee, kneeP99, steps };
+        }),
+      profile,
+    );
+  }
+  return r;
+}
