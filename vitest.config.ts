@@ -12,10 +12,11 @@ export default defineConfig({
       '@parley/server-sdk': src('./packages/server-sdk/src/index.ts'),
       '@parley/server': src('./packages/server/src/index.ts'),
       '@parley/client': src('./packages/client/src/node.ts'),
+      '@parley/testkit': src('./packages/testkit/src/index.ts'),
     },
   },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'integration/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

@@ -4,9 +4,6 @@
  * the tokens it mints. Our own `@parley/server-sdk` `Parley` class does the same REST calls.
  * Every wait has a deadline; nothing sleeps.
  */
-// integration/tsconfig.json does not include /types, where the SDK's typings live.
-// eslint-disable-next-line @typescript-eslint/triple-slash-reference
-/// <reference path="../types/untyped-modules.d.ts" />
 import OpenTok from 'opentok';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SessionConnectionStatus, type Capabilities, type Connection } from '@parley/client';

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+/**
+ * `npm run chaos -- --cycles 10000 --clients 4 --seed 1`: run {@link runChaos} and print the counts.
+ * Exits 1 on any loss, duplicate, reordering, unresolved signal or other failure; 2 on bad usage.
+ */
+import { parseArgs } from 'node:util';
+import { formatChaosTable, runChaos } from './chaos.js';
+
+function usage(message: string): never {
+  process.stderr.write(
+    `${message}\nusage: bin-chaos [--cycles N] [--clients N] [--seed S] [--messages N] [--window MS] [--quiet]\n`,
+  );
+  process.exit(2);
+}
+
+function int(name: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < min)
+    usage(`--${name} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        cycles: { type: 'string' },
+        clients: { type: 'string' },
+        seed: { type: 'string' },
+        messages: { type: 'string' },
+        window: { type: 'string' },
+        quiet: { type: 'boolean' },
+      },
+    }));
+  } catch (error) {
+    usage(error instanceof Error ? error.message : String(error));
+  }
+  const reconnectWindow = int('window', values.window, 5000, 1000);
+  const result = await runChaos({
+    cycles: int('cycles', values.cycles, 1000, 0),
+    clients: int('clients', values.clients, 4, 1),
+    seed: int('seed', values.seed, 1, 0),
+    messagesPerCycle: int('messages', values.messages, 10, 1),
+    timings: { heartbeatInterval: 200, heartbeatTimeout: 600, reconnectWindow },
+    log: values.quiet === true ? undefined : (line) => process.stderr.write(`${line}\n`),
+  });
+  process.stdout.write(`${formatChaosTable(result)}\n`);
+  for (const f of result.failures) process.stdout.write(`failure: ${f}\n`);
+  const bad = result.lost + result.duplicated + result.reordered + result.signalsUnresolved + result.failures.length;
+  process.exitCode = bad > 0 ? 1 : 0;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `chaos run could not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 2;
+});

@@ -1,0 +1,30 @@
+/**
+ * @parley/testkit: what Parley's integration tests and chaos runs are made of. Private; not published.
+ *
+ * @example
+ * import { FaultProxy, nextEvent, runChaos } from '@parley/testkit';
+ */
+export { FaultProxy, type Direction, type FaultOptions, type FaultProxyOptions } from './fault-proxy.js';
+export {
+  waitFor,
+  withDeadline,
+  nextEvent,
+  nextEmitted,
+  recordEvents,
+  WaitTimeoutError,
+  type Subscribe,
+  type EventSource,
+  type SessionEvents,
+  type EventRecording,
+  type RecordedEvent,
+} from './wait-for.js';
+export {
+  launchChromium,
+  CHROMIUM_PATH,
+  CHROMIUM_FLAGS,
+  type LaunchChromiumOptions,
+  type LaunchedChromium,
+} from './chromium.js';
+export { runChaos, formatChaosTable, type ChaosOptions, type ChaosResult, type FaultKind } from './chaos.js';
+export { DeliveryChecker, type DeliveryCounts } from './delivery-checker.js';
+export { prng, type Prng } from './prng.js';
