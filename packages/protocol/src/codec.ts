@@ -28,9 +28,13 @@ export function joinFrame(encoded: readonly string[]): string {
 
 type Obj = Record<string, unknown>;
 
-function parseParts(frame: string): Obj[] {
+/**
+ * @param max - most messages allowed: MAX_MESSAGES_PER_FRAME for a client frame; a server frame
+ *   has no such limit (the server batches a whole tick, or a whole replay, into one frame)
+ */
+function parseParts(frame: string, max: number): Obj[] {
   const parts = frame.split(MESSAGE_SEPARATOR);
-  if (parts.length > MAX_MESSAGES_PER_FRAME) {
+  if (parts.length > max) {
     throw new ProtocolError(`frame batches ${parts.length} messages; at most ${MAX_MESSAGES_PER_FRAME} allowed`);
   }
   const out: Obj[] = [];
@@ -79,7 +83,7 @@ function reqString(o: Obj, key: string): string {
  */
 export function decodeClientFrame(frame: string): ClientMessage[] {
   const messages: ClientMessage[] = [];
-  for (const o of parseParts(frame)) {
+  for (const o of parseParts(frame, MAX_MESSAGES_PER_FRAME)) {
     switch (o.t) {
       case 'signal': {
         const type = optString(o, 'type');
@@ -139,7 +143,7 @@ function num(o: Obj, key: string): number {
  */
 export function decodeServerFrame(frame: string): ServerMessage[] {
   const messages: ServerMessage[] = [];
-  for (const o of parseParts(frame)) {
+  for (const o of parseParts(frame, Infinity)) {
     switch (o.t) {
       case 'signal': {
         const from = o.from === null ? null : reqString(o, 'from');
