@@ -165,6 +165,13 @@ describe('decodeClientFrame rejects with ProtocolError, close code 4002', () => 
     const frame = joinFrame(Array.from({ length: MAX_MESSAGES_PER_FRAME + 1 }, () => '{"t":"bye"}'));
     expectProtocolError(() => decodeClientFrame(frame), /257 messages; at most 256/);
   });
+
+  it('server frames are not capped: a busy tick or a long replay batches hundreds of messages', () => {
+    const frame = joinFrame(Array.from({ length: 600 }, (_, i) => encodeMessage({ t: 'signal', from: 'c', data: String(i) })));
+    const messages = decodeServerFrame(frame);
+    expect(messages).toHaveLength(600);
+    expect(messages[599]).toEqual({ t: 'signal', from: 'c', data: '599' });
+  });
 });
 
 describe('decodeServerFrame rejects with ProtocolError, close code 4002', () => {
