@@ -56,7 +56,7 @@ describe('the demo page', () => {
 
     await bob.fill('#signal-data', 'hello from Bob');
     await bob.click('#send');
-    await alice.waitForFunction(() => document.getElementById('log')?.textContent?.includes('hello from Bob') === true, {
+    await alice.waitForFunction(() => document.getElementById('log')?.textContent.includes('hello from Bob') === true, {
       timeout: 10_000,
     });
     const log = await alice.textContent('#log');

@@ -4,15 +4,15 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  ParleyError,
   Session,
   SessionConnectionStatus,
   SessionErrorCode,
   type Connection,
+  type ParleyError,
   type SessionDelegate,
 } from '@parley/client';
 import { generateToken, mintSessionId, Parley } from '@parley/server-sdk';
-import { nextEvent, recordEvents, waitFor } from '@parley/testkit';
+import { nextEvent, recordEvents } from '@parley/testkit';
 import {
   API_KEY,
   API_SECRET,
@@ -24,8 +24,7 @@ import {
   startHarness,
   type Harness,
 } from './harness.js';
-
-const T = 5_000;
+import { rejection, seesOthers, T } from './support-opentok.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -36,33 +35,6 @@ afterEach(async () => {
 async function harness(extra: Parameters<typeof startHarness>[0] = {}): Promise<Harness> {
   h = await startHarness(extra);
   return h;
-}
-
-/** Resolves once `session` knows `n` other connections. */
-function seesOthers(session: Session, n: number): Promise<void> {
-  return waitFor(
-    (resolve) => {
-      const check = (): void => {
-        if (session.connections.size === n) resolve();
-      };
-      check();
-      return session.on('connectionCreated', check);
-    },
-    T,
-    () => `${n} other connection(s) (has ${session.connections.size})`,
-  );
-}
-
-/** The ParleyError a promise rejects with (fails the test if it resolves). */
-async function rejection(p: Promise<unknown>): Promise<ParleyError> {
-  const error = await p.then(
-    () => {
-      throw new Error('expected a rejection, but it resolved');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ParleyError);
-  return error as ParleyError;
 }
 
 describe('joining a session', () => {

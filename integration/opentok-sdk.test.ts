@@ -6,13 +6,23 @@
  */
 import OpenTok from 'opentok';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SessionConnectionStatus, type Capabilities, type Connection } from '@parley/client';
+import { SessionConnectionStatus, type Connection } from '@parley/client';
 import { capabilitiesFor, parseSessionId, ROLES, type Role } from '@parley/protocol';
 import { createServer, type ParleyServer } from '@parley/server';
 import { Parley, ParleyApiError } from '@parley/server-sdk';
 import { nextEvent, recordEvents } from '@parley/testkit';
 import { API_KEY, API_SECRET, OTHER_API_KEY, OTHER_API_SECRET } from './harness.js';
-import { call, Clients, done, sdkError, seesOthers, T, watchProcess, type Joined } from './support-opentok.js';
+import {
+  call,
+  capabilitiesOf,
+  Clients,
+  done,
+  sdkError,
+  seesOthers,
+  T,
+  watchProcess,
+  type Joined,
+} from './support-opentok.js';
 
 let server: ParleyServer;
 let ot: OpenTok;
@@ -47,17 +57,6 @@ async function createSession(opts: OpenTok.SessionOptions = {}): Promise<string>
   });
   if (session === undefined) throw new Error('createSession answered no session');
   return session.sessionId;
-}
-
-function capabilitiesOf(c: Capabilities): Capabilities {
-  return {
-    canPublish: c.canPublish,
-    canSubscribe: c.canSubscribe,
-    canSignal: c.canSignal,
-    canForceDisconnect: c.canForceDisconnect,
-    canForceUnpublish: c.canForceUnpublish,
-    canForceMute: c.canForceMute,
-  };
 }
 
 /** Three publishers in a new session, all seeing each other. */

@@ -14,10 +14,9 @@ import {
   type SessionDelegate,
 } from '@parley/client';
 import type { ServerOptions } from '@parley/server';
-import { nextEvent, recordEvents, waitFor, withDeadline } from '@parley/testkit';
+import { nextEvent, recordEvents, withDeadline } from '@parley/testkit';
 import { inbox, SHORT_TIMINGS, startHarness, type Client, type Harness } from './harness.js';
-
-const T = 5_000;
+import { seesOthers, T } from './support-opentok.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -36,19 +35,12 @@ async function harness(
 /** Resume retries capped at 200 ms, so a restored network is used at once (the default cap is 5 s). */
 const FAST = { reconnectPolicy: defaultReconnectPolicy({ base: 20, cap: 200 }) };
 
-/** Resolves once `session` knows `n` other connections. */
-function seesOthers(session: Session, n: number): Promise<void> {
-  return waitFor(
-    (resolve) => {
-      const check = (): void => {
-        if (session.connections.size === n) resolve();
-      };
-      check();
-      return session.on('connectionCreated', check);
-    },
-    T,
-    () => `${n} other connection(s) (has ${session.connections.size})`,
-  );
+/** bob, then alice behind her own FaultProxy (FAST retries), once bob sees her. */
+async function bobAndAlice(env: Harness): Promise<{ bob: Client; alice: Client }> {
+  const bob = await env.client();
+  const alice = await env.client({ proxied: true, options: FAST });
+  await seesOthers(bob.session, 1);
+  return { bob, alice };
 }
 
 /** `proxied` loses its network: its socket is reset and new ones are refused until `proxy.restore()`. */
@@ -109,9 +101,7 @@ describe('automatic reconnection', () => {
 
   it('a half-open connection is detected by the heartbeat; after the network returns the connection resumes', async () => {
     const env = await harness();
-    const bob = await env.client();
-    const alice = await env.client({ proxied: true, options: FAST });
-    await seesOthers(bob.session, 1);
+    const { bob, alice } = await bobAndAlice(env);
     const aliceReconnecting = nextEvent(alice.session, 'sessionReconnecting', T);
     const bobSeesIt = nextEvent(bob.session, 'connectionReconnecting', T);
     const started = Date.now();
@@ -153,9 +143,7 @@ describe('automatic reconnection', () => {
 
   it('when the window runs out: 1022 strictly before sessionDisconnected, and peers get connectionDestroyed networkDisconnected', async () => {
     const env = await harness({ reconnectWindow: 1_000 });
-    const bob = await env.client();
-    const alice = await env.client({ proxied: true, options: FAST });
-    await seesOthers(bob.session, 1);
+    const { bob, alice } = await bobAndAlice(env);
     const aliceRec = recordEvents(alice.session, [
       'sessionReconnecting',
       'sessionReconnected',
@@ -184,9 +172,7 @@ describe('automatic reconnection', () => {
 
   it('retryAfterReconnect false: signal() while reconnecting rejects at once with 1010 and is never sent', async () => {
     const env = await harness();
-    const bob = await env.client();
-    const alice = await env.client({ proxied: true, options: FAST });
-    await seesOthers(bob.session, 1);
+    const { bob, alice } = await bobAndAlice(env);
     const bobInbox = inbox(bob.session);
     await dropAndHold(alice);
     const error = await alice.session.signal({ type: 'nope', data: 'x', retryAfterReconnect: false }).then(
@@ -203,9 +189,7 @@ describe('automatic reconnection', () => {
 
   it('retryAfterReconnect true (default): a signal sent while reconnecting is queued, delivered once after the resume, and its promise resolves then', async () => {
     const env = await harness();
-    const bob = await env.client();
-    const alice = await env.client({ proxied: true, options: FAST });
-    await seesOthers(bob.session, 1);
+    const { bob, alice } = await bobAndAlice(env);
     const bobInbox = inbox(bob.session);
     const aliceInbox = inbox(alice.session);
     await dropAndHold(alice);
@@ -226,9 +210,7 @@ describe('automatic reconnection', () => {
 
   it('signals others send during the outage arrive once, in order, after the resume', async () => {
     const env = await harness();
-    const bob = await env.client();
-    const alice = await env.client({ proxied: true, options: FAST });
-    await seesOthers(bob.session, 1);
+    const { bob, alice } = await bobAndAlice(env);
     const aliceInbox = inbox(alice.session);
     await dropAndHold(alice);
     const sent = Array.from({ length: 25 }, (_, i) => `m${i}`);
@@ -246,9 +228,7 @@ describe('automatic reconnection', () => {
     // Well inside the documented replay bound (2,000 messages / 1 MiB); the rate limit is raised
     // so that bob can send them quickly.
     const env = await harness({}, { signalRate: { perSecond: 100_000, burst: 100_000 } });
-    const bob = await env.client();
-    const alice = await env.client({ proxied: true, options: FAST });
-    await seesOthers(bob.session, 1);
+    const { bob, alice } = await bobAndAlice(env);
     const aliceInbox = inbox(alice.session);
     await dropAndHold(alice);
     const sent = Array.from({ length: 600 }, (_, i) => `m${i}`);
@@ -268,9 +248,7 @@ describe('automatic reconnection', () => {
 
   it('an acknowledgement lost after the server processed a signal does not duplicate it; the promise still resolves', async () => {
     const env = await harness();
-    const bob = await env.client();
-    const alice = await env.client({ proxied: true, options: FAST });
-    await seesOthers(bob.session, 1);
+    const { bob, alice } = await bobAndAlice(env);
     const bobInbox = inbox(bob.session);
     const aliceInbox = inbox(alice.session);
     const proxy = alice.proxy;

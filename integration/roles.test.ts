@@ -11,7 +11,16 @@ import { capabilitiesFor, ROLES, type NackMessage, type Role, type ServerMessage
 import { mintRestJwt, Parley, ParleyApiError } from '@parley/server-sdk';
 import { nextEvent, recordEvents } from '@parley/testkit';
 import { API_KEY, OTHER_API_KEY, OTHER_API_SECRET, startHarness, type Harness } from './harness.js';
-import { Clients, rawJoin, rejection, seesOthers, T, type Joined, type RawClient } from './support-opentok.js';
+import {
+  capabilitiesOf,
+  Clients,
+  rawJoin,
+  rejection,
+  seesOthers,
+  T,
+  type Joined,
+  type RawClient,
+} from './support-opentok.js';
 
 let h: Harness | undefined;
 let clients: Clients | undefined;
@@ -52,17 +61,6 @@ const isAck =
   (a: number) =>
   (m: ServerMessage): m is Extract<ServerMessage, { t: 'ack' }> =>
     m.t === 'ack' && m.a >= a;
-
-function plain(c: Capabilities): Capabilities {
-  return {
-    canPublish: c.canPublish,
-    canSubscribe: c.canSubscribe,
-    canSignal: c.canSignal,
-    canForceDisconnect: c.canForceDisconnect,
-    canForceUnpublish: c.canForceUnpublish,
-    canForceMute: c.canForceMute,
-  };
-}
 
 /** Types of the signals `x` receives, in order. */
 function signalTypes(x: Joined): (string | undefined)[] {
@@ -110,14 +108,14 @@ describe('capabilities per role', () => {
     };
     for (const role of ROLES) {
       const x = await joinAs(env, c, role);
-      expect(plain(x.session.capabilities), role).toEqual(expected[role]);
+      expect(capabilitiesOf(x.session.capabilities), role).toEqual(expected[role]);
       expect(capabilitiesFor(role), role).toEqual(expected[role]);
       const raw = await rawAs(env, role);
       expect(raw.welcome.role).toBe(role);
     }
     // A token without a role is a publisher.
     const noRole = await c.join(env.sessionId, env.token());
-    expect(plain(noRole.session.capabilities)).toEqual(expected.publisher);
+    expect(capabilitiesOf(noRole.session.capabilities)).toEqual(expected.publisher);
     // Not connected: nothing.
     await noRole.session.disconnect();
     expect(Object.values(noRole.session.capabilities).every((v) => v === false)).toBe(true);

@@ -1,12 +1,13 @@
 /**
- * Small helpers for the OpenTok SDK, roles and limits integration tests: promisified official
- * SDK calls, client sessions joined with any token (any role), a raw protocol client over `ws`
- * (to check what the server enforces on its own), and a watch on the process for the SDK's crash
- * paths. Every wait has a deadline; nothing sleeps.
+ * Small helpers shared by the integration tests: promisified official SDK calls, waits and
+ * checks on client sessions (`seesOthers`, `rejection`, `capabilitiesOf`), client sessions joined
+ * with any token (any role), a raw protocol client over `ws` (to check what the server enforces
+ * on its own), and a watch on the process for the SDK's crash paths. Every wait has a deadline;
+ * nothing sleeps.
  */
 import { expect } from 'vitest';
 import { WebSocket } from 'ws';
-import { ParleyError, Session, type SessionDelegate } from '@parley/client';
+import { ParleyError, Session, type Capabilities, type SessionDelegate } from '@parley/client';
 import {
   decodeServerFrame,
   handshakeQuery,
@@ -82,9 +83,21 @@ export async function rejection(p: Promise<unknown>): Promise<ParleyError> {
   return error as ParleyError;
 }
 
+/** Just the capability flags of `c`, to compare with `capabilitiesFor(role)`. */
+export function capabilitiesOf(c: Capabilities): Capabilities {
+  return {
+    canPublish: c.canPublish,
+    canSubscribe: c.canSubscribe,
+    canSignal: c.canSignal,
+    canForceDisconnect: c.canForceDisconnect,
+    canForceUnpublish: c.canForceUnpublish,
+    canForceMute: c.canForceMute,
+  };
+}
+
 /** Resolves once `session` knows exactly `n` other connections. */
 export function seesOthers(session: Session, n: number, ms = T): Promise<void> {
-  return waitFor<void>(
+  return waitFor(
     (resolve) => {
       const check = (): void => {
         if (session.connections.size === n) resolve();
@@ -188,7 +201,7 @@ export async function rawJoin(
       resolve(code);
     }),
   );
-  await waitFor<void>(
+  await waitFor(
     (resolve, reject) => {
       const check = (): void => {
         if (welcome !== undefined) resolve();

@@ -31,11 +31,20 @@ declare module 'opentok' {
     createSession(cb: Callback<OpenTok.Session>): void;
     createSession(opts: OpenTok.SessionOptions, cb: Callback<OpenTok.Session>): void;
     generateToken(sessionId: string, opts?: Record<string, unknown>, t1?: boolean): string;
-    signal(sessionId: string, connectionId: string | null, payload: { type?: string; data?: string }, cb: Callback<void>): void;
+    signal(
+      sessionId: string,
+      connectionId: string | null,
+      payload: { type?: string; data?: string },
+      cb: Callback<void>,
+    ): void;
     forceDisconnect(sessionId: string, connectionId: string, cb: Callback<void>): void;
     listStreams(sessionId: string, cb: Callback<OpenTok.Stream[]>): void;
     getStream(sessionId: string, streamId: string, cb: Callback<OpenTok.Stream>): void;
-    setStreamClassLists(sessionId: string, items: { id: string; layoutClassList: string[] }[], cb: Callback<unknown>): void;
+    setStreamClassLists(
+      sessionId: string,
+      items: { id: string; layoutClassList: string[] }[],
+      cb: Callback<unknown>,
+    ): void;
     forceMuteStream(sessionId: string, streamId: string, cb: Callback<void>): void;
     forceMuteAll(sessionId: string, opts: Record<string, unknown>, cb: Callback<void>): void;
     disableForceMute(sessionId: string, cb: Callback<void>): void;
@@ -52,7 +61,8 @@ declare module 'opentok' {
 
 /** jsonwebtoken@9 (a dependency of opentok), used to craft REST JWTs the SDK would never send. */
 declare module 'jsonwebtoken' {
-  function sign(payload: Record<string, unknown>, secret: string, options?: Record<string, unknown>): string;
-  const jwt: { sign: typeof sign };
+  const jwt: {
+    sign(payload: Record<string, unknown>, secret: string, options?: Record<string, unknown>): string;
+  };
   export default jwt;
 }

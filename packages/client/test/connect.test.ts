@@ -19,7 +19,9 @@ afterEach(async () => {
 function recorded(options = {}): { session: Session; log: string[] } {
   const log: string[] = [];
   const session = makeSession(server.url, recordingDelegate(log), options);
-  session.on('connectionStatusChanged', ({ status, previous }) => log.push(`status:${statusName(previous)}->${statusName(status)}`));
+  session.on('connectionStatusChanged', ({ status, previous }) =>
+    log.push(`status:${statusName(previous)}->${statusName(status)}`),
+  );
   session.on('sessionConnected', () => log.push('e:sessionConnected'));
   session.on('connectionCreated', ({ connection }) => log.push(`e:created:${connection.connectionId}`));
   session.on('sessionError', ({ error }) => log.push(`e:error:${error.code}`));
@@ -81,19 +83,27 @@ describe('connect', () => {
     [CloseCode.ConnectionLimitExceeded, SessionErrorCode.ConnectionLimitExceeded],
     [CloseCode.ServerShutdown, SessionErrorCode.ConnectionRefused],
     [CloseCode.UnsupportedVersion, SessionErrorCode.InternalError],
-  ])('a join closed with %i rejects with %i, calls sessionDidFailWithError once and leaves NotConnected', async (close, code) => {
-    const { session, log } = recorded();
-    const connecting = session.connect('tok');
-    const client = await server.nextClient();
-    client.close(close, 'refused for a reason');
-    const error = await connecting.catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ParleyError);
-    expect((error as ParleyError).code).toBe(code);
-    expect((error as ParleyError).message).toContain('refused for a reason');
-    expect(session.connectionStatus).toBe(S.NotConnected);
-    expect(log).toEqual(['status:NotConnected->Connecting', 'status:Connecting->NotConnected', `d:fail:${code}`, `e:error:${code}`]);
-    expect(server.clients).toHaveLength(1); // a refusal is not retried
-  });
+  ])(
+    'a join closed with %i rejects with %i, calls sessionDidFailWithError once and leaves NotConnected',
+    async (close, code) => {
+      const { session, log } = recorded();
+      const connecting = session.connect('tok');
+      const client = await server.nextClient();
+      client.close(close, 'refused for a reason');
+      const error = await connecting.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ParleyError);
+      expect((error as ParleyError).code).toBe(code);
+      expect((error as ParleyError).message).toContain('refused for a reason');
+      expect(session.connectionStatus).toBe(S.NotConnected);
+      expect(log).toEqual([
+        'status:NotConnected->Connecting',
+        'status:Connecting->NotConnected',
+        `d:fail:${code}`,
+        `e:error:${code}`,
+      ]);
+      expect(server.clients).toHaveLength(1); // a refusal is not retried
+    },
+  );
 
   it('fails at once, without the network: empty token 1004, malformed session ID 1005, foreign API key 1004', async () => {
     const opened: string[] = [];
@@ -171,7 +181,9 @@ describe('connect', () => {
 });
 
 describe('disconnect', () => {
-  async function connected(options = {}): Promise<{ session: Session; log: string[]; client: Awaited<ReturnType<FakeServer['nextClient']>> }> {
+  async function connected(
+    options = {},
+  ): Promise<{ session: Session; log: string[]; client: Awaited<ReturnType<FakeServer['nextClient']>> }> {
     const r = recorded(options);
     const p = r.session.connect('tok');
     const client = await server.nextClient();
@@ -188,7 +200,12 @@ describe('disconnect', () => {
     await client.next((m) => m.t === 'bye');
     client.close(CloseCode.Normal);
     await done;
-    expect(log).toEqual(['status:Connected->Disconnecting', 'status:Disconnecting->NotConnected', 'd:disconnect', 'e:disconnected:clientDisconnected']);
+    expect(log).toEqual([
+      'status:Connected->Disconnecting',
+      'status:Disconnecting->NotConnected',
+      'd:disconnect',
+      'e:disconnected:clientDisconnected',
+    ]);
     expect(session.connection).toBeNull();
     expect(session.connections.size).toBe(0);
     expect(session.capabilities).toBe(NO_CAPABILITIES);

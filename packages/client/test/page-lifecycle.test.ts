@@ -77,7 +77,14 @@ describe('a session in a page', () => {
     window.dispatchEvent(new Event('online'));
     const retried = await server.nextClient(1000);
     expect(retried.kind).toBe('resume');
-    retried.send({ t: 'resumed', ack: 0, next: 1, heartbeatInterval: 2500, heartbeatTimeout: 7000, reconnectWindow: 30_000 });
+    retried.send({
+      t: 'resumed',
+      ack: 0,
+      next: 1,
+      heartbeatInterval: 2500,
+      heartbeatTimeout: 7000,
+      reconnectWindow: 30_000,
+    });
     await waitFor(session, 'sessionReconnected');
 
     const disconnected = waitFor(session, 'sessionDisconnected');

@@ -17,10 +17,15 @@ afterEach(async () => {
 const resumed = (ack: number, next: number, reconnectWindow = 30_000) =>
   ({ t: 'resumed', ack, next, heartbeatInterval: 2500, heartbeatTimeout: 7000, reconnectWindow }) as const;
 
-async function connected(w: WelcomeOptions = {}, options: SessionOptions = {}): Promise<{ session: Session; client: FakeClient; log: string[] }> {
+async function connected(
+  w: WelcomeOptions = {},
+  options: SessionOptions = {},
+): Promise<{ session: Session; client: FakeClient; log: string[] }> {
   const log: string[] = [];
   const session = makeSession(server.url, recordingDelegate(log), options);
-  session.on('connectionStatusChanged', ({ status, previous }) => log.push(`status:${statusName(previous)}->${statusName(status)}`));
+  session.on('connectionStatusChanged', ({ status, previous }) =>
+    log.push(`status:${statusName(previous)}->${statusName(status)}`),
+  );
   session.on('sessionDisconnected', ({ reason }) => log.push(`e:disconnected:${reason}`));
   const p = session.connect('tok');
   const client = await server.nextClient();
@@ -31,7 +36,9 @@ async function connected(w: WelcomeOptions = {}, options: SessionOptions = {}): 
 }
 
 /** No resume attempt for 10 s, then give up: the session sits in Reconnecting with no transport. */
-const NO_RESUME_SOON: SessionOptions = { reconnectPolicy: { nextRetryDelay: ({ attempt }) => (attempt === 0 ? 10_000 : null) } };
+const NO_RESUME_SOON: SessionOptions = {
+  reconnectPolicy: { nextRetryDelay: ({ attempt }) => (attempt === 0 ? 10_000 : null) },
+};
 
 const signalsFrom = (log: string[]) => log.filter((l) => l.startsWith('d:signal')).map((l) => l.split(':').pop());
 
@@ -61,7 +68,10 @@ describe('reconnection', () => {
     again.send(resumed(1, 6), { t: 'signal', from: 'a', data: '6' });
     await reconnected;
     const requests = await Promise.all([again.next((m) => m.t === 'signal' && m.s === 3)]).then(() => again.requests());
-    expect(requests.map((r) => [r.s, (r as { data?: string }).data])).toEqual([[2, 'two'], [3, 'three']]);
+    expect(requests.map((r) => [r.s, (r as { data?: string }).data])).toEqual([
+      [2, 'two'],
+      [3, 'three'],
+    ]);
     again.send({ t: 'ack', a: 3 });
     await Promise.all([s2, s3]);
     expect(signalsFrom(log)).toEqual(['1', '2', '3', '4', '5', '6']);
@@ -82,7 +92,11 @@ describe('reconnection', () => {
     await client.next((m) => m.t === 'signal' && m.s === 2);
     client.terminate();
     const again = await server.nextClient();
-    again.send(resumed(2, 1), { t: 'nack', r: 1, code: SessionErrorCode.NotFound, message: 'gone' }, { t: 'ack', a: 2 });
+    again.send(
+      resumed(2, 1),
+      { t: 'nack', r: 1, code: SessionErrorCode.NotFound, message: 'gone' },
+      { t: 'ack', a: 2 },
+    );
     await expect(s1).rejects.toMatchObject({ code: 404 });
     await expect(s2).resolves.toBeUndefined();
     expect(again.requests()).toEqual([]);
@@ -104,7 +118,9 @@ describe('reconnection', () => {
     const { session, client } = await connected();
     client.terminate();
     await waitFor(session, 'sessionReconnecting');
-    await expect(session.signal({ data: 'x', retryAfterReconnect: false })).rejects.toMatchObject({ code: SessionErrorCode.NotConnected });
+    await expect(session.signal({ data: 'x', retryAfterReconnect: false })).rejects.toMatchObject({
+      code: SessionErrorCode.NotConnected,
+    });
   });
 
   it('when the window runs out: status Failed, then 1022, then sessionDidDisconnect(networkDisconnected); queued signals reject with 1022; connect() works again', async () => {
@@ -121,7 +137,14 @@ describe('reconnection', () => {
     expect((await disconnected).reason).toBe('networkDisconnected');
     await expect(queued).rejects.toMatchObject({ code: 1022 });
     expect(session.connectionStatus).toBe(S.Failed);
-    expect(log).toEqual(['status:Connected->Reconnecting', 'd:reconnecting', 'status:Reconnecting->Failed', 'd:fail:1022', 'd:disconnect', 'e:disconnected:networkDisconnected']);
+    expect(log).toEqual([
+      'status:Connected->Reconnecting',
+      'd:reconnecting',
+      'status:Reconnecting->Failed',
+      'd:fail:1022',
+      'd:disconnect',
+      'e:disconnected:networkDisconnected',
+    ]);
     expect(session.connection).toBeNull();
 
     const p = session.connect('tok');
@@ -211,7 +234,11 @@ describe('reconnection', () => {
     expect(server.clients).toHaveLength(2); // no second resume
     expect(again.requests()).toEqual([]); // leaving: nothing is re-sent
     await expect(pending).rejects.toMatchObject({ code: SessionErrorCode.NotConnected });
-    expect(log.slice(-3)).toEqual(['status:Disconnecting->NotConnected', 'd:disconnect', 'e:disconnected:clientDisconnected']);
+    expect(log.slice(-3)).toEqual([
+      'status:Disconnecting->NotConnected',
+      'd:disconnect',
+      'e:disconnected:clientDisconnected',
+    ]);
   });
 
   it('disconnect() while reconnecting resolves within disconnectTimeout with clientDisconnected when the resume gets no answer', async () => {
@@ -237,7 +264,11 @@ describe('reconnection', () => {
     const again = await server.nextClient();
     again.close(CloseCode.ResumeRefused, 'unknown connection');
     await done;
-    expect(log.slice(-3)).toEqual(['status:Disconnecting->NotConnected', 'd:disconnect', 'e:disconnected:clientDisconnected']);
+    expect(log.slice(-3)).toEqual([
+      'status:Disconnecting->NotConnected',
+      'd:disconnect',
+      'e:disconnected:clientDisconnected',
+    ]);
     expect(log).not.toContain('d:fail:1022');
   });
 });

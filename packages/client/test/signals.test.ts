@@ -14,7 +14,10 @@ afterEach(async () => {
   await server.close();
 });
 
-const isSignal = (s: number) => (m: ClientMessage): m is SignalRequest => m.t === 'signal' && m.s === s;
+const isSignal =
+  (s: number) =>
+  (m: ClientMessage): m is SignalRequest =>
+    m.t === 'signal' && m.s === s;
 
 async function connected(w: WelcomeOptions = {}): Promise<{ session: Session; client: FakeClient; log: string[] }> {
   const log: string[] = [];
@@ -48,19 +51,28 @@ describe('signals', () => {
     const bad = session.signal({ data: 'x' });
     const good = session.signal({ data: 'y' });
     await client.next(isSignal(2));
-    client.send({ t: 'nack', r: 1, code: SessionErrorCode.RateLimitExceeded, message: 'slow down' }, { t: 'ack', a: 2 });
+    client.send(
+      { t: 'nack', r: 1, code: SessionErrorCode.RateLimitExceeded, message: 'slow down' },
+      { t: 'ack', a: 2 },
+    );
     await expect(bad).rejects.toMatchObject({ code: 429, message: 'slow down' });
     await expect(good).resolves.toBeUndefined();
   });
 
   it('validates on the client: 1461 bad type, 1413 data too long, 1011 wrong types, 404 unknown target', async () => {
     const { session, client } = await connected();
-    await expect(session.signal({ type: 'no spaces' })).rejects.toMatchObject({ code: SessionErrorCode.InvalidSignalType });
+    await expect(session.signal({ type: 'no spaces' })).rejects.toMatchObject({
+      code: SessionErrorCode.InvalidSignalType,
+    });
     await expect(session.signal({ type: 'x'.repeat(129) })).rejects.toMatchObject({ code: 1461 });
-    await expect(session.signal({ data: 'x'.repeat(8193) })).rejects.toMatchObject({ code: SessionErrorCode.SignalDataTooLong });
+    await expect(session.signal({ data: 'x'.repeat(8193) })).rejects.toMatchObject({
+      code: SessionErrorCode.SignalDataTooLong,
+    });
     await expect(session.signal({ data: 42 as unknown as string })).rejects.toMatchObject({ code: 1011 });
     await expect(session.signal({ to: 42 as unknown as string })).rejects.toMatchObject({ code: 1011 });
-    await expect(session.signal({ retryAfterReconnect: 'yes' as unknown as boolean })).rejects.toMatchObject({ code: 1011 });
+    await expect(session.signal({ retryAfterReconnect: 'yes' as unknown as boolean })).rejects.toMatchObject({
+      code: 1011,
+    });
     await expect(session.signal({ to: 'nobody' })).rejects.toMatchObject({ code: SessionErrorCode.NotFound });
     const ok = session.signal({ to: 'me', type: '', data: 'x'.repeat(8192) });
     const sent = await client.next(isSignal(1));
@@ -86,13 +98,21 @@ describe('signals', () => {
         if (seen.length === 3) resolve(seen);
       });
     });
-    client.send({ t: 'signal', from: 'a', type: 'chat', data: '1' }, { t: 'signal', from: null, data: '2' }, { t: 'signal', from: 'me', type: 'chat', data: '3' });
+    client.send(
+      { t: 'signal', from: 'a', type: 'chat', data: '1' },
+      { t: 'signal', from: null, data: '2' },
+      { t: 'signal', from: 'me', type: 'chat', data: '3' },
+    );
     const events = await all;
     expect(events.map((e) => e.from?.connectionId ?? null)).toEqual(['a', null, 'me']);
     expect(events[2]?.from).toBe(session.connection);
     expect(events[1]?.type).toBeUndefined();
     expect(typed.map((e) => e.data)).toEqual(['1', '3']);
-    expect(log.filter((l) => l.startsWith('d:signal'))).toEqual(['d:signal:chat:a:1', 'd:signal::null:2', 'd:signal:chat:me:3']);
+    expect(log.filter((l) => l.startsWith('d:signal'))).toEqual([
+      'd:signal:chat:a:1',
+      'd:signal::null:2',
+      'd:signal:chat:me:3',
+    ]);
   });
 
   it('acks sequenced messages 50 ms after the first, and in every ping', async () => {
@@ -125,9 +145,13 @@ describe('peers', () => {
 
 describe('forceDisconnect', () => {
   it('1520 locally without the moderator role, 1010 when not connected, 404 for an unknown connection', async () => {
-    await expect(makeSession(server.url).forceDisconnect('a')).rejects.toMatchObject({ code: SessionErrorCode.NotConnected });
+    await expect(makeSession(server.url).forceDisconnect('a')).rejects.toMatchObject({
+      code: SessionErrorCode.NotConnected,
+    });
     const { session } = await connected({ role: 'publisher' });
-    await expect(session.forceDisconnect('a')).rejects.toMatchObject({ code: SessionErrorCode.UnableToForceDisconnect });
+    await expect(session.forceDisconnect('a')).rejects.toMatchObject({
+      code: SessionErrorCode.UnableToForceDisconnect,
+    });
     await expect(session.forceDisconnect('')).rejects.toMatchObject({ code: 1011 });
   });
 
@@ -136,9 +160,16 @@ describe('forceDisconnect', () => {
     await expect(session.forceDisconnect('ghost')).rejects.toMatchObject({ code: SessionErrorCode.NotFound });
     const ok = session.forceDisconnect(session.connections.get('a')!);
     const denied = session.forceDisconnect('a');
-    expect(await client.next((m) => m.t === 'forceDisconnect' && m.s === 1)).toEqual({ t: 'forceDisconnect', s: 1, connectionId: 'a' });
+    expect(await client.next((m) => m.t === 'forceDisconnect' && m.s === 1)).toEqual({
+      t: 'forceDisconnect',
+      s: 1,
+      connectionId: 'a',
+    });
     await client.next((m) => m.t === 'forceDisconnect' && m.s === 2);
-    client.send({ t: 'nack', r: 2, code: SessionErrorCode.UnableToForceDisconnect, message: 'not permitted' }, { t: 'ack', a: 2 });
+    client.send(
+      { t: 'nack', r: 2, code: SessionErrorCode.UnableToForceDisconnect, message: 'not permitted' },
+      { t: 'ack', a: 2 },
+    );
     await expect(ok).resolves.toBeUndefined();
     await expect(denied).rejects.toMatchObject({ code: 1520 });
   });

@@ -1,6 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ACK_DELAY_MS, ACK_EVERY_MESSAGES, SessionErrorCode } from '@parley/protocol';
-import { backoffDelay, defaultReconnectPolicy, ParleyError, Session, toWebSocketUrl, TypedEmitter } from '@parley/client';
+import {
+  backoffDelay,
+  defaultReconnectPolicy,
+  ParleyError,
+  Session,
+  toWebSocketUrl,
+  TypedEmitter,
+} from '@parley/client';
 import { Inbox } from '../src/inbox.js';
 import { Liveness } from '../src/liveness.js';
 import { Outbox } from '../src/outbox.js';
@@ -118,7 +125,14 @@ describe('Liveness (wall-clock deadline)', () => {
   it('notices at once when the clock jumped (a throttled timer or a sleeping laptop)', () => {
     const time = new ManualTime();
     const dead = vi.fn();
-    const live = new Liveness({ clock: time.clock, timers: time.timers, interval: 100, timeout: 350, ping: () => undefined, dead });
+    const live = new Liveness({
+      clock: time.clock,
+      timers: time.timers,
+      interval: 100,
+      timeout: 350,
+      ping: () => undefined,
+      dead,
+    });
     time.now += 10_000; // the clock moved, no timer ran
     expect(live.check()).toBe(false);
     expect(dead).toHaveBeenCalledWith(10_000);
@@ -153,7 +167,9 @@ describe('options', () => {
   it('rejects misuse at construction with a precise message', () => {
     expect(() => new Session('1', SESSION_ID)).toThrow(/options.url is required/);
     expect(() => new Session('1', SESSION_ID, undefined, { url: 'ftp://x' })).toThrow(/must start with http/);
-    expect(() => new Session('1', SESSION_ID, undefined, { url: 'http://x', connectAttempts: 0 })).toThrow(/connectAttempts/);
+    expect(() => new Session('1', SESSION_ID, undefined, { url: 'http://x', connectAttempts: 0 })).toThrow(
+      /connectAttempts/,
+    );
     expect(() => new Session('1', SESSION_ID, undefined, { url: 'http://x', openTimeout: -1 })).toThrow(/openTimeout/);
     try {
       new Session('1', SESSION_ID, undefined, { url: 'nope' });

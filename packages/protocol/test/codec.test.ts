@@ -167,7 +167,9 @@ describe('decodeClientFrame rejects with ProtocolError, close code 4002', () => 
   });
 
   it('server frames are not capped: a busy tick or a long replay batches hundreds of messages', () => {
-    const frame = joinFrame(Array.from({ length: 600 }, (_, i) => encodeMessage({ t: 'signal', from: 'c', data: String(i) })));
+    const frame = joinFrame(
+      Array.from({ length: 600 }, (_, i) => encodeMessage({ t: 'signal', from: 'c', data: String(i) })),
+    );
     const messages = decodeServerFrame(frame);
     expect(messages).toHaveLength(600);
     expect(messages[599]).toEqual({ t: 'signal', from: 'c', data: '599' });

@@ -44,7 +44,9 @@ async function capture(respond: Responder): Promise<{ url: string; requests: Cap
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => {
+          resolve();
+        });
       }),
   });
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests };
@@ -62,7 +64,10 @@ const noContent: Responder = (_req, res) => {
 
 function callback<T>(run: (cb: (err: Error | null, result?: T) => void) => void): Promise<T | undefined> {
   return new Promise((resolve, reject) => {
-    run((err, result) => (err ? reject(err) : resolve(result)));
+    run((err, result) => {
+      if (err) reject(err);
+      else resolve(result);
+    });
   });
 }
 
@@ -173,7 +178,9 @@ describe("Parley requests have the official SDK's shape", () => {
     ] as const;
     for (const opts of cases) {
       await expect(parley.createSession(opts)).resolves.toEqual({ sessionId });
-      await callback((cb) => official.createSession({ ...opts }, cb));
+      await callback((cb) => {
+        official.createSession({ ...opts }, cb);
+      });
     }
     const [ours, theirs] = [
       server.requests.filter((_, i) => i % 2 === 0),
@@ -199,9 +206,13 @@ describe("Parley requests have the official SDK's shape", () => {
     const parley = new Parley(API_KEY, SECRET, { apiUrl: `${server.url}/prefix/` });
     const official = new OpenTok(API_KEY, SECRET, { apiUrl: `${server.url}/prefix` });
     await parley.signal(sessionId, { type: 'chat', data: 'hello' });
-    await callback((cb) => official.signal(sessionId, null, { type: 'chat', data: 'hello' }, cb));
+    await callback((cb) => {
+      official.signal(sessionId, null, { type: 'chat', data: 'hello' }, cb);
+    });
     await parley.signal(sessionId, { data: 'hi one' }, 'conn-1');
-    await callback((cb) => official.signal(sessionId, 'conn-1', { data: 'hi one' }, cb));
+    await callback((cb) => {
+      official.signal(sessionId, 'conn-1', { data: 'hi one' }, cb);
+    });
     const [a, b, c, d] = server.requests as [Captured, Captured, Captured, Captured];
     expect(a).toMatchObject({
       method: 'POST',

@@ -355,8 +355,11 @@ describe('verifyToken refuses bad tokens and says which check failed', () => {
 
   it('a correctly signed JWT with another scope, without session_id, with a string exp, or with no expiry', () => {
     const base = decodeJwt(good.jwt).payload;
-    const { session_id: _sid, ...noSession } = base;
-    const { exp: _e, expire_time: _et, ...noExpiry } = base;
+    const noSession = { ...base };
+    delete noSession.session_id;
+    const noExpiry = { ...base };
+    delete noExpiry.exp;
+    delete noExpiry.expire_time;
     expect(rejectionOf(craftJwt({ alg: 'HS256', typ: 'JWT' }, { ...base, scope: 'session.admin' }))).toBe(
       'token scope is not session.connect',
     );

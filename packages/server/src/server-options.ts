@@ -87,7 +87,7 @@ const KNOWN = new Set([
 
 function optionalBoolean(name: string, v: unknown): boolean {
   if (v === undefined) return false;
-  if (typeof v !== 'boolean') throw new TypeError(`${name} must be a boolean; got ${String(v)}`);
+  if (typeof v !== 'boolean') throw new TypeError(`${name} must be a boolean; got ${JSON.stringify(v)}`);
   return v;
 }
 

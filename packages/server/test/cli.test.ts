@@ -33,7 +33,9 @@ async function serve(...args: string[]): Promise<{ child: ChildProcess; out: str
   let out = '';
   child.stdout.setEncoding('utf8');
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner: ${out}`)), 10_000);
+    const timer = setTimeout(() => {
+      reject(new Error(`no banner: ${out}`));
+    }, 10_000);
     child.stdout.on('data', (chunk: string) => {
       out += chunk;
       if (out.includes('parley token')) {
@@ -41,7 +43,9 @@ async function serve(...args: string[]): Promise<{ child: ChildProcess; out: str
         resolve();
       }
     });
-    child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+    child.on('exit', (code) => {
+      reject(new Error(`exited ${code}: ${out}`));
+    });
   });
   return { child, out };
 }
@@ -49,7 +53,9 @@ async function serve(...args: string[]): Promise<{ child: ChildProcess; out: str
 function stop(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => {
     child.removeAllListeners('exit');
-    child.on('exit', (code) => resolve(code));
+    child.on('exit', (code) => {
+      resolve(code);
+    });
     child.kill('SIGTERM');
   });
 }

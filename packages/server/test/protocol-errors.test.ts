@@ -42,7 +42,7 @@ describe('malformed input closes only the offender', () => {
     it(`${name} → 4002 with a reason`, async () => {
       const { bad, ok } = await victimAndBystander();
       bad.client.send(frame);
-      expect(await bad.client.close()).toMatchObject({ code: 4002, reason: expect.stringMatching(reason) });
+      expect(await bad.client.close()).toMatchObject({ code: 4002, reason: expect.stringMatching(reason) as string });
       await bystanderUnaffected(ok, bad.welcome.connection.connectionId);
     });
   }

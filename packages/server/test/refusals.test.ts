@@ -27,13 +27,19 @@ async function refused(session: string, token: string, apiKey = API_KEY) {
 describe('a refused join completes the upgrade and closes with the code of the failed check', () => {
   it('bad signature → 4004', async () => {
     const token = generateToken(API_KEY, 'not-the-secret-0000000000000000000000000', sessionId);
-    expect(await refused(sessionId, token)).toMatchObject({ code: 4004, reason: expect.stringMatching(/signature/i) });
+    expect(await refused(sessionId, token)).toMatchObject({
+      code: 4004,
+      reason: expect.stringMatching(/signature/i) as string,
+    });
   });
 
   it('expired token → 4004', async () => {
     const now = Math.floor(Date.now() / 1000);
     const token = signJwt(claims(sessionId, { exp: now - 10, expire_time: now - 10 }), API_SECRET);
-    expect(await refused(sessionId, token)).toMatchObject({ code: 4004, reason: expect.stringMatching(/expir/i) });
+    expect(await refused(sessionId, token)).toMatchObject({
+      code: 4004,
+      reason: expect.stringMatching(/expir/i) as string,
+    });
   });
 
   it('token for another session → 4004', async () => {
@@ -66,7 +72,7 @@ describe('a refused join completes the upgrade and closes with the code of the f
     const token = signJwt(claims(sessionId, { connection_data: 'x'.repeat(1001) }), API_SECRET);
     expect(await refused(sessionId, token)).toMatchObject({
       code: 4004,
-      reason: expect.stringMatching(/connection data/),
+      reason: expect.stringMatching(/connection data/) as string,
     });
   });
 
@@ -117,8 +123,12 @@ describe('a refused join completes the upgrade and closes with the code of the f
           'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
         },
       });
-      req.on('response', (res) => resolve(res.statusCode));
-      req.on('upgrade', () => reject(new Error('upgraded')));
+      req.on('response', (res) => {
+        resolve(res.statusCode);
+      });
+      req.on('upgrade', () => {
+        reject(new Error('upgraded'));
+      });
       req.on('error', reject);
       req.end();
     });

@@ -6,7 +6,14 @@ import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mintRestJwt } from '@parley/server-sdk';
 import { parseSessionId } from '@parley/protocol';
-import { API_KEY, API_SECRET, OTHER_KEY, OTHER_SECRET, startRestHarness, type RestHarness } from './support/rest-harness.js';
+import {
+  API_KEY,
+  API_SECRET,
+  OTHER_KEY,
+  OTHER_SECRET,
+  startRestHarness,
+  type RestHarness,
+} from './support/rest-harness.js';
 
 /** The server's fixed clock: Mon Nov 30 01:34:53 UTC 2026. */
 const NOW_MS = Date.UTC(2026, 10, 30, 1, 34, 53, 250);
@@ -77,7 +84,9 @@ beforeEach(async () => {
 
 describe('POST /session/create', () => {
   it('answers 200 application/json with a one-element array shaped like the real platform', async () => {
-    const res = await send('POST', `${h.baseUrl}/session/create`, { form: 'archiveMode=manual&p2p.preference=disabled' });
+    const res = await send('POST', `${h.baseUrl}/session/create`, {
+      form: 'archiveMode=manual&p2p.preference=disabled',
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json');
     const [entry, ...rest] = (await res.json()) as Record<string, unknown>[];
@@ -175,7 +184,11 @@ describe('authentication', () => {
   it('reads the header in any letter case and ignores the SDK\'s bogus "headers" header', async () => {
     const res = await fetch(signalUrl(), {
       method: 'POST',
-      headers: { 'x-OpenTok-Auth': mintRestJwt(API_KEY, API_SECRET, NOW_S), headers: '[object Object]', 'content-type': 'application/json' },
+      headers: {
+        'x-OpenTok-Auth': mintRestJwt(API_KEY, API_SECRET, NOW_S),
+        headers: '[object Object]',
+        'content-type': 'application/json',
+      },
       body: '{"data":"x"}',
     });
     expect(res.status).toBe(204);
@@ -185,7 +198,10 @@ describe('authentication', () => {
     await expectError(await send('POST', createUrl(), { form: '', headers: auth(API_KEY, 'forged') }), 403);
     await expectError(await send('POST', signalUrl(), { body: {}, headers: auth(API_KEY, 'forged') }), 403);
     await expectError(await send('POST', createUrl(), { form: '', headers: auth('999999', 'x') }), 401);
-    await expectError(await send('POST', project('/session/x/signal', '999999'), { body: {}, headers: auth('999999', 'x') }), 401);
+    await expectError(
+      await send('POST', project('/session/x/signal', '999999'), { body: {}, headers: auth('999999', 'x') }),
+      401,
+    );
   });
 
   it('refuses a JWT for another project than the path names (403)', async () => {
@@ -196,8 +212,16 @@ describe('authentication', () => {
 
   it('refuses an expired JWT crafted with jsonwebtoken (401)', async () => {
     const expired = jwt.sign({ iss: API_KEY, ist: 'project', iat: NOW_S - 900, exp: NOW_S - 600 }, API_SECRET);
-    await expectError(await send('POST', createUrl(), { form: '', headers: { 'X-OPENTOK-AUTH': expired } }), 401, /expired/);
-    await expectError(await send('POST', signalUrl(), { body: {}, headers: { 'X-OPENTOK-AUTH': expired } }), 401, /expired/);
+    await expectError(
+      await send('POST', createUrl(), { form: '', headers: { 'X-OPENTOK-AUTH': expired } }),
+      401,
+      /expired/,
+    );
+    await expectError(
+      await send('POST', signalUrl(), { body: {}, headers: { 'X-OPENTOK-AUTH': expired } }),
+      401,
+      /expired/,
+    );
   });
 
   it('accepts a valid JWT crafted with jsonwebtoken exactly as the SDK does', async () => {
@@ -247,7 +271,11 @@ describe('signal', () => {
       `/session/${sessionId}/connection/nobody/signal`,
       `/session/${other}/signal`,
     ]) {
-      await expectError(await send('POST', project(path), { body: { data: 'x' } }), 404, 'Session or connection not found');
+      await expectError(
+        await send('POST', project(path), { body: { data: 'x' } }),
+        404,
+        'Session or connection not found',
+      );
     }
   });
 
@@ -299,7 +327,11 @@ describe('signal', () => {
     };
     process.on('warning', onWarning);
     try {
-      await expectError(await send('POST', project(`/session/${sessionId}/signal`), { body: {} }), 500, 'Internal server error');
+      await expectError(
+        await send('POST', project(`/session/${sessionId}/signal`), { body: {} }),
+        500,
+        'Internal server error',
+      );
       await new Promise((r) => setImmediate(r));
     } finally {
       process.off('warning', onWarning);
@@ -310,7 +342,10 @@ describe('signal', () => {
   });
 
   it('is found after a double slash and a prefix, with a query string', async () => {
-    for (const path of [`//v2/project/${API_KEY}/session/${sessionId}/signal`, `/x/y/v2/project/${API_KEY}//session/${sessionId}/signal/?q=1`]) {
+    for (const path of [
+      `//v2/project/${API_KEY}/session/${sessionId}/signal`,
+      `/x/y/v2/project/${API_KEY}//session/${sessionId}/signal/?q=1`,
+    ]) {
       expect((await send('POST', h.baseUrl + path, { body: {} })).status).toBe(204);
     }
   });
@@ -326,8 +361,16 @@ describe('forceDisconnect', () => {
   });
 
   it('answers 404 JSON for an unknown connection or session', async () => {
-    await expectError(await send('DELETE', project(`/session/${sessionId}/connection/c1`)), 404, 'Session or connection not found');
-    await expectError(await send('DELETE', project(`/session/nope/connection/c1`)), 404, 'Session or connection not found');
+    await expectError(
+      await send('DELETE', project(`/session/${sessionId}/connection/c1`)),
+      404,
+      'Session or connection not found',
+    );
+    await expectError(
+      await send('DELETE', project(`/session/nope/connection/c1`)),
+      404,
+      'Session or connection not found',
+    );
   });
 });
 
@@ -341,9 +384,17 @@ describe('streams (none exist yet)', () => {
 
   it('answers 404 JSON for one stream, muting one stream, or any stream call on an unknown session', async () => {
     await expectError(await send('GET', project(`/session/${sessionId}/stream/s1`)), 404, 'Stream not found');
-    await expectError(await send('POST', project(`/session/${sessionId}/stream/s1/mute`), { body: {} }), 404, 'Stream not found');
+    await expectError(
+      await send('POST', project(`/session/${sessionId}/stream/s1/mute`), { body: {} }),
+      404,
+      'Stream not found',
+    );
     await expectError(await send('GET', project('/session/nope/stream')), 404, 'Session not found');
-    await expectError(await send('POST', project('/session/nope/mute'), { body: { active: true } }), 404, 'Session not found');
+    await expectError(
+      await send('POST', project('/session/nope/mute'), { body: { active: true } }),
+      404,
+      'Session not found',
+    );
   });
 
   it('mutes all (nothing): 200 with an empty body', async () => {
@@ -352,17 +403,25 @@ describe('streams (none exist yet)', () => {
       expect(res.status).toBe(200);
       expect(await res.text()).toBe('');
     }
-    await expectError(await send('POST', project(`/session/${sessionId}/mute`), { body: { excludedStreamIds: 'x' } }), 400);
+    await expectError(
+      await send('POST', project(`/session/${sessionId}/mute`), { body: { excludedStreamIds: 'x' } }),
+      400,
+    );
   });
 
   it('sets class lists: 200 for an empty list, 400 JSON for an unknown stream or a malformed list', async () => {
     expect((await send('PUT', project(`/session/${sessionId}/stream`), { body: { items: [] } })).status).toBe(200);
     await expectError(
-      await send('PUT', project(`/session/${sessionId}/stream`), { body: { items: [{ id: 's1', layoutClassList: ['full'] }] } }),
+      await send('PUT', project(`/session/${sessionId}/stream`), {
+        body: { items: [{ id: 's1', layoutClassList: ['full'] }] },
+      }),
       400,
       'Invalid stream ID: s1',
     );
-    await expectError(await send('PUT', project(`/session/${sessionId}/stream`), { body: { items: [{ id: 's1' }] } }), 400);
+    await expectError(
+      await send('PUT', project(`/session/${sessionId}/stream`), { body: { items: [{ id: 's1' }] } }),
+      400,
+    );
     await expectError(await send('PUT', project(`/session/${sessionId}/stream`), { body: {} }), 400);
   });
 });
@@ -427,7 +486,10 @@ describe('unsupported features and unknown paths', () => {
   });
 
   it('answers 400 JSON for malformed percent-encoding in the path', async () => {
-    await expectError(await send('POST', `${h.baseUrl}/v2/project/${API_KEY}/session/%E0%A4%A/signal`, { body: {} }), 400);
+    await expectError(
+      await send('POST', `${h.baseUrl}/v2/project/${API_KEY}/session/%E0%A4%A/signal`, { body: {} }),
+      400,
+    );
   });
 });
 

@@ -5,14 +5,24 @@
 import OpenTok from 'opentok';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseSessionId } from '@parley/protocol';
-import { API_KEY, API_SECRET, OTHER_KEY, OTHER_SECRET, startRestHarness, type RestHarness } from './support/rest-harness.js';
+import {
+  API_KEY,
+  API_SECRET,
+  OTHER_KEY,
+  OTHER_SECRET,
+  startRestHarness,
+  type RestHarness,
+} from './support/rest-harness.js';
 
 type Cb<T> = (err: Error | null, result?: T) => void;
 
 /** Promisify one SDK callback call. */
 function call<T>(fn: (cb: Cb<T>) => void): Promise<T | undefined> {
   return new Promise((resolve, reject) => {
-    fn((err, result) => (err ? reject(err) : resolve(result)));
+    fn((err, result) => {
+      if (err) reject(err);
+      else resolve(result);
+    });
   });
 }
 
@@ -27,7 +37,9 @@ async function sdkError(fn: (cb: Cb<unknown>) => void): Promise<Error> {
 }
 
 function createSession(ot: OpenTok, opts: OpenTok.SessionOptions = {}): Promise<OpenTok.Session> {
-  return call<OpenTok.Session>((cb) => ot.createSession(opts, cb)).then((s) => {
+  return call<OpenTok.Session>((cb) => {
+    ot.createSession(opts, cb);
+  }).then((s) => {
     if (s === undefined) throw new Error('no session');
     return s;
   });
@@ -108,13 +120,17 @@ describe('createSession through the official SDK', () => {
 
   it('reports a forged secret as "Invalid API key or secret"', async () => {
     const forged = new OpenTok(API_KEY, 'not-the-secret', { apiUrl: h.baseUrl });
-    const err = await sdkError((cb) => forged.createSession(cb));
+    const err = await sdkError((cb) => {
+      forged.createSession(cb);
+    });
     expect(err.message).toBe('Failed to createSession. Error: Invalid API key or secret');
   });
 
   it('reports an unknown project as "Invalid API key or secret"', async () => {
     const stranger = new OpenTok('999999', 'whatever', { apiUrl: h.baseUrl });
-    const err = await sdkError((cb) => stranger.createSession(cb));
+    const err = await sdkError((cb) => {
+      stranger.createSession(cb);
+    });
     expect(err.message).toBe('Failed to createSession. Error: Invalid API key or secret');
   });
 
@@ -130,13 +146,17 @@ describe('signal and forceDisconnect through the official SDK', () => {
   it('signals every connection of a session as the server (no sender, no target)', async () => {
     const { sessionId } = await createSession(ot);
     h.realtime.connect(sessionId, 'conn-a');
-    await call<void>((cb) => ot.signal(sessionId, null, { type: 'chat', data: 'hello' }, cb));
+    await call((cb) => {
+      ot.signal(sessionId, null, { type: 'chat', data: 'hello' }, cb);
+    });
     expect(h.realtime.calls).toEqual([{ op: 'serverSignal', sessionId, signal: { type: 'chat', data: 'hello' } }]);
   });
 
   it('succeeds for a stored session nobody is connected to (delivered to zero connections)', async () => {
     const { sessionId } = await createSession(ot);
-    await call<void>((cb) => ot.signal(sessionId, null, { data: 'anyone?' }, cb));
+    await call((cb) => {
+      ot.signal(sessionId, null, { data: 'anyone?' }, cb);
+    });
     expect(h.realtime.calls).toEqual([{ op: 'serverSignal', sessionId, signal: { data: 'anyone?' } }]);
   });
 
@@ -144,7 +164,9 @@ describe('signal and forceDisconnect through the official SDK', () => {
     const { sessionId } = await createSession(ot);
     h.realtime.connect(sessionId, 'conn-a');
     h.realtime.connect(sessionId, 'conn-b');
-    await call<void>((cb) => ot.signal(sessionId, 'conn-b', { type: 'dm', data: 'hi one' }, cb));
+    await call((cb) => {
+      ot.signal(sessionId, 'conn-b', { type: 'dm', data: 'hi one' }, cb);
+    });
     expect(h.realtime.calls).toEqual([
       { op: 'serverSignal', sessionId, signal: { type: 'dm', data: 'hi one' }, to: 'conn-b' },
     ]);
@@ -161,20 +183,30 @@ describe('signal and forceDisconnect through the official SDK', () => {
       [unknownSession, 'conn-a'],
       [other.sessionId, null],
     ] as const) {
-      const err = await sdkError((cb) => ot.signal(sid, cid, { data: 'x' }, cb));
+      const err = await sdkError((cb) => {
+        ot.signal(sid, cid, { data: 'x' }, cb);
+      });
       expect(err.message).toBe('Session or Connection not found');
     }
-    const err = await sdkError((cb) => ot.forceDisconnect(sessionId, 'nobody', cb));
+    const err = await sdkError((cb) => {
+      ot.forceDisconnect(sessionId, 'nobody', cb);
+    });
     expect(err.message).toBe('Session or Connection not found');
-    const err2 = await sdkError((cb) => ot.forceDisconnect(unknownSession, 'conn-a', cb));
+    const err2 = await sdkError((cb) => {
+      ot.forceDisconnect(unknownSession, 'conn-a', cb);
+    });
     expect(err2.message).toBe('Session or Connection not found');
   });
 
   it('reports an invalid signal type and oversized data as errors, not crashes', async () => {
     const { sessionId } = await createSession(ot);
-    const badType = await sdkError((cb) => ot.signal(sessionId, null, { type: 'not allowed!', data: 'x' }, cb));
+    const badType = await sdkError((cb) => {
+      ot.signal(sessionId, null, { type: 'not allowed!', data: 'x' }, cb);
+    });
     expect(badType.message).toMatch(/^Unexpected response from OpenTok: .*signal type/);
-    const tooLong = await sdkError((cb) => ot.signal(sessionId, null, { data: 'x'.repeat(8193) }, cb));
+    const tooLong = await sdkError((cb) => {
+      ot.signal(sessionId, null, { data: 'x'.repeat(8193) }, cb);
+    });
     expect(tooLong.message).toMatch(/^Unexpected response from OpenTok: .*8192/);
     expect(h.realtime.calls).toEqual([]);
   });
@@ -182,14 +214,18 @@ describe('signal and forceDisconnect through the official SDK', () => {
   it('forceDisconnects a connection', async () => {
     const { sessionId } = await createSession(ot);
     h.realtime.connect(sessionId, 'conn-a');
-    await call<void>((cb) => ot.forceDisconnect(sessionId, 'conn-a', cb));
+    await call((cb) => {
+      ot.forceDisconnect(sessionId, 'conn-a', cb);
+    });
     expect(h.realtime.calls).toEqual([{ op: 'forceDisconnect', sessionId, connectionId: 'conn-a' }]);
   });
 
   it('reports a forged secret on signal as "Invalid API key or secret"', async () => {
     const { sessionId } = await createSession(ot);
     const forged = new OpenTok(API_KEY, 'not-the-secret', { apiUrl: h.baseUrl });
-    const err = await sdkError((cb) => forged.signal(sessionId, null, { data: 'x' }, cb));
+    const err = await sdkError((cb) => {
+      forged.signal(sessionId, null, { data: 'x' }, cb);
+    });
     expect(err.message).toBe('Invalid API key or secret');
     expect(h.realtime.calls).toEqual([]);
   });
@@ -205,10 +241,20 @@ describe('apiUrl variants', () => {
       const client = new OpenTok(API_KEY, API_SECRET, { apiUrl: h.baseUrl + suffix });
       const { sessionId } = await createSession(client, { mediaMode: 'routed' });
       h.realtime.connect(sessionId, 'conn-a');
-      await call<void>((cb) => client.signal(sessionId, null, { data: 'all' }, cb));
-      await call<void>((cb) => client.signal(sessionId, 'conn-a', { data: 'one' }, cb));
-      expect(await call((cb) => client.listStreams(sessionId, cb))).toEqual([]);
-      await call<void>((cb) => client.forceDisconnect(sessionId, 'conn-a', cb));
+      await call((cb) => {
+        client.signal(sessionId, null, { data: 'all' }, cb);
+      });
+      await call((cb) => {
+        client.signal(sessionId, 'conn-a', { data: 'one' }, cb);
+      });
+      expect(
+        await call((cb) => {
+          client.listStreams(sessionId, cb);
+        }),
+      ).toEqual([]);
+      await call((cb) => {
+        client.forceDisconnect(sessionId, 'conn-a', cb);
+      });
       expect(h.realtime.calls.map((c) => c.op)).toEqual(['serverSignal', 'serverSignal', 'forceDisconnect']);
       const prefix = new URL(h.baseUrl + suffix).pathname;
       const seen = h.requests.slice(-5).map((r) => r.url);
@@ -221,33 +267,69 @@ describe('apiUrl variants', () => {
 describe('streams and moderation with no streams', () => {
   it('lists no streams', async () => {
     const { sessionId } = await createSession(ot);
-    expect(await call((cb) => ot.listStreams(sessionId, cb))).toEqual([]);
+    expect(
+      await call((cb) => {
+        ot.listStreams(sessionId, cb);
+      }),
+    ).toEqual([]);
   });
 
   it('reports getStream and forceMuteStream of any stream as "Not Found"', async () => {
     const { sessionId } = await createSession(ot);
-    expect((await sdkError((cb) => ot.getStream(sessionId, 'stream-1', cb))).message).toBe('Not Found');
-    expect((await sdkError((cb) => ot.forceMuteStream(sessionId, 'stream-1', cb))).message).toBe('Not Found');
+    expect(
+      (
+        await sdkError((cb) => {
+          ot.getStream(sessionId, 'stream-1', cb);
+        })
+      ).message,
+    ).toBe('Not Found');
+    expect(
+      (
+        await sdkError((cb) => {
+          ot.forceMuteStream(sessionId, 'stream-1', cb);
+        })
+      ).message,
+    ).toBe('Not Found');
   });
 
   it('forceMuteAll and disableForceMute succeed (nothing to mute)', async () => {
     const { sessionId } = await createSession(ot);
-    await call<void>((cb) => ot.forceMuteAll(sessionId, { excludedStreamIds: ['stream-2'] }, cb));
-    await call<void>((cb) => ot.disableForceMute(sessionId, cb));
+    await call((cb) => {
+      ot.forceMuteAll(sessionId, { excludedStreamIds: ['stream-2'] }, cb);
+    });
+    await call((cb) => {
+      ot.disableForceMute(sessionId, cb);
+    });
   });
 
   it('setStreamClassLists accepts an empty list and rejects unknown stream IDs with an error', async () => {
     const { sessionId } = await createSession(ot);
-    await call((cb) => ot.setStreamClassLists(sessionId, [], cb));
-    const err = await sdkError((cb) => ot.setStreamClassLists(sessionId, [{ id: 'stream-1', layoutClassList: ['full'] }], cb));
+    await call((cb) => {
+      ot.setStreamClassLists(sessionId, [], cb);
+    });
+    const err = await sdkError((cb) => {
+      ot.setStreamClassLists(sessionId, [{ id: 'stream-1', layoutClassList: ['full'] }], cb);
+    });
     expect(err.message).toMatch(/^Unexpected response from OpenTok: .*Invalid stream ID: stream-1/);
   });
 
   it('reports stream calls on an unknown session as errors', async () => {
     const { sessionId } = await createSession(ot);
     const unknown = `${sessionId.slice(0, -4)}AAAA`;
-    expect((await sdkError((cb) => ot.listStreams(unknown, cb))).message).toBe('Not Found');
-    expect((await sdkError((cb) => ot.forceMuteAll(unknown, {}, cb))).message).toBe('Not Found');
+    expect(
+      (
+        await sdkError((cb) => {
+          ot.listStreams(unknown, cb);
+        })
+      ).message,
+    ).toBe('Not Found');
+    expect(
+      (
+        await sdkError((cb) => {
+          ot.forceMuteAll(unknown, {}, cb);
+        })
+      ).message,
+    ).toBe('Not Found');
   });
 });
 
@@ -256,15 +338,27 @@ describe('unsupported features answer errors, never crashes', () => {
     const { sessionId } = await createSession(ot, { mediaMode: 'routed' });
     const token = ot.generateToken(sessionId);
     const errors = [
-      await sdkError((cb) => ot.startArchive(sessionId, { name: 'a' }, cb)),
-      await sdkError((cb) => ot.listArchives({}, cb)),
-      await sdkError((cb) => ot.startBroadcast(sessionId, { outputs: { hls: {} } }, cb)),
-      await sdkError((cb) => ot.dial(sessionId, token, 'sip:user@example.com', {}, cb)),
+      await sdkError((cb) => {
+        ot.startArchive(sessionId, { name: 'a' }, cb);
+      }),
+      await sdkError((cb) => {
+        ot.listArchives({}, cb);
+      }),
+      await sdkError((cb) => {
+        ot.startBroadcast(sessionId, { outputs: { hls: {} } }, cb);
+      }),
+      await sdkError((cb) => {
+        ot.dial(sessionId, token, 'sip:user@example.com', {}, cb);
+      }),
     ];
     for (const err of errors) expect(err.message).toMatch(/not supported by Parley/);
   });
 
   it('listCallbacks answers an empty list (any error reply would crash the SDK)', async () => {
-    expect(await call((cb) => ot.listCallbacks(cb))).toEqual([]);
+    expect(
+      await call((cb) => {
+        ot.listCallbacks(cb);
+      }),
+    ).toEqual([]);
   });
 });

@@ -1,7 +1,6 @@
-import type { WelcomeMessage } from '@parley/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RawClient } from './support/raw-client.js';
-import { Harness, SHORT_TIMINGS } from './support/harness.js';
+import { Harness, SHORT_TIMINGS, type Joined } from './support/harness.js';
 
 let h: Harness;
 let sessionId: string;
@@ -13,21 +12,14 @@ afterEach(async () => {
   await h.stop();
 });
 
-async function pair() {
-  const a = await h.join(sessionId, { data: 'a' });
-  const b = await h.join(sessionId, { data: 'b' });
-  await a.client.nextOf('connectionCreated');
-  return { a, b, aId: a.welcome.connection.connectionId, bId: b.welcome.connection.connectionId };
-}
-
-async function dropAndWait(victim: { client: RawClient; welcome: WelcomeMessage }, peer: RawClient) {
+async function dropAndWait(victim: Joined, peer: RawClient) {
   victim.client.drop();
   await peer.nextOf('connectionReconnecting', 3000, (m) => m.connectionId === victim.welcome.connection.connectionId);
 }
 
 describe('resume', () => {
   it('messages sent while the socket was down are replayed once, in order, after resumed', async () => {
-    const { a, b, bId } = await pair();
+    const { a, b, bId } = await h.pair(sessionId);
     b.client.send({ t: 'signal', s: 1, data: 'before' });
     await a.client.nextOf('signal');
     const position = a.client.received; // 2: connectionCreated(b), signal "before"
@@ -54,7 +46,7 @@ describe('resume', () => {
   });
 
   it('a resume with an older ack replays from there; resumed.ack says which requests were processed', async () => {
-    const { a, b } = await pair();
+    const { a, b } = await h.pair(sessionId);
     a.client.send({ t: 'signal', s: 1, data: 'mine' });
     await a.client.nextOf('ack');
     await dropAndWait(a, b.client);
@@ -73,7 +65,7 @@ describe('resume', () => {
   });
 
   it('a resume while the old socket is still open replaces it with 4006', async () => {
-    const { a, b } = await pair();
+    const { a, b } = await h.pair(sessionId);
     const r = h.resume(sessionId, a.welcome, a.client.received);
     await r.nextOf('resumed');
     expect((await a.client.close()).code).toBe(4006);
@@ -83,7 +75,7 @@ describe('resume', () => {
   });
 
   it('refused with 4010: wrong key, unknown connection, ack outside what the server holds', async () => {
-    const { a, b } = await pair();
+    const { a, b } = await h.pair(sessionId);
     await dropAndWait(a, b.client);
     const wrongKey = h.resume(sessionId, a.welcome, 0, 'A'.repeat(22));
     expect(await wrongKey.close()).toEqual({ code: 4010, reason: 'wrong resume key' });
@@ -94,21 +86,21 @@ describe('resume', () => {
     );
     expect(await unknown.close()).toEqual({ code: 4010, reason: 'unknown connection' });
     const ahead = h.resume(sessionId, a.welcome, 99);
-    expect(await ahead.close()).toMatchObject({ code: 4010, reason: expect.stringMatching(/ack 99/) });
+    expect(await ahead.close()).toMatchObject({ code: 4010, reason: expect.stringMatching(/ack 99/) as string });
     // none of that hurt the held connection
     const ok = h.resume(sessionId, a.welcome, a.client.received);
     await ok.nextOf('resumed');
   });
 
   it('a resume after an ack is refused below the acknowledged position', async () => {
-    const { a, b } = await pair();
+    const { a, b } = await h.pair(sessionId);
     a.client.ack(); // acknowledges connectionCreated(b): position 1
     await dropAndWait(a, b.client);
     expect((await h.resume(sessionId, a.welcome, 0).close()).code).toBe(4010);
   });
 
   it('when the reconnect window runs out the others get networkDisconnected, and a resume is refused', async () => {
-    const { a, b, aId } = await pair();
+    const { a, b, aId } = await h.pair(sessionId);
     await dropAndWait(a, b.client);
     expect(await b.client.nextOf('connectionDestroyed', 3000)).toEqual({
       t: 'connectionDestroyed',
@@ -119,14 +111,14 @@ describe('resume', () => {
   });
 
   it('a client that stops pinging is timed out (4001) and the others see connectionReconnecting', async () => {
-    const { a, b, aId } = await pair();
+    const { a, b, aId } = await h.pair(sessionId);
     a.client.stopPinging();
     expect((await b.client.nextOf('connectionReconnecting', 2000)).connectionId).toBe(aId);
     expect((await a.client.close()).code).toBe(4001);
   });
 
   it('a replay buffer overflow while away destroys the connection at once', async () => {
-    const { a, b, aId } = await pair();
+    const { a, b, aId } = await h.pair(sessionId);
     await dropAndWait(a, b.client);
     // addressed to a only, so the sender's own buffer (echoes) stays small
     b.client.send(...Array.from({ length: 21 }, (_, i) => ({ t: 'signal', s: i + 1, to: aId })));
@@ -136,19 +128,22 @@ describe('resume', () => {
   });
 
   it('a replay buffer overflow while connected (no acks) closes with 4014', async () => {
-    const { a, b } = await pair();
+    const { a, b } = await h.pair(sessionId);
     const silent = await h.join(sessionId);
     silent.client.stopPinging(); // it never acknowledges
     const to = silent.welcome.connection.connectionId;
     b.client.send(...Array.from({ length: 21 }, (_, i) => ({ t: 'signal', s: i + 1, to })));
-    expect(await silent.client.close()).toMatchObject({ code: 4014, reason: expect.stringMatching(/overflow/) });
+    expect(await silent.client.close()).toMatchObject({
+      code: 4014,
+      reason: expect.stringMatching(/overflow/) as string,
+    });
     expect((await a.client.nextOf('connectionDestroyed')).connectionId).toBe(to);
     expect(a.client.closed).toBeUndefined();
     expect(b.client.closed).toBeUndefined();
   });
 
   it('after a resume, the old generation expiry never destroys the resumed connection', async () => {
-    const { a, b } = await pair();
+    const { a, b } = await h.pair(sessionId);
     await dropAndWait(a, b.client); // expiry of generation 1 scheduled for +1000 ms
     const r = h.resume(sessionId, a.welcome, a.client.received);
     await r.nextOf('resumed');

@@ -11,16 +11,9 @@ afterEach(async () => {
   await h.stop();
 });
 
-async function pair() {
-  const a = await h.join(sessionId, { data: 'a' });
-  const b = await h.join(sessionId, { data: 'b' });
-  await a.client.nextOf('connectionCreated');
-  return { a, b, aId: a.welcome.connection.connectionId, bId: b.welcome.connection.connectionId };
-}
-
 describe('signals', () => {
   it('a broadcast reaches everyone including the sender (echo), from = sender; then ack', async () => {
-    const { a, b, aId } = await pair();
+    const { a, b, aId } = await h.pair(sessionId);
     a.client.send({ t: 'signal', s: 1, type: 'chat', data: 'hi' });
     expect(await a.client.nextOf('signal')).toEqual({ t: 'signal', from: aId, type: 'chat', data: 'hi' });
     expect(await a.client.nextOf('ack')).toEqual({ t: 'ack', a: 1 });
@@ -28,7 +21,7 @@ describe('signals', () => {
   });
 
   it('a signal to one connection reaches only it; an empty type means no type', async () => {
-    const { a, b, aId, bId } = await pair();
+    const { a, b, aId, bId } = await h.pair(sessionId);
     const c = await h.join(sessionId, { data: 'c' });
     a.client.send({ t: 'signal', s: 1, type: '', data: 'only b', to: bId });
     expect(await b.client.nextOf('signal')).toEqual({ t: 'signal', from: aId, data: 'only b' });
@@ -40,7 +33,7 @@ describe('signals', () => {
   });
 
   it('a signal to an unknown connection is nacked 404, before the ack that covers it', async () => {
-    const { a } = await pair();
+    const { a } = await h.pair(sessionId);
     a.client.send({ t: 'signal', s: 1, data: 'x', to: 'nobody' });
     const nack = await a.client.nextOf('nack');
     expect(nack).toMatchObject({ r: 1, code: 404 });
@@ -51,7 +44,7 @@ describe('signals', () => {
   });
 
   it('an invalid type is nacked 1461 and data over 8192 characters 1413; nobody receives them', async () => {
-    const { a, b } = await pair();
+    const { a, b } = await h.pair(sessionId);
     a.client.send(
       { t: 'signal', s: 1, type: 'bad type!' },
       { t: 'signal', s: 2, type: 'x'.repeat(129) },
@@ -67,20 +60,20 @@ describe('signals', () => {
   });
 
   it('two signals sent in one tick arrive in one frame (write batching)', async () => {
-    const { a, b } = await pair();
+    const { a, b } = await h.pair(sessionId);
     a.client.send({ t: 'signal', s: 1, data: 'one' }, { t: 'signal', s: 2, data: 'two' });
     await b.client.nextOf('signal', 3000, (m) => m.data === 'two');
     expect(
       b.client.frames
         .at(-1)!
         .split('\n')
-        .map((p) => JSON.parse(p).data),
+        .map((p) => (JSON.parse(p) as { data?: unknown }).data),
     ).toEqual(['one', 'two']);
     await a.client.nextOf('ack', 3000, (m) => m.a === 2);
     const last = a.client.frames
       .at(-1)!
       .split('\n')
-      .map((p) => JSON.parse(p));
+      .map((p) => JSON.parse(p) as unknown);
     expect(last).toEqual([
       { t: 'signal', from: a.welcome.connection.connectionId, data: 'one' },
       { t: 'signal', from: a.welcome.connection.connectionId, data: 'two' },
@@ -89,7 +82,7 @@ describe('signals', () => {
   });
 
   it('a duplicate request is dropped (but re-acknowledged); a gap closes with 4002', async () => {
-    const { a, b } = await pair();
+    const { a, b } = await h.pair(sessionId);
     a.client.send({ t: 'signal', s: 1, data: 'first' });
     await a.client.nextOf('ack');
     a.client.send({ t: 'signal', s: 1, data: 'dup' }, { t: 'signal', s: 2, data: 'second' });
@@ -97,18 +90,18 @@ describe('signals', () => {
     await b.client.nextOf('signal', 3000, (m) => m.data === 'second');
     expect(b.client.all('signal').map((m) => m.data)).toEqual(['first', 'second']);
     a.client.send({ t: 'signal', s: 4, data: 'gap' });
-    expect(await a.client.close()).toMatchObject({ code: 4002, reason: expect.stringMatching(/s=4/) });
+    expect(await a.client.close()).toMatchObject({ code: 4002, reason: expect.stringMatching(/s=4/) as string });
     expect((await b.client.nextOf('connectionDestroyed')).reason).toBe('networkDisconnected');
   });
 
   it('an ack beyond what was sent closes with 4002', async () => {
-    const { a } = await pair();
+    const { a } = await h.pair(sessionId);
     a.client.send({ t: 'ack', a: 99 });
     expect((await a.client.close()).code).toBe(4002);
   });
 
   it('a publisheronly connection may not signal: nack 1550', async () => {
-    const { b } = await pair();
+    const { b } = await h.pair(sessionId);
     const p = await h.join(sessionId, { role: 'publisheronly' });
     p.client.send({ t: 'signal', s: 1, data: 'x' });
     expect(await p.client.nextOf('nack')).toMatchObject({ r: 1, code: 1550 });
@@ -117,14 +110,14 @@ describe('signals', () => {
   });
 
   it('a subscriber may signal', async () => {
-    const { b } = await pair();
+    const { b } = await h.pair(sessionId);
     const s = await h.join(sessionId, { role: 'subscriber' });
     s.client.send({ t: 'signal', s: 1, data: 'sub' });
     expect((await b.client.nextOf('signal')).data).toBe('sub');
   });
 
   it('past the rate limit signals are nacked 429 and the other clients are fine', async () => {
-    const { a, b } = await pair();
+    const { a, b } = await h.pair(sessionId);
     const burst = Array.from({ length: 7 }, (_, i) => ({ t: 'signal', s: i + 1, data: `m${i + 1}` }));
     a.client.send(...burst);
     const nacks = [await a.client.nextOf('nack'), await a.client.nextOf('nack')];
@@ -146,7 +139,7 @@ describe('signals', () => {
   });
 
   it('a client that keeps flooding past 2 × burst is closed with 4029', async () => {
-    const { a, b } = await pair();
+    const { a, b } = await h.pair(sessionId);
     a.client.send(...Array.from({ length: 20 }, (_, i) => ({ t: 'signal', s: i + 1 })));
     expect((await a.client.close()).code).toBe(4029);
     expect((await b.client.nextOf('connectionDestroyed')).connectionId).toBe(a.welcome.connection.connectionId);
@@ -155,7 +148,7 @@ describe('signals', () => {
 
 describe('forceDisconnect', () => {
   it('a moderator disconnects another client: it gets 4012, the others forceDisconnected', async () => {
-    const { a, b, bId } = await pair();
+    const { a, b, bId } = await h.pair(sessionId);
     const m = await h.join(sessionId, { role: 'moderator' });
     m.client.send({ t: 'forceDisconnect', s: 1, connectionId: bId });
     expect((await b.client.close()).code).toBe(4012);
@@ -169,7 +162,7 @@ describe('forceDisconnect', () => {
   });
 
   it('a publisher may not: nack 1520; an unknown target: nack 404', async () => {
-    const { a, bId } = await pair();
+    const { a, bId } = await h.pair(sessionId);
     a.client.send({ t: 'forceDisconnect', s: 1, connectionId: bId });
     expect(await a.client.nextOf('nack')).toMatchObject({ r: 1, code: 1520 });
     const m = await h.join(sessionId, { role: 'moderator' });

@@ -12,7 +12,8 @@ export function recordingDelegate(log: string[]): SessionDelegate {
     sessionDidReconnect: () => log.push('d:reconnected'),
     sessionConnectionCreated: (_s, c) => log.push(`d:created:${c.connectionId}`),
     sessionConnectionDestroyed: (_s, c) => log.push(`d:destroyed:${c.connectionId}`),
-    sessionReceivedSignal: (_s, type, c, data) => log.push(`d:signal:${type ?? ''}:${c?.connectionId ?? 'null'}:${data ?? ''}`),
+    sessionReceivedSignal: (_s, type, c, data) =>
+      log.push(`d:signal:${type ?? ''}:${c?.connectionId ?? 'null'}:${data ?? ''}`),
     sessionConnectionDidBeginReconnecting: (_s, c) => log.push(`d:peerReconnecting:${c.connectionId}`),
     sessionConnectionDidReconnect: (_s, c) => log.push(`d:peerReconnected:${c.connectionId}`),
   };

@@ -70,7 +70,11 @@ export async function authenticate(
  * Authenticate `POST /session/create`, whose path names no project: the (unverified) `iss` claim
  * says which project to load, then {@link authenticate} verifies the JWT with that project's secret.
  */
-export async function authenticateByIssuer(store: Store, jwt: string | undefined, nowMs: number): Promise<RestAuthOutcome> {
+export async function authenticateByIssuer(
+  store: Store,
+  jwt: string | undefined,
+  nowMs: number,
+): Promise<RestAuthOutcome> {
   if (jwt === undefined) return { ok: false, status: 401, message: 'Missing X-OPENTOK-AUTH header' };
   const iss = unverifiedIssuer(jwt);
   if (iss === undefined) return { ok: false, status: 401, message: 'Malformed X-OPENTOK-AUTH token' };

@@ -86,7 +86,10 @@ export function createRestApi(deps: RestApiDeps): (req: IncomingMessage, res: Se
           sendError(res, error.status, error.message, error.headers);
           return;
         }
-        process.emitWarning(`REST ${req.method ?? '?'} ${req.url ?? '?'} failed: ${String(error)}`, 'ParleyRestWarning');
+        process.emitWarning(
+          `REST ${req.method ?? '?'} ${req.url ?? '?'} failed: ${String(error)}`,
+          'ParleyRestWarning',
+        );
         if (res.headersSent) res.end();
         else sendError(res, 500, 'Internal server error');
       } catch {

@@ -21,8 +21,17 @@ export class FakeRealtime implements RealtimeOps {
     set.add(connectionId);
   }
 
-  serverSignal(sessionId: string, signal: { type?: string; data?: string }, toConnectionId?: string): Promise<OpResult> {
-    this.calls.push({ op: 'serverSignal', sessionId, signal, ...(toConnectionId !== undefined ? { to: toConnectionId } : {}) });
+  serverSignal(
+    sessionId: string,
+    signal: { type?: string; data?: string },
+    toConnectionId?: string,
+  ): Promise<OpResult> {
+    this.calls.push({
+      op: 'serverSignal',
+      sessionId,
+      signal,
+      ...(toConnectionId !== undefined ? { to: toConnectionId } : {}),
+    });
     if (this.failWith !== undefined) return Promise.reject(this.failWith);
     const conns = this.live.get(sessionId);
     if (conns === undefined) return Promise.resolve('session-not-found');

@@ -16,6 +16,12 @@ export const OTHER_SECRET = 'fedcba9876543210fedcba9876543210fedcba98';
 /** Short timings so liveness tests run in about a second. */
 export const SHORT_TIMINGS = { heartbeatInterval: 100, heartbeatTimeout: 300, reconnectWindow: 1000 };
 
+/** A raw client that has joined, with the `welcome` it got. */
+export interface Joined {
+  readonly client: RawClient;
+  readonly welcome: WelcomeMessage;
+}
+
 export class Harness {
   readonly clients: RawClient[] = [];
   private constructor(
@@ -67,13 +73,18 @@ export class Harness {
   }
 
   /** Join and wait for `welcome`. */
-  async join(
-    sessionId: string,
-    opts: { role?: string; data?: string } = {},
-  ): Promise<{ client: RawClient; welcome: WelcomeMessage }> {
+  async join(sessionId: string, opts: { role?: string; data?: string } = {}): Promise<Joined> {
     const client = this.connect(sessionId, this.token(sessionId, opts));
     const welcome = await client.nextOf('welcome');
     return { client, welcome };
+  }
+
+  /** Join `a` then `b` (connection data 'a' and 'b') and wait until `a` has seen `b` arrive. */
+  async pair(sessionId: string): Promise<{ a: Joined; b: Joined; aId: string; bId: string }> {
+    const a = await this.join(sessionId, { data: 'a' });
+    const b = await this.join(sessionId, { data: 'b' });
+    await a.client.nextOf('connectionCreated');
+    return { a, b, aId: a.welcome.connection.connectionId, bId: b.welcome.connection.connectionId };
   }
 
   /** Open a resume handshake for a connection. */

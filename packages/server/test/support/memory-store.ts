@@ -23,7 +23,8 @@ export class MemoryStore implements Store {
   }
 
   createSession(session: SessionRecord): Promise<void> {
-    if (this.sessions.has(session.sessionId)) return Promise.reject(new Error(`duplicate session ${session.sessionId}`));
+    if (this.sessions.has(session.sessionId))
+      return Promise.reject(new Error(`duplicate session ${session.sessionId}`));
     this.sessions.set(session.sessionId, session);
     return Promise.resolve();
   }

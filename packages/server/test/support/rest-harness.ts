@@ -45,7 +45,10 @@ export async function startRestHarness(now?: () => number): Promise<RestHarness>
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
+        server.close((err) => {
+          if (err) reject(err);
+          else resolve();
+        });
       }),
   };
 }

@@ -52,7 +52,8 @@ function parseOptions(fields: ReadonlyMap<string, string>): CreateOptions {
   else throw new RestError(400, 'p2p.preference must be "enabled" or "disabled"');
 
   const archive = fields.get('archiveMode') ?? 'manual';
-  if (archive !== 'manual' && archive !== 'always') throw new RestError(400, 'archiveMode must be "manual" or "always"');
+  if (archive !== 'manual' && archive !== 'always')
+    throw new RestError(400, 'archiveMode must be "manual" or "always"');
   if (archive === 'always' && mediaMode !== 'routed') {
     throw new RestError(400, 'A session with always archive mode must also have the routed media mode.');
   }

@@ -80,7 +80,8 @@ export async function muteStreamRoute(ctx: RouteContext): Promise<void> {
  */
 export async function muteSessionRoute(ctx: RouteContext): Promise<void> {
   const body = await readJsonObject(ctx.req);
-  if (body.active !== undefined && typeof body.active !== 'boolean') throw new RestError(400, 'active must be a boolean');
+  if (body.active !== undefined && typeof body.active !== 'boolean')
+    throw new RestError(400, 'active must be a boolean');
   const excluded = body.excludedStreamIds;
   if (excluded !== undefined && (!Array.isArray(excluded) || !excluded.every((id) => typeof id === 'string'))) {
     throw new RestError(400, 'excludedStreamIds must be an array of stream ID strings');
