@@ -28,28 +28,39 @@ export function joinFrame(encoded: readonly string[]): string {
 
 type Obj = Record<string, unknown>;
 
+function parsePart(part: string): Obj {
+  let value: unknown;
+  try {
+    value = JSON.parse(part);
+  } catch {
+    throw new ProtocolError('frame is not JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ProtocolError('message is not a JSON object');
+  }
+  return value as Obj;
+}
+
 /**
+ * The frame's messages, parsed. WHY not `split`: most frames carry one message, and a frame of
+ * many is walked with `indexOf` without building an array of substrings first.
  * @param max - most messages allowed: MAX_MESSAGES_PER_FRAME for a client frame; a server frame
  *   has no such limit (the server batches a whole tick, or a whole replay, into one frame)
  */
 function parseParts(frame: string, max: number): Obj[] {
-  const parts = frame.split(MESSAGE_SEPARATOR);
-  if (parts.length > max) {
-    throw new ProtocolError(`frame batches ${parts.length} messages; at most ${MAX_MESSAGES_PER_FRAME} allowed`);
-  }
   const out: Obj[] = [];
-  for (const part of parts) {
-    if (part.length === 0) continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(part);
-    } catch {
-      throw new ProtocolError('frame is not JSON');
+  let lines = 0;
+  let start = 0;
+  while (start <= frame.length) {
+    let end = frame.indexOf(MESSAGE_SEPARATOR, start);
+    if (end === -1) end = frame.length;
+    if (++lines > max) {
+      let total = lines;
+      for (let i = frame.indexOf(MESSAGE_SEPARATOR, end); i !== -1; i = frame.indexOf(MESSAGE_SEPARATOR, i + 1)) total++;
+      throw new ProtocolError(`frame batches ${total} messages; at most ${MAX_MESSAGES_PER_FRAME} allowed`);
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new ProtocolError('message is not a JSON object');
-    }
-    out.push(value as Obj);
+    if (end > start) out.push(parsePart(start === 0 && end === frame.length ? frame : frame.slice(start, end)));
+    start = end + 1;
   }
   if (out.length === 0) throw new ProtocolError('empty frame');
   return out;
@@ -142,72 +153,79 @@ function num(o: Obj, key: string): number {
  * @throws ProtocolError
  */
 export function decodeServerFrame(frame: string): ServerMessage[] {
-  const messages: ServerMessage[] = [];
-  for (const o of parseParts(frame, Infinity)) {
-    switch (o.t) {
-      case 'signal': {
-        const from = o.from === null ? null : reqString(o, 'from');
-        const type = optString(o, 'type');
-        const data = optString(o, 'data');
-        messages.push({ t: 'signal', from, ...(type !== undefined && { type }), ...(data !== undefined && { data }) });
-        break;
-      }
-      case 'ack':
-        messages.push({ t: 'ack', a: seq(o, 'a') });
-        break;
-      case 'pong':
-        messages.push({ t: 'pong' });
-        break;
-      case 'nack':
-        messages.push({ t: 'nack', r: seq(o, 'r'), code: num(o, 'code'), message: reqString(o, 'message') });
-        break;
-      case 'connectionCreated':
-        messages.push({ t: 'connectionCreated', connection: connectionInfo(o.connection) });
-        break;
-      case 'connectionDestroyed':
-        messages.push({ t: 'connectionDestroyed', connectionId: reqString(o, 'connectionId'), reason: reason(o) });
-        break;
-      case 'connectionReconnecting':
-      case 'connectionReconnected':
-        messages.push({ t: o.t, connectionId: reqString(o, 'connectionId') });
-        break;
-      case 'welcome': {
-        if (o.v !== 1) throw new ProtocolError('unsupported protocol version');
-        if (!isRole(o.role)) throw new ProtocolError('"role" is not a known role');
-        if (!Array.isArray(o.connections)) throw new ProtocolError('"connections" must be an array');
-        if (typeof o.limits !== 'object' || o.limits === null) throw new ProtocolError('"limits" must be an object');
-        const limits = o.limits as Obj;
-        messages.push({
-          t: 'welcome',
-          v: 1,
-          connection: connectionInfo(o.connection),
-          role: o.role,
-          connections: o.connections.map(connectionInfo),
-          resumeKey: reqString(o, 'resumeKey'),
-          heartbeatInterval: num(o, 'heartbeatInterval'),
-          heartbeatTimeout: num(o, 'heartbeatTimeout'),
-          reconnectWindow: num(o, 'reconnectWindow'),
-          limits: {
-            maxSignalTypeLength: num(limits, 'maxSignalTypeLength'),
-            maxSignalDataLength: num(limits, 'maxSignalDataLength'),
-            maxClientFrameBytes: num(limits, 'maxClientFrameBytes'),
-          },
-        });
-        break;
-      }
-      case 'resumed':
-        messages.push({
-          t: 'resumed',
-          ack: seq(o, 'ack'),
-          next: seq(o, 'next'),
-          heartbeatInterval: num(o, 'heartbeatInterval'),
-          heartbeatTimeout: num(o, 'heartbeatTimeout'),
-          reconnectWindow: num(o, 'reconnectWindow'),
-        });
-        break;
-      default:
-        throw new ProtocolError(`unknown message type ${JSON.stringify(String(o.t)).slice(0, 40)}`);
+  const parts = parseParts(frame, Infinity);
+  const messages = parts as unknown as ServerMessage[];
+  for (let i = 0; i < parts.length; i++) {
+    const o = parts[i] as Obj;
+    // Fast path for the hot messages, checked in place (the server is trusted to be well-formed,
+    // but garbage must still be refused): a signal whose fields have the right types, or an ack,
+    // is used as parsed. Anything else (a null `type`, say) is rebuilt by the strict path below.
+    if (o.t === 'signal') {
+      const { from, type, data } = o;
+      if ((from === null || typeof from === 'string') && (type === undefined || typeof type === 'string') && (data === undefined || typeof data === 'string')) continue;
+    } else if (o.t === 'ack') {
+      const a = o.a;
+      if (typeof a === 'number' && Number.isSafeInteger(a) && a >= 0) continue;
     }
+    messages[i] = decodeServerMessage(o);
   }
   return messages;
+}
+
+function decodeServerMessage(o: Obj): ServerMessage {
+  switch (o.t) {
+    case 'signal': {
+      const from = o.from === null ? null : reqString(o, 'from');
+      const type = optString(o, 'type');
+      const data = optString(o, 'data');
+      return { t: 'signal', from, ...(type !== undefined && { type }), ...(data !== undefined && { data }) };
+    }
+    case 'ack':
+      return { t: 'ack', a: seq(o, 'a') };
+    case 'pong':
+      return { t: 'pong' };
+    case 'nack':
+      return { t: 'nack', r: seq(o, 'r'), code: num(o, 'code'), message: reqString(o, 'message') };
+    case 'connectionCreated':
+      return { t: 'connectionCreated', connection: connectionInfo(o.connection) };
+    case 'connectionDestroyed':
+      return { t: 'connectionDestroyed', connectionId: reqString(o, 'connectionId'), reason: reason(o) };
+    case 'connectionReconnecting':
+    case 'connectionReconnected':
+      return { t: o.t, connectionId: reqString(o, 'connectionId') };
+    case 'welcome': {
+      if (o.v !== 1) throw new ProtocolError('unsupported protocol version');
+      if (!isRole(o.role)) throw new ProtocolError('"role" is not a known role');
+      if (!Array.isArray(o.connections)) throw new ProtocolError('"connections" must be an array');
+      if (typeof o.limits !== 'object' || o.limits === null) throw new ProtocolError('"limits" must be an object');
+      const limits = o.limits as Obj;
+      return {
+        t: 'welcome',
+        v: 1,
+        connection: connectionInfo(o.connection),
+        role: o.role,
+        connections: o.connections.map(connectionInfo),
+        resumeKey: reqString(o, 'resumeKey'),
+        heartbeatInterval: num(o, 'heartbeatInterval'),
+        heartbeatTimeout: num(o, 'heartbeatTimeout'),
+        reconnectWindow: num(o, 'reconnectWindow'),
+        limits: {
+          maxSignalTypeLength: num(limits, 'maxSignalTypeLength'),
+          maxSignalDataLength: num(limits, 'maxSignalDataLength'),
+          maxClientFrameBytes: num(limits, 'maxClientFrameBytes'),
+        },
+      };
+    }
+    case 'resumed':
+      return {
+        t: 'resumed',
+        ack: seq(o, 'ack'),
+        next: seq(o, 'next'),
+        heartbeatInterval: num(o, 'heartbeatInterval'),
+        heartbeatTimeout: num(o, 'heartbeatTimeout'),
+        reconnectWindow: num(o, 'reconnectWindow'),
+      };
+    default:
+      throw new ProtocolError(`unknown message type ${JSON.stringify(String(o.t)).slice(0, 40)}`);
+  }
 }
