@@ -47,7 +47,10 @@ export function createDispatch(
     emitter.emit(event, context);
     if (event === 'signal') {
       const type = (context as SessionEventMap['signal']).type;
-      if (type !== undefined && type !== '') emitter.emit(`signal:${type}`, context as SessionEventMap['signal']);
+      // WHY the prefix check: building `signal:<type>` and looking it up costs per message; most
+      // apps listen to one or the other, and a session with no typed listener skips it.
+      if (type !== undefined && type !== '' && emitter.hasPrefixed('signal:'))
+        emitter.emit(`signal:${type}`, context as SessionEventMap['signal']);
     }
   };
 }

@@ -79,16 +79,24 @@ export type SessionListener<K extends SessionEventName> = (event: SessionEventMa
  * off();
  */
 export class TypedEmitter<M extends object> {
-  private readonly listeners = new Map<keyof M, Set<(event: never) => void>>();
+  /**
+   * Listeners per event, as arrays replaced (never changed) by `on` and `off`: `emit` iterates the
+   * array it found, so a listener added or removed during an emit takes effect from the next one,
+   * without copying the list on every emit (signals are emitted per message).
+   */
+  private readonly listeners = new Map<keyof M, readonly ((event: never) => void)[]>();
+  private readonly prefixed = new Map<string, number>();
 
   /** @param report - receives what a listener throws */
   constructor(private readonly report: (error: unknown, event: string) => void) {}
 
   /** Add a listener; returns a function that removes it. */
   on<K extends keyof M>(event: K, listener: (event: M[K]) => void): () => void {
-    let set = this.listeners.get(event);
-    if (set === undefined) this.listeners.set(event, (set = new Set()));
-    set.add(listener);
+    const list = this.listeners.get(event) ?? [];
+    if (!list.includes(listener)) {
+      if (list.length === 0) this.count(event, 1);
+      this.listeners.set(event, [...list, listener]);
+    }
     return () => {
       this.off(event, listener);
     };
@@ -105,21 +113,43 @@ export class TypedEmitter<M extends object> {
 
   /** Remove a listener (added with `on`; for `once`, use the function `once` returned). */
   off<K extends keyof M>(event: K, listener: (event: M[K]) => void): void {
-    const set = this.listeners.get(event);
-    set?.delete(listener);
-    if (set?.size === 0) this.listeners.delete(event);
+    const list = this.listeners.get(event);
+    if (list === undefined || !list.includes(listener)) return;
+    if (list.length === 1) {
+      this.listeners.delete(event);
+      this.count(event, -1);
+    } else {
+      this.listeners.set(
+        event,
+        list.filter((l) => l !== listener),
+      );
+    }
+  }
+
+  /** True when some event whose name starts with `prefix` (e.g. "signal:") has a listener. */
+  hasPrefixed(prefix: string): boolean {
+    return (this.prefixed.get(prefix) ?? 0) > 0;
   }
 
   /** Call every listener of `event` in the order added; a throwing one is reported and the rest still run. */
   emit<K extends keyof M>(event: K, context: M[K]): void {
-    const set = this.listeners.get(event);
-    if (set === undefined) return;
-    for (const listener of [...set]) {
+    const list = this.listeners.get(event);
+    if (list === undefined) return;
+    for (let i = 0; i < list.length; i++) {
       try {
-        (listener as (event: M[K]) => void)(context);
+        (list[i] as (event: M[K]) => void)(context);
       } catch (error) {
         this.report(error, String(event));
       }
     }
+  }
+
+  /** Keep a count of events with listeners per "prefix:" (the part up to and including the first colon). */
+  private count(event: keyof M, delta: number): void {
+    if (typeof event !== 'string') return;
+    const colon = event.indexOf(':');
+    if (colon === -1) return;
+    const prefix = event.slice(0, colon + 1);
+    this.prefixed.set(prefix, (this.prefixed.get(prefix) ?? 0) + delta);
   }
 }

@@ -21,6 +21,13 @@ export interface Receivers {
 
 /** Deliver one message of an established connection; false for a handshake message, which breaks the protocol here. @internal */
 export function deliver(message: ServerMessage, to: Receivers): boolean {
+  if (message.t === 'signal') {
+    // The hot path (one per signal received), ahead of the general classification below.
+    to.inbox.noteSequenced();
+    const from = message.from === null ? null : to.roster.sender(message.from);
+    to.dispatch('signal', { target: to.target, type: message.type, data: message.data, from });
+    return true;
+  }
   if (isSequenced(message)) to.inbox.noteSequenced();
   switch (message.t) {
     case 'ack':
@@ -29,11 +36,6 @@ export function deliver(message: ServerMessage, to: Receivers): boolean {
       return true;
     case 'pong':
       return true;
-    case 'signal': {
-      const from = message.from === null ? null : to.roster.sender(message.from);
-      to.dispatch('signal', { target: to.target, type: message.type, data: message.data, from });
-      return true;
-    }
     case 'connectionCreated':
     case 'connectionDestroyed':
     case 'connectionReconnecting':

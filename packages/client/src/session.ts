@@ -107,9 +107,17 @@ export class Session {
         this.transportLost(code, reason, cause);
       },
     });
-    this.requests = new Requests(this.outbox, this.roster, this.link);
     this.inbox = new Inbox(this.opts.timers, (a) => {
       this.link.send({ t: 'ack', a });
+    });
+    this.requests = new Requests(this.outbox, this.roster, {
+      // A request carries our position along (an `ack` in the same frame) when we have
+      // unacknowledged messages: a client that sends as often as it receives then needs almost
+      // no frame of its own for acks (PROTOCOL.md lets a client acknowledge at any time).
+      send: (message) => {
+        this.link.send(message);
+        if (this.status === Status.Connected && this.inbox.received > this.inbox.acked) this.link.send({ t: 'ack', a: this.inbox.takeAck() });
+      },
     });
     this.receivers = { target: this, inbox: this.inbox, requests: this.requests, roster: this.roster, dispatch: this.dispatch };
   }
