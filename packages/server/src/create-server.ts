@@ -62,6 +62,14 @@ async function ensureProjects(store: Store, configured: readonly { apiKey: strin
   return { projects: [created], created };
 }
 
+/**
+ * Pending-connection queue of the listening socket. Node's default is 511: when thousands of
+ * clients reconnect at once (a network blip, a restarted load balancer), the SYNs past it are
+ * dropped and each of those clients waits for a TCP retransmit (1 s, then 3 s, 7 s…) before its
+ * resume can even start. The kernel caps it at net.core.somaxconn (4096 on most current kernels).
+ */
+const LISTEN_BACKLOG = 4096;
+
 function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
@@ -137,7 +145,7 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
   try {
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
-      http.listen(o.port, o.host, () => {
+      http.listen({ port: o.port, host: o.host, backlog: LISTEN_BACKLOG }, () => {
         http.off('error', reject);
         resolve();
       });

@@ -52,6 +52,37 @@ import { SocketCloser } from './socket-closer.js';
 import { encodeWelcome } from './welcome.js';
 import { WriteBatcher } from './write-batcher.js';
 
+/** `ws.send` options for a Buffer that holds UTF-8 text: send it as a text frame. */
+const TEXT = { binary: false } as const;
+
+/**
+ * The frame of the last batch flushed in this pass, as a Buffer. In a broadcast tick every
+ * member's batch holds the same encoded messages (the same string references, in the same
+ * order), so the frame is joined and UTF-8 encoded once and that Buffer is written to every
+ * socket, instead of once per socket (`ws` would encode each string again). A batch that differs
+ * replaces it. It is forgotten at the end of each flush pass.
+ */
+class SharedFrame {
+  #messages: string[] = [];
+  #buffer: Buffer | null = null;
+
+  frame(out: readonly string[]): Buffer {
+    const last = this.#messages;
+    let same = this.#buffer !== null && last.length === out.length;
+    for (let i = 0; same && i < out.length; i++) same = last[i] === out[i];
+    if (!same || this.#buffer === null) {
+      this.#messages = out.slice();
+      this.#buffer = Buffer.from(joinFrame(out), 'utf8');
+    }
+    return this.#buffer;
+  }
+
+  forget(): void {
+    this.#messages = [];
+    this.#buffer = null;
+  }
+}
+
 /** How long a closing socket gets to finish the close handshake before it is terminated. */
 const CLOSE_GRACE_MS = 2000;
 
@@ -83,6 +114,7 @@ export class InMemoryCore implements RealtimeCore {
   readonly #log: (line: string) => void;
   readonly #rate: Readonly<RateLimit>;
   readonly #timingFields: SessionTimings;
+  readonly #shared = new SharedFrame();
   #shuttingDown = false;
 
   constructor(private readonly options: InMemoryCoreOptions) {
@@ -96,6 +128,9 @@ export class InMemoryCore implements RealtimeCore {
       },
       () => {
         this.#finishDoomed();
+      },
+      () => {
+        this.#shared.forget();
       },
     );
     const actions: CoreActions = {
@@ -349,11 +384,14 @@ export class InMemoryCore implements RealtimeCore {
 
   #writeNow(c: Connection, ws: WebSocket): void {
     if (c.ackPending) {
+      // A batch with an ack is this connection's own: joined and sent as a string.
       c.ackPending = false;
       c.out.push(`{"t":"ack","a":${c.highestProcessed}}`);
+      if (ws.readyState === WebSocket.OPEN) ws.send(joinFrame(c.out));
+    } else if (c.out.length > 0 && ws.readyState === WebSocket.OPEN) {
+      // Usually the same messages as the previous socket's (a broadcast): one Buffer for all.
+      ws.send(this.#shared.frame(c.out), TEXT);
     }
-    if (c.out.length === 0) return;
-    if (ws.readyState === WebSocket.OPEN) ws.send(joinFrame(c.out));
     c.out.length = 0;
   }
 

@@ -24,10 +24,12 @@ export class WriteBatcher {
   /**
    * @param flush writes one connection's batch (called once per dirty connection per tick)
    * @param beforeFlush runs first in each pass (the core finishes deferred destroys there)
+   * @param afterFlush runs last in each pass (the core forgets the pass's shared frame there)
    */
   constructor(
     private readonly flush: (c: Connection) => void,
     private readonly beforeFlush: () => void = () => {},
+    private readonly afterFlush: () => void = () => {},
   ) {}
 
   /** Mark a connection as having something to write this tick. */
@@ -55,5 +57,6 @@ export class WriteBatcher {
       this.flush(c);
     }
     list.length = 0;
+    this.afterFlush();
   };
 }
