@@ -7,8 +7,9 @@ import { burstHandlers } from './scenarios/burst.js';
 import { idleHandlers } from './scenarios/idle.js';
 import { stormHandlers } from './scenarios/storm.js';
 import { resumeHandlers } from './scenarios/resume.js';
+import { phaseProfileHandlers } from './lib/phase-profile.js';
 
-process.on('unhandledRejection', (e) => console.error('[bench load] unhandled rejection', e));
+process.on('unhandledRejection', (e) => { console.error('[bench load] unhandled rejection', e); });
 serve({
   ...connectHandlers,
   ...fanoutHandlers,
@@ -17,5 +18,6 @@ serve({
   ...idleHandlers,
   ...stormHandlers,
   ...resumeHandlers,
+  ...phaseProfileHandlers,
 });
 signalReady(process.pid);

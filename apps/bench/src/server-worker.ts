@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { serve, signalReady } from './lib/rpc.js';
 import { now } from './lib/clock.js';
+import { phaseProfileHandlers } from './lib/phase-profile.js';
 import type { ServerStats, SystemName } from './systems/types.js';
 import { startFloor } from './systems/floor-server.js';
 import { startSocketIo } from './systems/sio-server.js';
@@ -30,12 +31,12 @@ async function main(): Promise<void> {
   let server: { info: import('./systems/types.js').ServerInfo; close(): Promise<void>; createRoom?: () => Promise<string> };
   if (system === 'floor') server = await startFloor(HOST);
   else if (system === 'socketio') server = await startSocketIo(HOST);
-  else if (system === 'parley') server = await startParley(HOST, opts);
-  else throw new Error(`unknown system ${String(system)}`);
+  else server = await startParley(HOST, opts);
   const s = server;
   serve(
     {
       stats: (a: { gc?: boolean }) => stats(a.gc === true),
+      ...phaseProfileHandlers,
       createRooms: async (a: { count: number }) => {
         const out: string[] = [];
         for (let i = 0; i < a.count; i++) out.push(s.createRoom ? await s.createRoom() : randomUUID());

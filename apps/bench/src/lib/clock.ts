@@ -11,9 +11,9 @@ export function sleep(ms: number): Promise<void> {
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const t = new Promise<never>((_, rej) => {
-    timer = setTimeout(() => rej(new Error(`timeout after ${ms} ms: ${what}`)), ms);
+    timer = setTimeout(() => { rej(new Error(`timeout after ${ms} ms: ${what}`)); }, ms);
   });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+  return Promise.race([p, t]).finally(() => { clearTimeout(timer); });
 }
 
 /** Run `fn` over items with at most `limit` in flight. */

@@ -10,7 +10,7 @@ export async function joinMembers(
   opts: ClientOptions = {},
   concurrency = 20,
 ): Promise<BenchClient[]> {
-  const out: BenchClient[] = new Array(n);
+  const out = new Array<BenchClient>(n);
   const idx = Array.from({ length: n }, (_, i) => i);
   await pool(idx, concurrency, async (i) => {
     out[i] = await connectClient(typeof spec === 'function' ? spec(i) : spec, hooks(i), opts);

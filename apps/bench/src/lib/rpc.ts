@@ -106,14 +106,14 @@ export class Worker {
   }
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each handler declares its own argument type; the IPC boundary is untyped
 export type Handlers = Record<string, (args: any) => unknown>;
 
 /** Child side: answer requests with `handlers`; `__exit` runs `onExit` then exits. */
 export function serve(handlers: Handlers, onExit?: () => Promise<void> | void): void {
   if (!process.send) throw new Error('not started with an IPC channel');
   process.on('disconnect', () => process.exit(0)); // parent died: never linger
-  process.on('message', async (m: Request) => {
-    if (m?.rpc !== 'req') return;
+  const answer = async (m: Request): Promise<void> => {
     if (m.method === '__exit') {
       try {
         await onExit?.();
@@ -130,6 +130,9 @@ export function serve(handlers: Handlers, onExit?: () => Promise<void> | void): 
       res = { rpc: 'res', id: m.id, ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
     }
     process.send?.(res);
+  };
+  process.on('message', (m: unknown) => {
+    if (typeof m === 'object' && m !== null && (m as Partial<Request>).rpc === 'req') void answer(m as Request);
   });
 }
 

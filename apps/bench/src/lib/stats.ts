@@ -19,7 +19,7 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
 
 /** Summarise samples (milliseconds or anything else). Does not modify the input. */
 export function summarize(samples: ArrayLike<number>): Summary {
-  const a = Float64Array.from(samples as ArrayLike<number>).sort();
+  const a = Float64Array.from(samples).sort();
   let sum = 0;
   for (let i = 0; i < a.length; i++) sum += a[i] as number;
   return {

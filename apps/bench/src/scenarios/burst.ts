@@ -2,7 +2,7 @@
 import { now, sleep } from '../lib/clock.js';
 import { closeAll, joinMembers, payload, sentAt, type ScenarioResult } from '../lib/members.js';
 import { Samples, summarize } from '../lib/stats.js';
-import { log, withLoads, withServer, type RunOptions } from '../lib/harness.js';
+import { at, log, withLoads, withServer, type RunOptions } from '../lib/harness.js';
 import type { JoinSpec, SystemName } from '../systems/types.js';
 
 const MEMBERS = 100;
@@ -10,7 +10,7 @@ const MEMBERS = 100;
 export const burstHandlers = {
   'burst.run': async (a: { spec: JoinSpec; reps: number }) => {
     const lat = new Samples();
-    const clients = await joinMembers(a.spec, MEMBERS, () => ({ data: (d: string) => lat.push(now() - sentAt(d)) }));
+    const clients = await joinMembers(a.spec, MEMBERS, () => ({ data: (d: string) => { lat.push(now() - sentAt(d)); } }));
     await sleep(300);
     const p99s: number[] = [];
     let incomplete = 0;
@@ -34,14 +34,15 @@ export const burstHandlers = {
 };
 
 export async function runBurst(systems: readonly SystemName[], o: RunOptions): Promise<ScenarioResult> {
-  const reps = o.quick ? 5 : 20;
+  const reps = o.quick ? 3 : 20;
   const r: ScenarioResult = { scenario: 'burst', title: `burst: 100 members send at once, ×${reps} (ms)`, perSystem: {}, notes: ['one load process; every member sends in the same tick; 10,000 deliveries per burst (sender included); 200 ms between bursts.'] };
   for (const system of systems) {
     log(`burst: ${system}`);
     r.perSystem[system] = await withServer(system, (s) =>
-      withLoads(1, async ([w]) => {
+      withLoads(1, async (ws) => {
+        const w = at(ws, 0);
         const [room] = await s.rooms(1);
-        return w!.call<Record<string, number>>('burst.run', { spec: { server: s.info, room }, reps }, 180_000);
+        return w.call<Record<string, number>>('burst.run', { spec: { server: s.info, room }, reps }, 180_000);
       }),
     );
   }

@@ -7,7 +7,7 @@
 import { now } from '../lib/clock.js';
 import { closeAll, joinMembers, type ScenarioResult } from '../lib/members.js';
 import { Samples, summarize } from '../lib/stats.js';
-import { cpuPercent, log, withLoads, withServer, type RunOptions } from '../lib/harness.js';
+import { at, cpuPercent, log, profilePhase, withLoads, withServer, type RunOptions } from '../lib/harness.js';
 import { connectClient } from '../systems/clients.js';
 import { connectParley, mintToken } from '../systems/parley-client.js';
 import type { JoinSpec, SystemName } from '../systems/types.js';
@@ -36,7 +36,7 @@ export const connectHandlers = {
 };
 
 export async function runConnect(systems: readonly SystemName[], o: RunOptions): Promise<ScenarioResult> {
-  const n = o.quick ? 200 : 1000;
+  const n = o.quick ? 100 : 1000;
   const r: ScenarioResult = {
     scenario: 'connect',
     title: `connect → connected, ${n} sequential joins (ms)`,
@@ -46,11 +46,14 @@ export async function runConnect(systems: readonly SystemName[], o: RunOptions):
   for (const system of systems) {
     log(`connect: ${system}`);
     r.perSystem[system] = await withServer(system, (s) =>
-      withLoads(1, async ([w]) => {
+      withLoads(1, async (ws) => {
+        const w = at(ws, 0);
         const [room] = await s.rooms(1);
+        const stopProfile = await profilePhase(`connect-${system}`, [s.worker, w]);
         const before = await s.stats();
-        const res = await w!.call<Record<string, number>>('connect.run', { spec: { server: s.info, room }, n }, 600_000);
+        const res = await w.call<Record<string, number>>('connect.run', { spec: { server: s.info, room }, n }, 600_000);
         const after = await s.stats();
+        await stopProfile();
         return { ...res, serverCpuPct: cpuPercent(before, after), serverCpuMsPerJoin: Math.round(((after.cpuUserMs + after.cpuSystemMs - before.cpuUserMs - before.cpuSystemMs) / n) * 1000) / 1000 };
       }),
     );

@@ -32,7 +32,7 @@ export const idleHandlers = {
 };
 
 export async function runIdle(systems: readonly SystemName[], o: RunOptions): Promise<ScenarioResult> {
-  const steps = o.quick ? [2000] : [5000, 10000, 18000];
+  const steps = o.quick ? [1000] : [5000, 10000, 18000];
   const loads = o.quick ? 1 : 4;
   const r: ScenarioResult = {
     scenario: 'idle',
@@ -73,7 +73,7 @@ export async function runIdle(systems: readonly SystemName[], o: RunOptions): Pr
           have = n;
           maxHeld = n;
           const a = await s.stats();
-          await sleep(o.quick ? 2700 : 3500); // > one heartbeat interval, so acks and pings have settled
+          await sleep(o.quick ? 1000 : 3500); // > one heartbeat interval (full run), so acks and pings have settled
           const b = await s.stats(true);
           const perConnKB = Math.round(((b.rss - base.rss) / n / 1024) * 100) / 100;
           const heapPerConnKB = Math.round(((b.heapUsed - base.heapUsed) / n / 1024) * 100) / 100;

@@ -14,7 +14,7 @@
 import { now, sleep } from '../lib/clock.js';
 import { closeAll, joinMembers, type ScenarioResult } from '../lib/members.js';
 import { Samples, summarize } from '../lib/stats.js';
-import { log, withLoads, withServer, type RunOptions } from '../lib/harness.js';
+import { at, log, withLoads, withServer, type RunOptions } from '../lib/harness.js';
 import { connectParley, network, type ParleyBenchClient } from '../systems/parley-client.js';
 import { connectLean, type LeanClient } from '../systems/parley-lean.js';
 import type { JoinSpec } from '../systems/types.js';
@@ -81,7 +81,7 @@ export async function runResume(o: RunOptions): Promise<ScenarioResult> {
     title: 'Parley resume and half-open detection (ms)',
     perSystem: {},
     notes: [
-      `resume: ${k} Sessions, ${rounds} outages of 1 s each; "excluding backoff" counts from the transport that succeeded being opened to sessionDidReconnect.`,
+      `resume: ${k} Sessions, ${rounds} outage(s) of ${o.quick ? 300 : 1000} ms each; "excluding backoff" counts from the transport that succeeded being opened to sessionDidReconnect.`,
       `half-open: ${Math.min(k, 20)} Sessions blackholed (client detection) and ${Math.min(k, 20)} lean clients silenced (server detection, seen by an observer as connectionReconnecting).`,
       timings ? `quick run: half-open measured with heartbeat 500 ms / timeout 1500 ms to stay under a minute (defaults 2500/7000).` : 'server timings: defaults (heartbeat 2500 ms, timeout 7000 ms, window 30 s).',
       'ws floor and Socket.IO: no equivalent (no resume with replay; Socket.IO detects a dead peer by its 25 s + 20 s ping).',
@@ -89,17 +89,19 @@ export async function runResume(o: RunOptions): Promise<ScenarioResult> {
   };
   log('resume: parley');
   r.perSystem.parley = await withServer('parley', (s) =>
-    withLoads(1, async ([w]) => {
+    withLoads(1, async (ws) => {
+        const w = at(ws, 0);
       const [room] = await s.rooms(1);
       const spec = { server: s.info, room };
-      const resume = await w!.call('resume.run', { spec, k, rounds, outageMs: 1000 }, 600_000);
+      const resume = await w.call('resume.run', { spec, k, rounds, outageMs: o.quick ? 300 : 1000 }, 600_000);
       return { ...(resume as object) };
     }),
   );
   const half = await withServer('parley', (s) =>
-    withLoads(1, async ([w]) => {
+    withLoads(1, async (ws) => {
+        const w = at(ws, 0);
       const [room] = await s.rooms(1);
-      return w!.call('resume.halfopen', { spec: { server: s.info, room }, k: Math.min(k, 20), limitMs: 20_000 }, 120_000);
+      return w.call('resume.halfopen', { spec: { server: s.info, room }, k: Math.min(k, 20), limitMs: 20_000 }, 120_000);
     }), { parley: timings ? { timings } : {} });
   r.perSystem.parley = { ...r.perSystem.parley, ...(half as object) };
   return r;

@@ -2,7 +2,7 @@
 import { now, sleep } from '../lib/clock.js';
 import { closeAll, joinMembers, payload, sentAt, type ScenarioResult } from '../lib/members.js';
 import { Samples, summarize } from '../lib/stats.js';
-import { cpuPercent, log, withLoads, withServer, type RunOptions } from '../lib/harness.js';
+import { at, cpuPercent, log, profilePhase, withLoads, withServer, type RunOptions } from '../lib/harness.js';
 import type { JoinSpec, SystemName } from '../systems/types.js';
 
 const MEMBERS = 100;
@@ -19,11 +19,11 @@ export const steadyHandlers = {
     clients.forEach((c, i) => {
       timers.push(setTimeout(() => {
         c.send(payload(now()));
-        timers.push(setInterval(() => c.send(payload(now())), 1000));
+        timers.push(setInterval(() => { c.send(payload(now())); }, 1000));
       }, (i * 1000) / MEMBERS));
     });
     await sleep(a.seconds * 1000);
-    timers.forEach((t) => clearInterval(t));
+    timers.forEach((t) => { clearInterval(t); });
     await sleep(500);
     on = false;
     await closeAll(clients);
@@ -32,16 +32,19 @@ export const steadyHandlers = {
 };
 
 export async function runSteady(systems: readonly SystemName[], o: RunOptions): Promise<ScenarioResult> {
-  const seconds = o.quick ? 2 : 15;
+  const seconds = o.quick ? 1 : 15;
   const r: ScenarioResult = { scenario: 'steady', title: `100 members × 1 signal/s, ${seconds} s (ms)`, perSystem: {}, notes: ['all 100 members in one load process; sends staggered 10 ms apart.'] };
   for (const system of systems) {
     log(`steady: ${system}`);
     r.perSystem[system] = await withServer(system, (s) =>
-      withLoads(1, async ([w]) => {
+      withLoads(1, async (ws) => {
+        const w = at(ws, 0);
         const [room] = await s.rooms(1);
+        const stopProfile = await profilePhase(`steady-${system}`, [s.worker, w]);
         const before = await s.stats();
-        const res = await w!.call<Record<string, number>>('steady.run', { spec: { server: s.info, room }, seconds }, 120_000);
+        const res = await w.call<Record<string, number>>('steady.run', { spec: { server: s.info, room }, seconds }, 120_000);
         const after = await s.stats();
+        await stopProfile();
         return { ...res, serverCpuPct: cpuPercent(before, after) };
       }),
     );

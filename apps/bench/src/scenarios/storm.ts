@@ -9,7 +9,7 @@
 import { now, sleep } from '../lib/clock.js';
 import { closeAll, joinMembers, type ScenarioResult } from '../lib/members.js';
 import { Samples, summarize } from '../lib/stats.js';
-import { cpuPercent, log, withLoads, withServer, type RunOptions } from '../lib/harness.js';
+import { cpuPercent, log, profilePhase, withLoads, withServer, type RunOptions } from '../lib/harness.js';
 import { resetAllTo } from '../systems/clients.js';
 import type { BenchClient, JoinSpec, ServerInfo, SystemName } from '../systems/types.js';
 
@@ -27,7 +27,7 @@ export const stormHandlers = {
   'storm.join': async (a: { server: ServerInfo; rooms: string[]; from: number; to: number; observers?: boolean }) => {
     const spec = (i: number): JoinSpec => ({ server: a.server, room: a.rooms[a.observers ? a.from + i : Math.floor((a.from + i) / ROOM_SIZE)] as string });
     const n = a.to - a.from;
-    backAt = new Array(n).fill(0);
+    backAt = new Array<number>(n).fill(0);
     clients = await joinMembers(
       spec,
       n,
@@ -92,12 +92,14 @@ export async function runStorm(systems: readonly SystemName[], o: RunOptions): P
         await Promise.all(members.map((w, k) => w.call('storm.join', { server: s.info, rooms, from: k * per, to: Math.min(n, (k + 1) * per) }, 600_000)));
         if (observer) await observer.call('storm.join', { server: s.info, rooms, from: 0, to: rooms.length, observers: true }, 600_000);
         log(`  ${system}: ${n} joined in ${Date.now() - t0} ms`);
-        await sleep(o.quick ? 1000 : 3000);
+        await sleep(o.quick ? 300 : 3000);
         await Promise.all(ws.map((w) => w.call('storm.arm')));
+        const stopProfile = await profilePhase(`storm-${system}`, [s.worker, ...ws]);
         const before = await s.stats();
         const res = await Promise.all(members.map((w) => w.call<{ tDrop: number; back: number; total: number; lastBack: number; reset: number; perClient: { p50: number; p99: number } }>('storm.drop', { port: s.info.port, limitMs }, limitMs + 30_000)));
         const after = await s.stats();
-        await sleep(o.quick ? 1000 : 2000);
+        await stopProfile();
+        await sleep(o.quick ? 300 : 2000);
         const dupMembers = system === 'parley' ? (await Promise.all(members.map((w) => w.call<number>('storm.presence')))).reduce((x, y) => x + y, 0) : null;
         const dupObserver = observer ? await observer.call<number>('storm.presence') : null;
         const backTotal = res.reduce((x, y) => x + y.back, 0);

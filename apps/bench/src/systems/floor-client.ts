@@ -12,7 +12,7 @@ export function connectFloor(spec: JoinSpec, hooks: ClientHooks, opts: ClientOpt
     const open = (): void => {
       ws = new WebSocket(url, { perMessageDeflate: false });
       ws.on('message', (raw) => {
-        for (const part of String(raw).split('\n')) {
+        for (const part of (raw as Buffer).toString().split('\n')) {
           const m = JSON.parse(part) as { t: string; d?: string };
           if (m.t === 'm') hooks.data?.(m.d as string);
           else if (m.t === 'joined') {
@@ -35,8 +35,8 @@ export function connectFloor(spec: JoinSpec, hooks: ClientHooks, opts: ClientOpt
       send: (d) => { if (ws.readyState === 1) ws.send(JSON.stringify({ d })); },
       close: () => new Promise<void>((r) => {
         closing = true;
-        if (ws.readyState === 3) return r();
-        ws.once('close', () => r());
+        if (ws.readyState === 3) { r(); return; }
+        ws.once('close', () => { r(); });
         ws.close();
       }),
     };

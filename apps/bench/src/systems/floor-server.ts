@@ -46,7 +46,7 @@ export async function startFloor(host: string): Promise<{ info: ServerInfo; clos
     ws.on('message', (raw) => {
       let msg: { d?: unknown };
       try {
-        msg = JSON.parse(String(raw)) as { d?: unknown };
+        msg = JSON.parse((raw as Buffer).toString()) as { d?: unknown };
       } catch {
         ws.close(1007);
         return;
@@ -69,7 +69,7 @@ export async function startFloor(host: string): Promise<{ info: ServerInfo; clos
       new Promise<void>((r) => {
         for (const c of wss.clients) c.terminate();
         wss.close();
-        http.close(() => r());
+        http.close(() => { r(); });
       }),
   };
 }

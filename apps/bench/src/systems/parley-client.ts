@@ -10,6 +10,11 @@ import { now } from '../lib/clock.js';
 import type { BenchClient, ClientHooks, ClientOptions, JoinSpec } from './types.js';
 
 export let sendErrors = 0;
+/** Unexpected ends and drops seen by this process's Sessions (reason → count), for diagnostics. */
+export const lifecycle = new Map<string, number>();
+const note = (what: string): void => {
+  lifecycle.set(what, (lifecycle.get(what) ?? 0) + 1);
+};
 
 /** Load-side network switch shared by every Session in this process. */
 export const network = { down: false };
@@ -24,7 +29,7 @@ export interface ParleyBenchClient extends BenchClient {
   blackhole(): void;
 }
 
-type RawSocket = { resetAndDestroy?: () => void; destroy(): void; pause(): void };
+type RawSocket = { resetAndDestroy?: () => void; destroy: () => void; pause: () => void };
 
 export function mintToken(spec: JoinSpec, data?: string): string {
   const { apiKey, apiSecret } = spec.server;
@@ -50,16 +55,25 @@ export async function connectParley(spec: JoinSpec, hooks: ClientHooks, _opts: C
       sessionDidBeginReconnecting: () => hooks.reconnecting?.(),
       sessionDidReconnect: () => hooks.reconnected?.(),
     },
-    { url: spec.server.url, WebSocket: Tracked, onListenerError: (e) => console.error('[bench] listener threw', e) },
+    { url: spec.server.url, WebSocket: Tracked, onListenerError: (e) => { console.error('[bench] listener threw', e); } },
   );
-  if (hooks.data) {
-    const data = hooks.data;
-    session.on('signal', (e: { data?: string }) => data(e.data ?? ''));
+  let leaving = false;
+  session.on('sessionReconnecting', () => {
+    note('reconnecting');
+  });
+  session.on('sessionError', (e: { error: { code: number; message: string } }) => {
+    note(`error ${e.error.code}: ${e.error.message.slice(0, 80)}`);
+  });
+  session.on('sessionDisconnected', (e: { reason: string }) => {
+    if (!leaving) note(`disconnected: ${e.reason}`);
+  });
+  const { data, presence: p } = hooks;
+  if (data) {
+    session.on('signal', (e: { data?: string }) => { data(e.data ?? ''); });
   }
-  if (hooks.presence) {
-    const p = hooks.presence;
-    session.on('connectionCreated', (e: { connection: { connectionId: string } }) => p('created', e.connection.connectionId));
-    session.on('connectionDestroyed', (e: { connection: { connectionId: string } }) => p('destroyed', e.connection.connectionId));
+  if (p) {
+    session.on('connectionCreated', (e: { connection: { connectionId: string } }) => { p('created', e.connection.connectionId); });
+    session.on('connectionDestroyed', (e: { connection: { connectionId: string } }) => { p('destroyed', e.connection.connectionId); });
   }
   await session.connect(token);
   const raw = (): RawSocket | undefined => (current as unknown as { _socket?: RawSocket } | undefined)?._socket;
@@ -70,7 +84,10 @@ export async function connectParley(spec: JoinSpec, hooks: ClientHooks, _opts: C
     send: (d) => {
       session.signal({ type: 'b', data: d }).catch(() => { sendErrors++; });
     },
-    close: () => session.disconnect().catch(() => {}),
+    close: () => {
+      leaving = true;
+      return session.disconnect().catch(() => {});
+    },
     drop: () => {
       const s = raw();
       if (s?.resetAndDestroy) s.resetAndDestroy();

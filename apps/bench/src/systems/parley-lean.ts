@@ -31,7 +31,7 @@ export function connectLean(spec: JoinSpec, hooks: ClientHooks): Promise<LeanCli
   let timer: NodeJS.Timeout | undefined;
   return new Promise<LeanClient>((resolve, reject) => {
     ws.on('message', (raw) => {
-      for (const part of String(raw).split('\n')) {
+      for (const part of (raw as Buffer).toString().split('\n')) {
         const m = JSON.parse(part) as { t: string; connection?: { connectionId: string }; connectionId?: string; heartbeatInterval?: number; data?: string };
         if (m.t === 'welcome') {
           id = m.connection?.connectionId ?? '';
@@ -53,7 +53,7 @@ export function connectLean(spec: JoinSpec, hooks: ClientHooks): Promise<LeanCli
         ws.send(JSON.stringify({ t: 'ack', a: received }));
       }
     });
-    ws.on('error', (e) => reject(e));
+    ws.on('error', (e) => { reject(e); });
     ws.on('close', (code, reason) => {
       clearInterval(timer);
       if (!id) reject(new Error(`closed ${code} ${String(reason)}`));
@@ -63,10 +63,10 @@ export function connectLean(spec: JoinSpec, hooks: ClientHooks): Promise<LeanCli
       send: () => { throw new Error('lean client does not send'); },
       close: () => new Promise<void>((r) => {
         clearInterval(timer);
-        if (ws.readyState === 3) return r();
-        ws.once('close', () => r());
+        if (ws.readyState === 3) { r(); return; }
+        ws.once('close', () => { r(); });
         ws.send(JSON.stringify({ t: 'bye' }));
-        setTimeout(() => ws.terminate(), 2000).unref();
+        setTimeout(() => { ws.terminate(); }, 2000).unref();
       }),
       silence: () => {
         clearInterval(timer);

@@ -24,8 +24,8 @@ export function connectSocketIo(spec: JoinSpec, hooks: ClientHooks, opts: Client
       get id() { return socket.id ?? ''; },
       send: (d) => { socket.emit('b', d); },
       close: () => new Promise<void>((r) => {
-        if (!socket.connected) { socket.close(); return r(); }
-        socket.io.engine.once('close', () => r());
+        if (!socket.connected) { socket.close(); r(); return; }
+        socket.io.engine.once('close', () => { r(); });
         socket.close();
       }),
     };

@@ -36,13 +36,13 @@ export interface ServerStats {
 export type PresenceKind = 'created' | 'destroyed' | 'reconnecting' | 'reconnected';
 
 export interface ClientHooks {
-  data?(data: string): void;
+  data?: (data: string) => void;
   /** The transport dropped and the client is trying to come back. */
-  reconnecting?(): void;
+  reconnecting?: () => void;
   /** Back: Parley resumed; ws/Socket.IO re-joined. */
-  reconnected?(): void;
+  reconnected?: () => void;
   /** Presence events about OTHER members (Parley only: the peers have none). */
-  presence?(kind: PresenceKind, connectionId: string): void;
+  presence?: (kind: PresenceKind, connectionId: string) => void;
 }
 
 export interface ClientOptions {
