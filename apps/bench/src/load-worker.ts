@@ -9,7 +9,9 @@ import { stormHandlers } from './scenarios/storm.js';
 import { resumeHandlers } from './scenarios/resume.js';
 import { phaseProfileHandlers } from './lib/phase-profile.js';
 
-process.on('unhandledRejection', (e) => { console.error('[bench load] unhandled rejection', e); });
+process.on('unhandledRejection', (e) => {
+  console.error('[bench load] unhandled rejection', e);
+});
 serve({
   ...connectHandlers,
   ...fanoutHandlers,

@@ -5,8 +5,18 @@
  */
 import { readFileSync } from 'node:fs';
 
-interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }
-interface Profile { nodes: Node[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+interface Profile {
+  nodes: Node[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
 
 const file = process.argv[2];
 if (!file) {
@@ -32,6 +42,9 @@ const idle = ['(idle)', '(program)', '(garbage collector)'];
 const busy = [...self.entries()].filter(([k]) => k !== '(idle)').reduce((s, [, v]) => s + v, 0);
 console.log(`profile ${file}: ${(total / 1e6).toFixed(2)} s sampled, ${(busy / 1e6).toFixed(2)} s not idle`);
 console.log('self ms  | % of busy | function');
-for (const [k, v] of [...self.entries()].filter(([k]) => !idle.includes(k) || k !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, top)) {
+for (const [k, v] of [...self.entries()]
+  .filter(([k]) => !idle.includes(k) || k !== '(idle)')
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, top)) {
   console.log(`${(v / 1000).toFixed(1).padStart(8)} | ${((v / busy) * 100).toFixed(1).padStart(8)}% | ${k}`);
 }

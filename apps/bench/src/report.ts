@@ -12,7 +12,14 @@ function get(results: Results, scenario: string, system: SystemName, path: strin
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
-export interface Row { metric: string; floor: number | null; socketio: number | null; parley: number | null; vsWs: number | null; vsSio: number | null }
+export interface Row {
+  metric: string;
+  floor: number | null;
+  socketio: number | null;
+  parley: number | null;
+  vsWs: number | null;
+  vsSio: number | null;
+}
 
 const ROWS: [string, string, string][] = [
   ['connect p50 (ms)', 'connect', 'p50'],
@@ -33,7 +40,8 @@ const ROWS: [string, string, string][] = [
   ['half-open, server detects p99 (ms)', 'resume', 'serverDetect.p99'],
 ];
 
-const ratio = (p: number | null, x: number | null): number | null => (p !== null && x !== null && x !== 0 ? Math.round((p / x) * 100) / 100 : null);
+const ratio = (p: number | null, x: number | null): number | null =>
+  p !== null && x !== null && x !== 0 ? Math.round((p / x) * 100) / 100 : null;
 
 export function rows(results: Results): Row[] {
   return ROWS.map(([metric, sc, path]) => {
@@ -44,7 +52,12 @@ export function rows(results: Results): Row[] {
   });
 }
 
-export interface Goal { goal: string; value: string; met: boolean | null; gap: string }
+export interface Goal {
+  goal: string;
+  value: string;
+  met: boolean | null;
+  gap: string;
+}
 
 export function goals(results: Results, idleTop: number, stormN: number): Goal[] {
   const g = (s: string, sys: SystemName, p: string) => get(results, s, sys, p);
@@ -53,9 +66,16 @@ export function goals(results: Results, idleTop: number, stormN: number): Goal[]
   const kf = g('fanout', 'floor', 'kneeDeliveriesPerSec');
   const ks = g('fanout', 'socketio', 'kneeDeliveriesPerSec');
   const add = (goal: string, value: number | null, bar: number, lowerIsBetter: boolean, unit: string): void => {
-    if (value === null) { out.push({ goal, value: '—', met: null, gap: 'not measured' }); return; }
+    if (value === null) {
+      out.push({ goal, value: '—', met: null, gap: 'not measured' });
+      return;
+    }
     const met = lowerIsBetter ? value <= bar : value >= bar;
-    const gap = met ? '' : lowerIsBetter ? `${Math.round((value / bar) * 100) / 100}× the bar (+${Math.round((value - bar) * 100) / 100} ${unit})` : `${Math.round((value / bar) * 100)}% of the bar`;
+    const gap = met
+      ? ''
+      : lowerIsBetter
+        ? `${Math.round((value / bar) * 100) / 100}× the bar (+${Math.round((value - bar) * 100) / 100} ${unit})`
+        : `${Math.round((value / bar) * 100)}% of the bar`;
     out.push({ goal, value: `${value} ${unit}`, met, gap });
   };
   add('fan-out knee ≥ 0.8× floor', ratio(knee, kf), 0.8, false, '× floor');
@@ -63,7 +83,13 @@ export function goals(results: Results, idleTop: number, stormN: number): Goal[]
   add('100×1/s p99 ≤ 8 ms', g('steady', 'parley', 'p99'), 8, true, 'ms');
   add('connect p50 ≤ 1.5 ms', g('connect', 'parley', 'p50'), 1.5, true, 'ms');
   add('connect p99 ≤ 8 ms', g('connect', 'parley', 'p99'), 8, true, 'ms');
-  add(`idle held ≥ 18,000 (this run's top step: ${idleTop})`, g('idle', 'parley', 'maxHeld'), 18000, false, 'connections');
+  add(
+    `idle held ≥ 18,000 (this run's top step: ${idleTop})`,
+    g('idle', 'parley', 'maxHeld'),
+    18000,
+    false,
+    'connections',
+  );
   add('idle RSS ≤ 8 KB per connection', g('idle', 'parley', 'rssPerConnKBAtMax'), 8, true, 'KB');
   add(`storm: 10,000 back ≤ 10 s (this run: ${stormN})`, g('storm', 'parley', 'allBackMs'), 10000, true, 'ms');
   const dupO = g('storm', 'parley', 'duplicateJoinLeaveObserver');
@@ -73,16 +99,28 @@ export function goals(results: Results, idleTop: number, stormN: number): Goal[]
   return out;
 }
 
-const fmt = (x: number | null): string => (x === null ? '—' : Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : String(x));
+const fmt = (x: number | null): string =>
+  x === null ? '—' : Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : String(x);
 
 export function table(rs: Row[]): string {
   const head = ['metric', 'ws floor', 'Socket.IO', 'Parley', 'Parley/ws', 'Parley/Socket.IO'];
   const body = rs.map((r) => [r.metric, fmt(r.floor), fmt(r.socketio), fmt(r.parley), fmt(r.vsWs), fmt(r.vsSio)]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] as string).length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(w[i] as number) : c.padStart(w[i] as number))).join(' | ')} |`;
-  return [line(head), `|${w.map((x, i) => (i === 0 ? '-'.repeat(x + 2) : '-'.repeat(x + 1) + ':')).join('|')}|`, ...body.map(line)].join('\n');
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(w[i] as number) : c.padStart(w[i] as number))).join(' | ')} |`;
+  return [
+    line(head),
+    `|${w.map((x, i) => (i === 0 ? '-'.repeat(x + 2) : '-'.repeat(x + 1) + ':')).join('|')}|`,
+    ...body.map(line),
+  ].join('\n');
 }
 
 export function goalTable(gs: Goal[]): string {
-  return ['| goal (issue 5) | Parley | met |', '|---|---:|---|', ...gs.map((g) => `| ${g.goal} | ${g.value} | ${g.met === null ? 'not measured' : g.met ? 'met' : `missed: ${g.gap}`} |`)].join('\n');
+  return [
+    '| goal (issue 5) | Parley | met |',
+    '|---|---:|---|',
+    ...gs.map(
+      (g) => `| ${g.goal} | ${g.value} | ${g.met === null ? 'not measured' : g.met ? 'met' : `missed: ${g.gap}`} |`,
+    ),
+  ].join('\n');
 }

@@ -47,7 +47,13 @@ async function main(): Promise<void> {
   const started = Date.now();
   const loadAtStart = loadavg().map((x) => Math.round(x * 100) / 100);
   // Every run stops by itself.
-  const hardLimit = setTimeout(() => { log('hard time limit reached; stopping'); process.exit(2); }, (quick ? 3 : 30) * 60_000);
+  const hardLimit = setTimeout(
+    () => {
+      log('hard time limit reached; stopping');
+      process.exit(2);
+    },
+    (quick ? 3 : 30) * 60_000,
+  );
   hardLimit.unref();
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   profileInto(profileDir);
@@ -68,7 +74,16 @@ async function main(): Promise<void> {
     kind: quick ? 'quick' : 'full',
     date: new Date().toISOString(),
     durationS: Math.round((Date.now() - started) / 1000),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memGB: Math.round(totalmem() / 2 ** 30), freeGB: Math.round(freemem() / 2 ** 30), node: process.version, kernel: release(), loadavgAtStart: loadAtStart, loadavgAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      memGB: Math.round(totalmem() / 2 ** 30),
+      freeGB: Math.round(freemem() / 2 ** 30),
+      node: process.version,
+      kernel: release(),
+      loadavgAtStart: loadAtStart,
+      loadavgAtEnd: loadavg().map((x) => Math.round(x * 100) / 100),
+    },
     command: `npm run bench${args.length ? ' -- ' + args.join(' ') : ''}`,
     table: rs,
     goals: gs,
@@ -76,11 +91,17 @@ async function main(): Promise<void> {
   };
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify(doc, null, 2));
-  process.stdout.write(`\nParley bench (${doc.kind}, ${doc.durationS} s) — ratios are Parley ÷ peer (for latency and memory, < 1 is better; for throughput and counts, > 1 is better)\n\n`);
+  process.stdout.write(
+    `\nParley bench (${doc.kind}, ${doc.durationS} s) — ratios are Parley ÷ peer (for latency and memory, < 1 is better; for throughput and counts, > 1 is better)\n\n`,
+  );
   // A quick run proves the harness works; its sizes (N, steps) are too small to judge the goals.
-  const verdicts = quick ? 'goals of issue 5: not judged on a quick run (small N, short steps); run the full bench' : goalTable(gs);
+  const verdicts = quick
+    ? 'goals of issue 5: not judged on a quick run (small N, short steps); run the full bench'
+    : goalTable(gs);
   process.stdout.write(table(rs) + '\n\n' + verdicts + '\n\n');
-  process.stdout.write(`load average at start ${loadAtStart.join(' ')}, at end ${doc.machine.loadavgAtEnd.join(' ')} (2 vCPU: above ~1.5 the figures are noisy)\nresults: ${out}\n`);
+  process.stdout.write(
+    `load average at start ${loadAtStart.join(' ')}, at end ${doc.machine.loadavgAtEnd.join(' ')} (2 vCPU: above ~1.5 the figures are noisy)\nresults: ${out}\n`,
+  );
   const failed = Object.values(results).some((r) => 'error' in r);
   process.exit(failed ? 1 : 0);
 }

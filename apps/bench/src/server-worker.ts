@@ -24,11 +24,21 @@ function stats(gc: boolean): ServerStats {
   }
   const cpu = process.cpuUsage();
   const mem = process.memoryUsage();
-  return { cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000, rss: mem.rss, heapUsed: mem.heapUsed, at: now() };
+  return {
+    cpuUserMs: cpu.user / 1000,
+    cpuSystemMs: cpu.system / 1000,
+    rss: mem.rss,
+    heapUsed: mem.heapUsed,
+    at: now(),
+  };
 }
 
 async function main(): Promise<void> {
-  let server: { info: import('./systems/types.js').ServerInfo; close(): Promise<void>; createRoom?: () => Promise<string> };
+  let server: {
+    info: import('./systems/types.js').ServerInfo;
+    close(): Promise<void>;
+    createRoom?: () => Promise<string>;
+  };
   if (system === 'floor') server = await startFloor(HOST);
   else if (system === 'socketio') server = await startSocketIo(HOST);
   else server = await startParley(HOST, opts);

@@ -22,7 +22,11 @@ export interface BackoffOptions {
  * backoffDelay(0, {}, () => 0.5) // 125
  * backoffDelay(10, { base: 250, cap: 5000 }, () => 0.999) // 4995
  */
-export function backoffDelay(attempt: number, options: BackoffOptions = {}, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  options: BackoffOptions = {},
+  random: () => number = Math.random,
+): number {
   const base = options.base ?? 250;
   const cap = options.cap ?? 5000;
   const ceiling = Math.min(cap, base * 2 ** Math.max(0, Math.min(attempt, 30)));

@@ -16,7 +16,11 @@ export interface Ending {
 }
 
 /** `disconnect()` (or a suspended page). @internal */
-export const CLIENT_DISCONNECTED: Ending = { reason: 'clientDisconnected', error: null, status: SessionConnectionStatus.NotConnected };
+export const CLIENT_DISCONNECTED: Ending = {
+  reason: 'clientDisconnected',
+  error: null,
+  status: SessionConnectionStatus.NotConnected,
+};
 
 /** `connect()` failed: no connection was established, so no `sessionDisconnected`. @internal */
 export function connectFailed(error: ParleyError | null): Ending {
@@ -25,7 +29,11 @@ export function connectFailed(error: ParleyError | null): Ending {
 
 /** The connection could not be restored. @internal */
 export function dropped(why: string, cause?: unknown): Ending {
-  return { reason: 'networkDisconnected', error: ParleyError.connectionDropped(why, cause), status: SessionConnectionStatus.Failed };
+  return {
+    reason: 'networkDisconnected',
+    error: ParleyError.connectionDropped(why, cause),
+    status: SessionConnectionStatus.Failed,
+  };
 }
 
 const WHY: Partial<Record<number, string>> = {

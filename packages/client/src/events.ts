@@ -42,7 +42,10 @@ export interface SessionEventMap {
   /** `connect()` failed, or an established connection was lost (1022, just before `sessionDisconnected`). */
   sessionError: SessionEventBase & { readonly error: ParleyError };
   /** `session.connectionStatus` changed (already updated when this fires). */
-  connectionStatusChanged: SessionEventBase & { readonly status: SessionConnectionStatus; readonly previous: SessionConnectionStatus };
+  connectionStatusChanged: SessionEventBase & {
+    readonly status: SessionConnectionStatus;
+    readonly previous: SessionConnectionStatus;
+  };
   /** Another client is in the session (one per client present at connect, then one per joiner). */
   connectionCreated: SessionEventBase & { readonly connection: Connection };
   /** Another client left. */

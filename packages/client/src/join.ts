@@ -7,11 +7,16 @@ import { ParleyError } from './errors.js';
 
 /** Empty token (1004), malformed session ID (1005), session of another API key (1004), or null. @internal */
 export function joinProblem(apiKey: string, sessionId: string, token: unknown): ParleyError | null {
-  if (typeof token !== 'string' || token === '') return new ParleyError(SessionErrorCode.AuthorizationFailure, 'the token is empty');
+  if (typeof token !== 'string' || token === '')
+    return new ParleyError(SessionErrorCode.AuthorizationFailure, 'the token is empty');
   const parsed = parseSessionId(sessionId);
-  if (parsed === null) return new ParleyError(SessionErrorCode.InvalidSession, `the session ID ${JSON.stringify(sessionId)} is malformed`);
+  if (parsed === null)
+    return new ParleyError(SessionErrorCode.InvalidSession, `the session ID ${JSON.stringify(sessionId)} is malformed`);
   if (parsed.apiKey !== apiKey) {
-    return new ParleyError(SessionErrorCode.AuthorizationFailure, `the session ID belongs to API key ${parsed.apiKey}, not ${apiKey}`);
+    return new ParleyError(
+      SessionErrorCode.AuthorizationFailure,
+      `the session ID belongs to API key ${parsed.apiKey}, not ${apiKey}`,
+    );
   }
   return null;
 }
@@ -38,7 +43,8 @@ export function afterFailedJoin(
   const mapped = connectErrorForClose(code);
   const detail = reason === '' ? `closed with ${code}` : `${reason} (${code})`;
   const options = { cause: cause ?? { code, reason } };
-  if (mapped !== SessionErrorCode.ConnectionFailed) return { error: new ParleyError(mapped, `connect refused: ${detail}`, options) };
+  if (mapped !== SessionErrorCode.ConnectionFailed)
+    return { error: new ParleyError(mapped, `connect refused: ${detail}`, options) };
   if (attempt >= retry.connectAttempts) {
     const message = `could not reach ${retry.url} after ${attempt} attempt(s): ${detail}`;
     return { error: new ParleyError(SessionErrorCode.ConnectionFailed, message, options) };

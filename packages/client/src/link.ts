@@ -108,7 +108,8 @@ export class Link {
         this.send({ t: 'ping', a: ack() });
       },
       dead: (silentFor) => {
-        if (gen === this.gen) this.handlers.lost(CloseCode.HeartbeatTimeout, `no frame from the server for ${silentFor} ms`);
+        if (gen === this.gen)
+          this.handlers.lost(CloseCode.HeartbeatTimeout, `no frame from the server for ${silentFor} ms`);
       },
     });
   }

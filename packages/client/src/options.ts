@@ -86,12 +86,16 @@ export function toWebSocketUrl(base: string): string {
   try {
     url = new URL(base);
   } catch (cause) {
-    throw new ParleyError(SessionErrorCode.NullOrInvalidParameter, `options.url ${JSON.stringify(base)} is not a URL`, { cause });
+    throw new ParleyError(SessionErrorCode.NullOrInvalidParameter, `options.url ${JSON.stringify(base)} is not a URL`, {
+      cause,
+    });
   }
   const protocols: Record<string, string> = { 'http:': 'ws:', 'https:': 'wss:', 'ws:': 'ws:', 'wss:': 'wss:' };
   const protocol = protocols[url.protocol];
   if (protocol === undefined) {
-    throw ParleyError.invalidParameter(`options.url must start with http://, https://, ws:// or wss://; got ${JSON.stringify(base)}`);
+    throw ParleyError.invalidParameter(
+      `options.url must start with http://, https://, ws:// or wss://; got ${JSON.stringify(base)}`,
+    );
   }
   return `${protocol}//${url.host}${WS_PATH}`;
 }
@@ -125,11 +129,15 @@ export function resolveOptions(options: SessionOptions = {}): ResolvedOptions {
   const origin = (globalThis as { location?: { origin?: string } }).location?.origin;
   const base = options.url ?? origin;
   if (base === undefined || base === 'null') {
-    throw ParleyError.invalidParameter('options.url is required outside a browser (e.g. { url: "http://127.0.0.1:8080" })');
+    throw ParleyError.invalidParameter(
+      'options.url is required outside a browser (e.g. { url: "http://127.0.0.1:8080" })',
+    );
   }
   const WebSocket = options.WebSocket ?? defaultWebSocket();
   if (typeof WebSocket !== 'function') {
-    throw ParleyError.invalidParameter('no WebSocket implementation: pass options.WebSocket or import @parley/client from Node or a browser');
+    throw ParleyError.invalidParameter(
+      'no WebSocket implementation: pass options.WebSocket or import @parley/client from Node or a browser',
+    );
   }
   const connectAttempts = nonNegative('connectAttempts', options.connectAttempts, 3);
   if (connectAttempts < 1 || !Number.isInteger(connectAttempts)) {

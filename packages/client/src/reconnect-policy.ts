@@ -28,7 +28,10 @@ export interface ReconnectPolicy {
  * (base 250 ms, cap 5000 ms), until the window runs out.
  * @example new Session(apiKey, sessionId, undefined, { reconnectPolicy: defaultReconnectPolicy({ base: 100 }) })
  */
-export function defaultReconnectPolicy(options: BackoffOptions = {}, random: () => number = Math.random): ReconnectPolicy {
+export function defaultReconnectPolicy(
+  options: BackoffOptions = {},
+  random: () => number = Math.random,
+): ReconnectPolicy {
   return {
     nextRetryDelay: ({ attempt }) => (attempt === 0 ? 0 : backoffDelay(attempt - 1, options, random)),
   };

@@ -57,9 +57,12 @@ export class Reconnection {
     if (delay <= 0) {
       this.open();
     } else {
-      this.link.wait(() => {
-        this.open();
-      }, Math.min(delay, remaining));
+      this.link.wait(
+        () => {
+          this.open();
+        },
+        Math.min(delay, remaining),
+      );
     }
     return null;
   }

@@ -3,7 +3,14 @@
  * way whether or not the session is connected), then the status and the role, then numbering in
  * the outbox and sending, at once when Connected or after the resume when Reconnecting.
  */
-import { SessionErrorCode, validateSignal, type AckMessage, type ClientMessage, type NackMessage, type WireLimits } from '@parley/protocol';
+import {
+  SessionErrorCode,
+  validateSignal,
+  type AckMessage,
+  type ClientMessage,
+  type NackMessage,
+  type WireLimits,
+} from '@parley/protocol';
 import { ParleyError } from './errors.js';
 import type { Outbox, RequestBody } from './outbox.js';
 import type { Roster } from './roster.js';
@@ -22,7 +29,8 @@ export function connectionIdOf(value: unknown, name: string): string {
 /** Check a signal's options and build its request body; throws 1461 / 1413 / 1011. @internal */
 export function signalBody(options: SignalOptions, limits: WireLimits | null): RequestBody {
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the public API is called from plain JavaScript too
-  if (typeof options !== 'object' || options === null) throw ParleyError.invalidParameter('signal() takes an options object');
+  if (typeof options !== 'object' || options === null)
+    throw ParleyError.invalidParameter('signal() takes an options object');
   const problem = validateSignal(options, limits?.maxSignalTypeLength, limits?.maxSignalDataLength);
   if (problem !== null) throw new ParleyError(problem.code, problem.message);
   if (options.retryAfterReconnect !== undefined && typeof options.retryAfterReconnect !== 'boolean') {
@@ -58,7 +66,8 @@ export class Requests {
   async signal(options: SignalOptions, status: Status, limits: WireLimits | null): Promise<void> {
     const body = signalBody(options, limits);
     checkRequestState(status, options.retryAfterReconnect !== false);
-    if (!this.roster.capabilities.canSignal) throw new ParleyError(SessionErrorCode.UnableToSendSignal, 'this role may not send signals');
+    if (!this.roster.capabilities.canSignal)
+      throw new ParleyError(SessionErrorCode.UnableToSendSignal, 'this role may not send signals');
     if (body.t === 'signal' && body.to !== undefined) this.roster.checkKnown(body.to);
     await this.request(body, status);
   }

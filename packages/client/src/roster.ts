@@ -11,7 +11,10 @@ import type { Session } from './session.js';
 import type { Connection } from './types.js';
 
 /** The server messages that change the roster. @internal */
-export type RosterMessage = Extract<ServerMessage, { t: 'connectionCreated' | 'connectionDestroyed' | 'connectionReconnecting' | 'connectionReconnected' }>;
+export type RosterMessage = Extract<
+  ServerMessage,
+  { t: 'connectionCreated' | 'connectionDestroyed' | 'connectionReconnecting' | 'connectionReconnected' }
+>;
 
 /** Largest sender cache (slots); 64 KiB of pointers. */
 const MAX_SENDER_CACHE = 8192;
@@ -19,7 +22,12 @@ const MAX_SENDER_CACHE = 8192;
 /** A slot hash of an ID's last five characters (random hex in server-made IDs); NaN-safe for short IDs. */
 function slotHash(id: string): number {
   const n = id.length;
-  const x = id.charCodeAt(n - 1) ^ (id.charCodeAt(n - 2) << 7) ^ (id.charCodeAt(n - 3) << 14) ^ (id.charCodeAt(n - 4) << 21) ^ (id.charCodeAt(n - 5) << 25);
+  const x =
+    id.charCodeAt(n - 1) ^
+    (id.charCodeAt(n - 2) << 7) ^
+    (id.charCodeAt(n - 3) << 14) ^
+    (id.charCodeAt(n - 4) << 21) ^
+    (id.charCodeAt(n - 5) << 25);
   const h = Math.imul(x, 0x9e3779b1);
   return h ^ (h >>> 16);
 }

@@ -30,7 +30,12 @@ export interface SessionDelegate {
   sessionStreamCreated?(session: Session, stream: Stream): void;
   sessionStreamDestroyed?(session: Session, stream: Stream): void;
   /** `connection` is null when the server (REST) sent the signal; our own for a broadcast echo. */
-  sessionReceivedSignal?(session: Session, type: string | undefined, connection: Connection | null, data: string | undefined): void;
+  sessionReceivedSignal?(
+    session: Session,
+    type: string | undefined,
+    connection: Connection | null,
+    data: string | undefined,
+  ): void;
   sessionConnectionDidBeginReconnecting?(session: Session, connection: Connection): void;
   sessionConnectionDidReconnect?(session: Session, connection: Connection): void;
 }

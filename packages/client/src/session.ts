@@ -116,10 +116,17 @@ export class Session {
       // no frame of its own for acks (PROTOCOL.md lets a client acknowledge at any time).
       send: (message) => {
         this.link.send(message);
-        if (this.status === Status.Connected && this.inbox.received > this.inbox.acked) this.link.send({ t: 'ack', a: this.inbox.takeAck() });
+        if (this.status === Status.Connected && this.inbox.received > this.inbox.acked)
+          this.link.send({ t: 'ack', a: this.inbox.takeAck() });
       },
     });
-    this.receivers = { target: this, inbox: this.inbox, requests: this.requests, roster: this.roster, dispatch: this.dispatch };
+    this.receivers = {
+      target: this,
+      inbox: this.inbox,
+      requests: this.requests,
+      roster: this.roster,
+      dispatch: this.dispatch,
+    };
   }
 
   /** Our own connection; null until connected. @example session.connection?.connectionId */
@@ -342,9 +349,23 @@ export class Session {
     const own = this.roster.connection;
     if (own === null) return; // unreachable: only an established connection reconnects
     const query = (): string =>
-      handshakeQuery({ kind: 'resume', apiKey: this.apiKey, sessionId: this.sessionId, connectionId: own.connectionId, resumeKey: this.resumeKey, ack: this.inbox.received });
+      handshakeQuery({
+        kind: 'resume',
+        apiKey: this.apiKey,
+        sessionId: this.sessionId,
+        connectionId: own.connectionId,
+        resumeKey: this.resumeKey,
+        ack: this.inbox.received,
+      });
     const { reconnectPolicy, clock, openTimeout } = this.opts;
-    const reconnect = new Reconnection(this.link, reconnectPolicy, clock, openTimeout, query, this.timings.reconnectWindow);
+    const reconnect = new Reconnection(
+      this.link,
+      reconnectPolicy,
+      clock,
+      openTimeout,
+      query,
+      this.timings.reconnectWindow,
+    );
     this.reconnect = reconnect;
     this.setState(Status.Reconnecting);
     if (this.status !== Status.Reconnecting) return;

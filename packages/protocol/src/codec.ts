@@ -5,11 +5,7 @@
  */
 import { DISCONNECT_REASONS, type DisconnectReason } from './codes.js';
 import { MAX_MESSAGES_PER_FRAME } from './limits.js';
-import type {
-  ClientMessage,
-  ConnectionInfo,
-  ServerMessage,
-} from './messages.js';
+import type { ClientMessage, ConnectionInfo, ServerMessage } from './messages.js';
 import { ProtocolError } from './protocol-error.js';
 import { isRole } from './roles.js';
 
@@ -56,7 +52,8 @@ function parseParts(frame: string, max: number): Obj[] {
     if (end === -1) end = frame.length;
     if (++lines > max) {
       let total = lines;
-      for (let i = frame.indexOf(MESSAGE_SEPARATOR, end); i !== -1; i = frame.indexOf(MESSAGE_SEPARATOR, i + 1)) total++;
+      for (let i = frame.indexOf(MESSAGE_SEPARATOR, end); i !== -1; i = frame.indexOf(MESSAGE_SEPARATOR, i + 1))
+        total++;
       throw new ProtocolError(`frame batches ${total} messages; at most ${MAX_MESSAGES_PER_FRAME} allowed`);
     }
     if (end > start) out.push(parsePart(start === 0 && end === frame.length ? frame : frame.slice(start, end)));
@@ -162,7 +159,12 @@ export function decodeServerFrame(frame: string): ServerMessage[] {
     // is used as parsed. Anything else (a null `type`, say) is rebuilt by the strict path below.
     if (o.t === 'signal') {
       const { from, type, data } = o;
-      if ((from === null || typeof from === 'string') && (type === undefined || typeof type === 'string') && (data === undefined || typeof data === 'string')) continue;
+      if (
+        (from === null || typeof from === 'string') &&
+        (type === undefined || typeof type === 'string') &&
+        (data === undefined || typeof data === 'string')
+      )
+        continue;
     } else if (o.t === 'ack') {
       const a = o.a;
       if (typeof a === 'number' && Number.isSafeInteger(a) && a >= 0) continue;

@@ -36,7 +36,9 @@ function render() {
   }
   $('count').textContent = String(session?.connections.size ?? 0);
   const connected = session?.connectionStatus === SessionConnectionStatus.Connected;
-  const idle = !session || [SessionConnectionStatus.NotConnected, SessionConnectionStatus.Failed].includes(session.connectionStatus);
+  const idle =
+    !session ||
+    [SessionConnectionStatus.NotConnected, SessionConnectionStatus.Failed].includes(session.connectionStatus);
   $('connect').disabled = !idle;
   $('disconnect').disabled = idle;
   $('send').disabled = !connected;

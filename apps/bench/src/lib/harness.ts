@@ -33,11 +33,19 @@ export async function withServer<T>(
 ): Promise<T> {
   const execArgv = ['--expose-gc'];
   if (opts.cpuProfDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}/server-${system}`);
-  const worker = new Worker(SERVER_FILE, { name: `server:${system}`, execArgv, args: [system, JSON.stringify(opts.parley ?? {})] });
+  const worker = new Worker(SERVER_FILE, {
+    name: `server:${system}`,
+    execArgv,
+    args: [system, JSON.stringify(opts.parley ?? {})],
+  });
   try {
     const info = (await Promise.race([
       worker.ready,
-      new Promise((_, rej) => setTimeout(() => { rej(new Error(`server ${system} did not start in 15 s`)); }, 15_000)),
+      new Promise((_, rej) =>
+        setTimeout(() => {
+          rej(new Error(`server ${system} did not start in 15 s`));
+        }, 15_000),
+      ),
     ])) as ServerInfo;
     return await fn({
       worker,
@@ -50,7 +58,11 @@ export async function withServer<T>(
   }
 }
 
-export async function withLoads<T>(count: number, fn: (w: Worker[]) => Promise<T>, opts: { cpuProfDir?: string } = {}): Promise<T> {
+export async function withLoads<T>(
+  count: number,
+  fn: (w: Worker[]) => Promise<T>,
+  opts: { cpuProfDir?: string } = {},
+): Promise<T> {
   const execArgv = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}/load`] : [];
   const workers = Array.from({ length: count }, (_, i) => new Worker(LOAD_FILE, { name: `load${i}`, execArgv }));
   try {
@@ -82,7 +94,15 @@ export async function profilePhase(label: string, workers: readonly Worker[]): P
   if (dir === undefined) return async () => {};
   await Promise.all(workers.map((w) => w.call('prof.start')));
   return async () => {
-    await Promise.all(workers.map((w) => w.call('prof.stop', { file: `${dir}/phase/${label}-${w.name.replace(/[^a-z0-9]+/gi, '-')}.cpuprofile` }, 60_000)));
+    await Promise.all(
+      workers.map((w) =>
+        w.call(
+          'prof.stop',
+          { file: `${dir}/phase/${label}-${w.name.replace(/[^a-z0-9]+/gi, '-')}.cpuprofile` },
+          60_000,
+        ),
+      ),
+    );
   };
 }
 

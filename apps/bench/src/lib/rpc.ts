@@ -5,8 +5,19 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-interface Request { rpc: 'req'; id: number; method: string; args: unknown }
-interface Response { rpc: 'res'; id: number; ok: boolean; value?: unknown; error?: string }
+interface Request {
+  rpc: 'req';
+  id: number;
+  method: string;
+  args: unknown;
+}
+interface Response {
+  rpc: 'res';
+  id: number;
+  ok: boolean;
+  value?: unknown;
+  error?: string;
+}
 
 const children = new Set<ChildProcess>();
 let cleanupInstalled = false;
@@ -68,7 +79,8 @@ export class Worker {
     this.exited = new Promise((r) =>
       this.child.on('exit', (code, signal) => {
         children.delete(this.child);
-        for (const p of this.pending.values()) p.reject(new Error(`${this.name} exited (${code ?? signal}) during ${p.method}`));
+        for (const p of this.pending.values())
+          p.reject(new Error(`${this.name} exited (${code ?? signal}) during ${p.method}`));
         this.pending.clear();
         r(code);
       }),
@@ -84,8 +96,14 @@ export class Worker {
       }, timeoutMs);
       this.pending.set(id, {
         method,
-        resolve: (v) => { clearTimeout(timer); resolve(v as T); },
-        reject: (e) => { clearTimeout(timer); reject(e); },
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v as T);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
       });
       const req: Request = { rpc: 'req', id, method, args };
       this.child.send(req);

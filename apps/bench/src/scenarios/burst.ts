@@ -10,7 +10,11 @@ const MEMBERS = 100;
 export const burstHandlers = {
   'burst.run': async (a: { spec: JoinSpec; reps: number }) => {
     const lat = new Samples();
-    const clients = await joinMembers(a.spec, MEMBERS, () => ({ data: (d: string) => { lat.push(now() - sentAt(d)); } }));
+    const clients = await joinMembers(a.spec, MEMBERS, () => ({
+      data: (d: string) => {
+        lat.push(now() - sentAt(d));
+      },
+    }));
     await sleep(300);
     const p99s: number[] = [];
     let incomplete = 0;
@@ -29,13 +33,26 @@ export const burstHandlers = {
     }
     await closeAll(clients);
     const sorted = [...p99s].sort((x, y) => x - y);
-    return { worstP99: sorted[sorted.length - 1] ?? NaN, medianP99: sorted[Math.floor(sorted.length / 2)] ?? NaN, worstMax, incomplete, p99s };
+    return {
+      worstP99: sorted[sorted.length - 1] ?? NaN,
+      medianP99: sorted[Math.floor(sorted.length / 2)] ?? NaN,
+      worstMax,
+      incomplete,
+      p99s,
+    };
   },
 };
 
 export async function runBurst(systems: readonly SystemName[], o: RunOptions): Promise<ScenarioResult> {
   const reps = o.quick ? 3 : 20;
-  const r: ScenarioResult = { scenario: 'burst', title: `burst: 100 members send at once, ×${reps} (ms)`, perSystem: {}, notes: ['one load process; every member sends in the same tick; 10,000 deliveries per burst (sender included); 200 ms between bursts.'] };
+  const r: ScenarioResult = {
+    scenario: 'burst',
+    title: `burst: 100 members send at once, ×${reps} (ms)`,
+    perSystem: {},
+    notes: [
+      'one load process; every member sends in the same tick; 10,000 deliveries per burst (sender included); 200 ms between bursts.',
+    ],
+  };
   for (const system of systems) {
     log(`burst: ${system}`);
     r.perSystem[system] = await withServer(system, (s) =>

@@ -23,7 +23,8 @@ export const connectHandlers = {
       const token = a.spec.server.system === 'parley' ? mintToken(a.spec) : '';
       const t0 = now();
       try {
-        const c = a.spec.server.system === 'parley' ? await connectParley(a.spec, {}, {}, token) : await connectClient(a.spec);
+        const c =
+          a.spec.server.system === 'parley' ? await connectParley(a.spec, {}, {}, token) : await connectClient(a.spec);
         samples.push(now() - t0);
         await c.close();
       } catch {
@@ -41,7 +42,9 @@ export async function runConnect(systems: readonly SystemName[], o: RunOptions):
     scenario: 'connect',
     title: `connect → connected, ${n} sequential joins (ms)`,
     perSystem: {},
-    notes: [`${RESIDENTS} members already in the room; each joined client disconnects before the next join (not timed).`],
+    notes: [
+      `${RESIDENTS} members already in the room; each joined client disconnects before the next join (not timed).`,
+    ],
   };
   for (const system of systems) {
     log(`connect: ${system}`);
@@ -54,7 +57,13 @@ export async function runConnect(systems: readonly SystemName[], o: RunOptions):
         const res = await w.call<Record<string, number>>('connect.run', { spec: { server: s.info, room }, n }, 600_000);
         const after = await s.stats();
         await stopProfile();
-        return { ...res, serverCpuPct: cpuPercent(before, after), serverCpuMsPerJoin: Math.round(((after.cpuUserMs + after.cpuSystemMs - before.cpuUserMs - before.cpuSystemMs) / n) * 1000) / 1000 };
+        return {
+          ...res,
+          serverCpuPct: cpuPercent(before, after),
+          serverCpuMsPerJoin:
+            Math.round(((after.cpuUserMs + after.cpuSystemMs - before.cpuUserMs - before.cpuSystemMs) / n) * 1000) /
+            1000,
+        };
       }),
     );
   }

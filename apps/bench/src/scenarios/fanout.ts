@@ -50,12 +50,19 @@ export const fanoutHandlers = {
     const expectHere = sent * members.length;
     const end = now();
     while (received < expectHere && now() - end < a.drainMs) await sleep(5);
-    if (lifecycle.size > 0) console.error(`[bench load] session events: ${JSON.stringify(Object.fromEntries(lifecycle))}`);
+    if (lifecycle.size > 0)
+      console.error(`[bench load] session events: ${JSON.stringify(Object.fromEntries(lifecycle))}`);
     return { sent, receivedHere: received, expectHere, lat: summarize(lat.values()), wallMs: now() - t0 };
   },
-  'fanout.reset': () => { received = 0; return 0; },
+  'fanout.reset': () => {
+    received = 0;
+    return 0;
+  },
   /** This load process's CPU so far (ms), to report each process's share of a step. */
-  'fanout.cpu': () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; },
+  'fanout.cpu': () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  },
   'fanout.count': () => received,
   'fanout.leave': async () => {
     await closeAll(members);
@@ -65,7 +72,14 @@ export const fanoutHandlers = {
 };
 
 export async function runFanout(systems: readonly SystemName[], o: RunOptions): Promise<ScenarioResult> {
-  const rates = o.rates ?? (o.quick ? [250, 1000] : [100, 250, 500, 750, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 5000, 6000, 7000, 8000, 10000, 12000, 14000, 16000]);
+  const rates =
+    o.rates ??
+    (o.quick
+      ? [250, 1000]
+      : [
+          100, 250, 500, 750, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 5000, 6000, 7000, 8000, 10000, 12000, 14000,
+          16000,
+        ]);
   const stepMs = o.quick ? 500 : 3000;
   const drainMs = o.quick ? 500 : 2000;
   const r: ScenarioResult = {
@@ -74,65 +88,85 @@ export async function runFanout(systems: readonly SystemName[], o: RunOptions): 
     perSystem: {},
     notes: [
       `inbound rates tried (msg/s): ${rates.join(', ')}; ${stepMs / 1000} s per step; each message delivered to 100.`,
-      'members 50/50 over 2 load processes; latency measured at the 50 receivers in the senders\' process.',
+      "members 50/50 over 2 load processes; latency measured at the 50 receivers in the senders' process.",
       `knee = highest delivery rate with p99 ≤ ${P99_BUDGET_MS} ms and ≥ 99% delivered within ${drainMs} ms after the step; a failing step is retried once, and the sweep stops when it fails again.`,
       'a 1 s warm-up at the lowest rate runs first and is not recorded.',
     ],
   };
   for (const system of systems) {
     log(`fanout: ${system}`);
-    r.perSystem[system] = await withServer(
-      system,
-      (s) =>
-        withLoads(2, async (ws) => {
-          const a = at(ws, 0);
-          const b = at(ws, 1);
-          const [room] = await s.rooms(1);
-          const spec = { server: s.info, room };
-          await a.call('fanout.join', { spec, count: MEMBERS / 2, measure: true });
-          await b.call('fanout.join', { spec, count: MEMBERS / 2, measure: false });
-          await sleep(o.quick ? 100 : 300);
-          const steps: Metrics[] = [];
-          let knee = 0;
-          let kneeP99: number | null = null;
-          await a.call('fanout.send', { rate: rates[0], ms: o.quick ? 300 : 1000, drainMs }, 60_000); // warm-up, not recorded
-          await sleep(200);
-          let retried = false;
-          const stopProfile = await profilePhase(`fanout-${system}`, [s.worker, a, b]);
-          for (let i = 0; i < rates.length; i++) {
-            const rate = rates[i] as number;
-            await b.call('fanout.reset');
-            const [cpuA0, cpuB0] = await Promise.all([a.call<number>('fanout.cpu'), b.call<number>('fanout.cpu')]);
-            const before = await s.stats();
-            const res = await a.call<{ sent: number; receivedHere: number; expectHere: number; lat: { p50: number; p99: number; max: number }; wallMs: number }>(
-              'fanout.send', { rate, ms: stepMs, drainMs }, 60_000);
-            const after = await s.stats();
-            const recvB = await b.call<number>('fanout.count');
-            const [cpuA1, cpuB1] = await Promise.all([a.call<number>('fanout.cpu'), b.call<number>('fanout.cpu')]);
-            const wall = after.at - before.at;
-            const loadCpuPct = [Math.round(((cpuA1 - cpuA0) / wall) * 1000) / 10, Math.round(((cpuB1 - cpuB0) / wall) * 1000) / 10];
-            const delivered = res.receivedHere + recvB;
-            const expected = res.sent * MEMBERS;
-            const deliveriesPerSec = Math.round((delivered / stepMs) * 1000);
-            const ok = res.lat.p99 <= P99_BUDGET_MS && delivered >= 0.99 * expected;
-            steps.push({ inRate: rate, sent: res.sent, deliveriesPerSec, delivered, expected, p50: res.lat.p50, p99: res.lat.p99, max: res.lat.max, serverCpuPct: cpuPercent(before, after), loadCpuPct, ok });
-            log(`  ${system} ${rate} msg/s → ${deliveriesPerSec}/s p50 ${res.lat.p50} p99 ${res.lat.p99} ${ok ? 'ok' : 'FAIL'} (cpu % of a core: server ${cpuPercent(before, after)}, load A ${loadCpuPct[0]}, load B ${loadCpuPct[1]})`);
-            if (!ok) {
-              if (retried || o.quick) break;
-              retried = true;
-              i--;
-              await sleep(1000);
-              continue;
-            }
-            retried = false;
-            knee = deliveriesPerSec;
-            kneeP99 = res.lat.p99;
-            await sleep(200);
+    r.perSystem[system] = await withServer(system, (s) =>
+      withLoads(2, async (ws) => {
+        const a = at(ws, 0);
+        const b = at(ws, 1);
+        const [room] = await s.rooms(1);
+        const spec = { server: s.info, room };
+        await a.call('fanout.join', { spec, count: MEMBERS / 2, measure: true });
+        await b.call('fanout.join', { spec, count: MEMBERS / 2, measure: false });
+        await sleep(o.quick ? 100 : 300);
+        const steps: Metrics[] = [];
+        let knee = 0;
+        let kneeP99: number | null = null;
+        await a.call('fanout.send', { rate: rates[0], ms: o.quick ? 300 : 1000, drainMs }, 60_000); // warm-up, not recorded
+        await sleep(200);
+        let retried = false;
+        const stopProfile = await profilePhase(`fanout-${system}`, [s.worker, a, b]);
+        for (let i = 0; i < rates.length; i++) {
+          const rate = rates[i] as number;
+          await b.call('fanout.reset');
+          const [cpuA0, cpuB0] = await Promise.all([a.call<number>('fanout.cpu'), b.call<number>('fanout.cpu')]);
+          const before = await s.stats();
+          const res = await a.call<{
+            sent: number;
+            receivedHere: number;
+            expectHere: number;
+            lat: { p50: number; p99: number; max: number };
+            wallMs: number;
+          }>('fanout.send', { rate, ms: stepMs, drainMs }, 60_000);
+          const after = await s.stats();
+          const recvB = await b.call<number>('fanout.count');
+          const [cpuA1, cpuB1] = await Promise.all([a.call<number>('fanout.cpu'), b.call<number>('fanout.cpu')]);
+          const wall = after.at - before.at;
+          const loadCpuPct = [
+            Math.round(((cpuA1 - cpuA0) / wall) * 1000) / 10,
+            Math.round(((cpuB1 - cpuB0) / wall) * 1000) / 10,
+          ];
+          const delivered = res.receivedHere + recvB;
+          const expected = res.sent * MEMBERS;
+          const deliveriesPerSec = Math.round((delivered / stepMs) * 1000);
+          const ok = res.lat.p99 <= P99_BUDGET_MS && delivered >= 0.99 * expected;
+          steps.push({
+            inRate: rate,
+            sent: res.sent,
+            deliveriesPerSec,
+            delivered,
+            expected,
+            p50: res.lat.p50,
+            p99: res.lat.p99,
+            max: res.lat.max,
+            serverCpuPct: cpuPercent(before, after),
+            loadCpuPct,
+            ok,
+          });
+          log(
+            `  ${system} ${rate} msg/s → ${deliveriesPerSec}/s p50 ${res.lat.p50} p99 ${res.lat.p99} ${ok ? 'ok' : 'FAIL'} (cpu % of a core: server ${cpuPercent(before, after)}, load A ${loadCpuPct[0]}, load B ${loadCpuPct[1]})`,
+          );
+          if (!ok) {
+            if (retried || o.quick) break;
+            retried = true;
+            i--;
+            await sleep(1000);
+            continue;
           }
-          await stopProfile();
-          await Promise.all([a.call('fanout.leave'), b.call('fanout.leave')]);
-          return { kneeDeliveriesPerSec: knee, kneeP99, steps };
-        }),
+          retried = false;
+          knee = deliveriesPerSec;
+          kneeP99 = res.lat.p99;
+          await sleep(200);
+        }
+        await stopProfile();
+        await Promise.all([a.call('fanout.leave'), b.call('fanout.leave')]);
+        return { kneeDeliveriesPerSec: knee, kneeP99, steps };
+      }),
     );
   }
   return r;

@@ -15,7 +15,10 @@ let held: BenchClient[] = [];
 export const idleHandlers = {
   /** Join connections with global indexes [from, to); room = floor(index / ROOM_SIZE). */
   'idle.add': async (a: { server: ServerInfo; rooms: string[]; from: number; to: number }) => {
-    const spec = (i: number): JoinSpec => ({ server: a.server, room: a.rooms[Math.floor((a.from + i) / ROOM_SIZE)] as string });
+    const spec = (i: number): JoinSpec => ({
+      server: a.server,
+      room: a.rooms[Math.floor((a.from + i) / ROOM_SIZE)] as string,
+    });
     let failed = 0;
     const added = await joinMembers(spec, a.to - a.from, () => ({}), { lean: true }, 100).catch((e: unknown) => {
       failed = 1;
@@ -58,11 +61,13 @@ export async function runIdle(systems: readonly SystemName[], o: RunOptions): Pr
           const t0 = Date.now();
           const per = Math.ceil((n - have) / loads);
           try {
-            await Promise.all(ws.map((w, k) => {
-              const from = have + k * per;
-              const to = Math.min(n, from + per);
-              return from < to ? w.call('idle.add', { server: s.info, rooms, from, to }, 600_000) : Promise.resolve();
-            }));
+            await Promise.all(
+              ws.map((w, k) => {
+                const from = have + k * per;
+                const to = Math.min(n, from + per);
+                return from < to ? w.call('idle.add', { server: s.info, rooms, from, to }, 600_000) : Promise.resolve();
+              }),
+            );
           } catch (e) {
             out.push({ n, error: String(e).slice(0, 300) });
             log(`  ${system} failed to reach ${n}: ${String(e).slice(0, 200)}`);
@@ -77,7 +82,14 @@ export async function runIdle(systems: readonly SystemName[], o: RunOptions): Pr
           const b = await s.stats(true);
           const perConnKB = Math.round(((b.rss - base.rss) / n / 1024) * 100) / 100;
           const heapPerConnKB = Math.round(((b.heapUsed - base.heapUsed) / n / 1024) * 100) / 100;
-          out.push({ n, joinsPerSec: Math.round(((n - prev) / joinMs) * 1000), rssMB: Math.round(b.rss / 1048576), rssPerConnKB: perConnKB, heapPerConnKB, idleCpuPct: cpuPercent(a, b) });
+          out.push({
+            n,
+            joinsPerSec: Math.round(((n - prev) / joinMs) * 1000),
+            rssMB: Math.round(b.rss / 1048576),
+            rssPerConnKB: perConnKB,
+            heapPerConnKB,
+            idleCpuPct: cpuPercent(a, b),
+          });
           log(`  ${system} ${n} held: ${perConnKB} KB RSS/conn, idle cpu ${cpuPercent(a, b)}%`);
         }
         await Promise.all(ws.map((w) => w.call('idle.clear', {}, 120_000)));

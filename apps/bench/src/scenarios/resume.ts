@@ -24,7 +24,17 @@ export const resumeHandlers = {
     const reconnectedAt = new Array<number>(a.k).fill(0);
     const sessions: ParleyBenchClient[] = [];
     for (let i = 0; i < a.k; i++) {
-      sessions.push(await connectParley(a.spec, { reconnected: () => { reconnectedAt[i] = now(); } }, {}));
+      sessions.push(
+        await connectParley(
+          a.spec,
+          {
+            reconnected: () => {
+              reconnectedAt[i] = now();
+            },
+          },
+          {},
+        ),
+      );
     }
     const excl = new Samples();
     const incl = new Samples();
@@ -41,7 +51,10 @@ export const resumeHandlers = {
       sessions.forEach((s, i) => {
         const done = reconnectedAt[i] as number;
         const attempt = s.attempts.find((t) => t >= tUp);
-        if (done === 0 || attempt === undefined) { notBack++; return; }
+        if (done === 0 || attempt === undefined) {
+          notBack++;
+          return;
+        }
         excl.push(done - attempt);
         incl.push(done - tUp);
       });
@@ -54,18 +67,39 @@ export const resumeHandlers = {
     // client side
     const began = new Array<number>(a.k).fill(0);
     const sessions: ParleyBenchClient[] = [];
-    for (let i = 0; i < a.k; i++) sessions.push(await connectParley(a.spec, { reconnecting: () => { if (began[i] === 0) began[i] = now(); } }, {}));
+    for (let i = 0; i < a.k; i++)
+      sessions.push(
+        await connectParley(
+          a.spec,
+          {
+            reconnecting: () => {
+              if (began[i] === 0) began[i] = now();
+            },
+          },
+          {},
+        ),
+      );
     // server side
     const seen = new Map<string, number>();
-    const observer = await connectLean(a.spec, { presence: (kind, id) => { if (kind === 'reconnecting' && !seen.has(id)) seen.set(id, now()); } });
-    const silent: LeanClient[] = await joinMembers(a.spec, a.k, () => ({}), { lean: true }) as LeanClient[];
+    const observer = await connectLean(a.spec, {
+      presence: (kind, id) => {
+        if (kind === 'reconnecting' && !seen.has(id)) seen.set(id, now());
+      },
+    });
+    const silent: LeanClient[] = (await joinMembers(a.spec, a.k, () => ({}), { lean: true })) as LeanClient[];
     await sleep(500);
     const t0 = now();
     for (const s of sessions) s.blackhole();
     for (const c of silent) c.silence();
-    while ((began.some((t) => t === 0) || silent.some((c) => !seen.has(c.id))) && now() - t0 < a.limitMs) await sleep(20);
+    while ((began.some((t) => t === 0) || silent.some((c) => !seen.has(c.id))) && now() - t0 < a.limitMs)
+      await sleep(20);
     const client = summarize(began.filter((t) => t > 0).map((t) => t - t0));
-    const server = summarize(silent.map((c) => seen.get(c.id)).filter((t): t is number => t !== undefined).map((t) => t - t0));
+    const server = summarize(
+      silent
+        .map((c) => seen.get(c.id))
+        .filter((t): t is number => t !== undefined)
+        .map((t) => t - t0),
+    );
     await closeAll([...sessions, observer]);
     for (const c of silent) void c.close();
     return { clientDetect: client, serverDetect: server };
@@ -83,26 +117,36 @@ export async function runResume(o: RunOptions): Promise<ScenarioResult> {
     notes: [
       `resume: ${k} Sessions, ${rounds} outage(s) of ${o.quick ? 300 : 1000} ms each; "excluding backoff" counts from the transport that succeeded being opened to sessionDidReconnect.`,
       `half-open: ${Math.min(k, 20)} Sessions blackholed (client detection) and ${Math.min(k, 20)} lean clients silenced (server detection, seen by an observer as connectionReconnecting).`,
-      timings ? `quick run: half-open measured with heartbeat 500 ms / timeout 1500 ms to stay under a minute (defaults 2500/7000).` : 'server timings: defaults (heartbeat 2500 ms, timeout 7000 ms, window 30 s).',
+      timings
+        ? `quick run: half-open measured with heartbeat 500 ms / timeout 1500 ms to stay under a minute (defaults 2500/7000).`
+        : 'server timings: defaults (heartbeat 2500 ms, timeout 7000 ms, window 30 s).',
       'ws floor and Socket.IO: no equivalent (no resume with replay; Socket.IO detects a dead peer by its 25 s + 20 s ping).',
     ],
   };
   log('resume: parley');
   r.perSystem.parley = await withServer('parley', (s) =>
     withLoads(1, async (ws) => {
-        const w = at(ws, 0);
+      const w = at(ws, 0);
       const [room] = await s.rooms(1);
       const spec = { server: s.info, room };
       const resume = await w.call('resume.run', { spec, k, rounds, outageMs: o.quick ? 300 : 1000 }, 600_000);
       return { ...(resume as object) };
     }),
   );
-  const half = await withServer('parley', (s) =>
-    withLoads(1, async (ws) => {
+  const half = await withServer(
+    'parley',
+    (s) =>
+      withLoads(1, async (ws) => {
         const w = at(ws, 0);
-      const [room] = await s.rooms(1);
-      return w.call('resume.halfopen', { spec: { server: s.info, room }, k: Math.min(k, 20), limitMs: 20_000 }, 120_000);
-    }), { parley: timings ? { timings } : {} });
+        const [room] = await s.rooms(1);
+        return w.call(
+          'resume.halfopen',
+          { spec: { server: s.info, room }, k: Math.min(k, 20), limitMs: 20_000 },
+          120_000,
+        );
+      }),
+    { parley: timings ? { timings } : {} },
+  );
   r.perSystem.parley = { ...r.perSystem.parley, ...(half as object) };
   return r;
 }

@@ -11,19 +11,34 @@ export const steadyHandlers = {
   'steady.run': async (a: { spec: JoinSpec; seconds: number }) => {
     const lat = new Samples();
     let on = false;
-    const clients = await joinMembers(a.spec, MEMBERS, () => ({ data: (d: string) => { if (on) lat.push(now() - sentAt(d)); } }));
+    const clients = await joinMembers(a.spec, MEMBERS, () => ({
+      data: (d: string) => {
+        if (on) lat.push(now() - sentAt(d));
+      },
+    }));
     await sleep(300);
     on = true;
     const t0 = now();
     const timers: NodeJS.Timeout[] = [];
     clients.forEach((c, i) => {
-      timers.push(setTimeout(() => {
-        c.send(payload(now()));
-        timers.push(setInterval(() => { c.send(payload(now())); }, 1000));
-      }, (i * 1000) / MEMBERS));
+      timers.push(
+        setTimeout(
+          () => {
+            c.send(payload(now()));
+            timers.push(
+              setInterval(() => {
+                c.send(payload(now()));
+              }, 1000),
+            );
+          },
+          (i * 1000) / MEMBERS,
+        ),
+      );
     });
     await sleep(a.seconds * 1000);
-    timers.forEach((t) => { clearInterval(t); });
+    timers.forEach((t) => {
+      clearInterval(t);
+    });
     await sleep(500);
     on = false;
     await closeAll(clients);
@@ -33,7 +48,12 @@ export const steadyHandlers = {
 
 export async function runSteady(systems: readonly SystemName[], o: RunOptions): Promise<ScenarioResult> {
   const seconds = o.quick ? 1 : 15;
-  const r: ScenarioResult = { scenario: 'steady', title: `100 members × 1 signal/s, ${seconds} s (ms)`, perSystem: {}, notes: ['all 100 members in one load process; sends staggered 10 ms apart.'] };
+  const r: ScenarioResult = {
+    scenario: 'steady',
+    title: `100 members × 1 signal/s, ${seconds} s (ms)`,
+    perSystem: {},
+    notes: ['all 100 members in one load process; sends staggered 10 ms apart.'],
+  };
   for (const system of systems) {
     log(`steady: ${system}`);
     r.perSystem[system] = await withServer(system, (s) =>
@@ -42,7 +62,11 @@ export async function runSteady(systems: readonly SystemName[], o: RunOptions): 
         const [room] = await s.rooms(1);
         const stopProfile = await profilePhase(`steady-${system}`, [s.worker, w]);
         const before = await s.stats();
-        const res = await w.call<Record<string, number>>('steady.run', { spec: { server: s.info, room }, seconds }, 120_000);
+        const res = await w.call<Record<string, number>>(
+          'steady.run',
+          { spec: { server: s.info, room }, seconds },
+          120_000,
+        );
         const after = await s.stats();
         await stopProfile();
         return { ...res, serverCpuPct: cpuPercent(before, after) };

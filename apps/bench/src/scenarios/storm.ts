@@ -25,15 +25,22 @@ let reconnecting = 0;
 
 export const stormHandlers = {
   'storm.join': async (a: { server: ServerInfo; rooms: string[]; from: number; to: number; observers?: boolean }) => {
-    const spec = (i: number): JoinSpec => ({ server: a.server, room: a.rooms[a.observers ? a.from + i : Math.floor((a.from + i) / ROOM_SIZE)] as string });
+    const spec = (i: number): JoinSpec => ({
+      server: a.server,
+      room: a.rooms[a.observers ? a.from + i : Math.floor((a.from + i) / ROOM_SIZE)] as string,
+    });
     const n = a.to - a.from;
     backAt = new Array<number>(n).fill(0);
     clients = await joinMembers(
       spec,
       n,
       (i) => ({
-        presence: (kind) => { if (storming && (kind === 'created' || kind === 'destroyed')) presenceEvents++; },
-        reconnecting: () => { if (storming) reconnecting++; },
+        presence: (kind) => {
+          if (storming && (kind === 'created' || kind === 'destroyed')) presenceEvents++;
+        },
+        reconnecting: () => {
+          if (storming) reconnecting++;
+        },
         reconnected: () => {
           if (storming && backAt[i] === 0) {
             backAt[i] = now();
@@ -46,7 +53,14 @@ export const stormHandlers = {
     );
     return clients.length;
   },
-  'storm.arm': () => { storming = true; presenceEvents = 0; back = 0; reconnecting = 0; backAt.fill(0); return 0; },
+  'storm.arm': () => {
+    storming = true;
+    presenceEvents = 0;
+    back = 0;
+    reconnecting = 0;
+    backAt.fill(0);
+    return 0;
+  },
   /** Reset every TCP connection to the server at once; wait until all are back or the limit. */
   'storm.drop': async (a: { port: number; limitMs: number }) => {
     tDrop = now();
@@ -54,8 +68,20 @@ export const stormHandlers = {
     while (back < clients.length && now() - tDrop < a.limitMs) await sleep(20);
     const lat = new Samples();
     let last = 0;
-    for (const t of backAt) if (t > 0) { lat.push(t - tDrop); last = Math.max(last, t); }
-    return { tDrop, reset, back, total: clients.length, lastBack: last, perClient: summarize(lat.values()), reconnecting };
+    for (const t of backAt)
+      if (t > 0) {
+        lat.push(t - tDrop);
+        last = Math.max(last, t);
+      }
+    return {
+      tDrop,
+      reset,
+      back,
+      total: clients.length,
+      lastBack: last,
+      perClient: summarize(lat.values()),
+      reconnecting,
+    };
   },
   'storm.presence': () => presenceEvents,
   'storm.leave': async () => {
@@ -89,23 +115,48 @@ export async function runStorm(systems: readonly SystemName[], o: RunOptions): P
         const rooms = await s.rooms(Math.ceil(n / ROOM_SIZE));
         const per = Math.ceil(n / loads);
         const t0 = Date.now();
-        await Promise.all(members.map((w, k) => w.call('storm.join', { server: s.info, rooms, from: k * per, to: Math.min(n, (k + 1) * per) }, 600_000)));
-        if (observer) await observer.call('storm.join', { server: s.info, rooms, from: 0, to: rooms.length, observers: true }, 600_000);
+        await Promise.all(
+          members.map((w, k) =>
+            w.call('storm.join', { server: s.info, rooms, from: k * per, to: Math.min(n, (k + 1) * per) }, 600_000),
+          ),
+        );
+        if (observer)
+          await observer.call(
+            'storm.join',
+            { server: s.info, rooms, from: 0, to: rooms.length, observers: true },
+            600_000,
+          );
         log(`  ${system}: ${n} joined in ${Date.now() - t0} ms`);
         await sleep(o.quick ? 300 : 3000);
         await Promise.all(ws.map((w) => w.call('storm.arm')));
         const stopProfile = await profilePhase(`storm-${system}`, [s.worker, ...ws]);
         const before = await s.stats();
-        const res = await Promise.all(members.map((w) => w.call<{ tDrop: number; back: number; total: number; lastBack: number; reset: number; perClient: { p50: number; p99: number } }>('storm.drop', { port: s.info.port, limitMs }, limitMs + 30_000)));
+        const res = await Promise.all(
+          members.map((w) =>
+            w.call<{
+              tDrop: number;
+              back: number;
+              total: number;
+              lastBack: number;
+              reset: number;
+              perClient: { p50: number; p99: number };
+            }>('storm.drop', { port: s.info.port, limitMs }, limitMs + 30_000),
+          ),
+        );
         const after = await s.stats();
         await stopProfile();
         await sleep(o.quick ? 300 : 2000);
-        const dupMembers = system === 'parley' ? (await Promise.all(members.map((w) => w.call<number>('storm.presence')))).reduce((x, y) => x + y, 0) : null;
+        const dupMembers =
+          system === 'parley'
+            ? (await Promise.all(members.map((w) => w.call<number>('storm.presence')))).reduce((x, y) => x + y, 0)
+            : null;
         const dupObserver = observer ? await observer.call<number>('storm.presence') : null;
         const backTotal = res.reduce((x, y) => x + y.back, 0);
         const firstDrop = Math.min(...res.map((x) => x.tDrop));
         const allBackMs = backTotal === n ? Math.round(Math.max(...res.map((x) => x.lastBack)) - firstDrop) : null;
-        log(`  ${system}: ${backTotal}/${n} back, all back in ${allBackMs ?? '—'} ms; duplicates members ${dupMembers} observer ${dupObserver}`);
+        log(
+          `  ${system}: ${backTotal}/${n} back, all back in ${allBackMs ?? '—'} ms; duplicates members ${dupMembers} observer ${dupObserver}`,
+        );
         await Promise.all(ws.map((w) => w.call('storm.leave', {}, 120_000)));
         return {
           n,

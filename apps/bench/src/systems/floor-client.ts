@@ -23,7 +23,9 @@ export function connectFloor(spec: JoinSpec, hooks: ClientHooks, opts: ClientOpt
           }
         }
       });
-      ws.on('error', (e) => { if (!joinedOnce) reject(e); });
+      ws.on('error', (e) => {
+        if (!joinedOnce) reject(e);
+      });
       ws.on('close', () => {
         if (closing || !joinedOnce || !opts.reconnect) return;
         hooks.reconnecting?.();
@@ -31,14 +33,24 @@ export function connectFloor(spec: JoinSpec, hooks: ClientHooks, opts: ClientOpt
       });
     };
     const client: BenchClient = {
-      get id() { return id; },
-      send: (d) => { if (ws.readyState === 1) ws.send(JSON.stringify({ d })); },
-      close: () => new Promise<void>((r) => {
-        closing = true;
-        if (ws.readyState === 3) { r(); return; }
-        ws.once('close', () => { r(); });
-        ws.close();
-      }),
+      get id() {
+        return id;
+      },
+      send: (d) => {
+        if (ws.readyState === 1) ws.send(JSON.stringify({ d }));
+      },
+      close: () =>
+        new Promise<void>((r) => {
+          closing = true;
+          if (ws.readyState === 3) {
+            r();
+            return;
+          }
+          ws.once('close', () => {
+            r();
+          });
+          ws.close();
+        }),
     };
     id = Math.random().toString(36).slice(2);
     open();

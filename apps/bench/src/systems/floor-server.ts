@@ -8,7 +8,11 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ServerInfo } from './types.js';
 
-interface Peer { ws: WebSocket; id: string; out: string[] }
+interface Peer {
+  ws: WebSocket;
+  id: string;
+  out: string[];
+}
 
 export async function startFloor(host: string): Promise<{ info: ServerInfo; close(): Promise<void> }> {
   const http = createHttp();
@@ -69,7 +73,9 @@ export async function startFloor(host: string): Promise<{ info: ServerInfo; clos
       new Promise<void>((r) => {
         for (const c of wss.clients) c.terminate();
         wss.close();
-        http.close(() => { r(); });
+        http.close(() => {
+          r();
+        });
       }),
   };
 }

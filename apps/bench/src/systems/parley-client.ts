@@ -37,7 +37,12 @@ export function mintToken(spec: JoinSpec, data?: string): string {
   return generateToken(apiKey, apiSecret, spec.room, data ? { data } : {});
 }
 
-export async function connectParley(spec: JoinSpec, hooks: ClientHooks, _opts: ClientOptions, token = mintToken(spec)): Promise<ParleyBenchClient> {
+export async function connectParley(
+  spec: JoinSpec,
+  hooks: ClientHooks,
+  _opts: ClientOptions,
+  token = mintToken(spec),
+): Promise<ParleyBenchClient> {
   let current: WebSocket | undefined;
   const attempts: number[] = [];
   // A plain function used with `new`: returns the ws instance (or one to a closed port while the network is "down").
@@ -55,7 +60,13 @@ export async function connectParley(spec: JoinSpec, hooks: ClientHooks, _opts: C
       sessionDidBeginReconnecting: () => hooks.reconnecting?.(),
       sessionDidReconnect: () => hooks.reconnected?.(),
     },
-    { url: spec.server.url, WebSocket: Tracked, onListenerError: (e) => { console.error('[bench] listener threw', e); } },
+    {
+      url: spec.server.url,
+      WebSocket: Tracked,
+      onListenerError: (e) => {
+        console.error('[bench] listener threw', e);
+      },
+    },
   );
   let leaving = false;
   session.on('sessionReconnecting', () => {
@@ -69,20 +80,30 @@ export async function connectParley(spec: JoinSpec, hooks: ClientHooks, _opts: C
   });
   const { data, presence: p } = hooks;
   if (data) {
-    session.on('signal', (e: { data?: string }) => { data(e.data ?? ''); });
+    session.on('signal', (e: { data?: string }) => {
+      data(e.data ?? '');
+    });
   }
   if (p) {
-    session.on('connectionCreated', (e: { connection: { connectionId: string } }) => { p('created', e.connection.connectionId); });
-    session.on('connectionDestroyed', (e: { connection: { connectionId: string } }) => { p('destroyed', e.connection.connectionId); });
+    session.on('connectionCreated', (e: { connection: { connectionId: string } }) => {
+      p('created', e.connection.connectionId);
+    });
+    session.on('connectionDestroyed', (e: { connection: { connectionId: string } }) => {
+      p('destroyed', e.connection.connectionId);
+    });
   }
   await session.connect(token);
   const raw = (): RawSocket | undefined => (current as unknown as { _socket?: RawSocket } | undefined)?._socket;
   return {
     session,
     attempts,
-    get id() { return session.connection?.connectionId ?? ''; },
+    get id() {
+      return session.connection?.connectionId ?? '';
+    },
     send: (d) => {
-      session.signal({ type: 'b', data: d }).catch(() => { sendErrors++; });
+      session.signal({ type: 'b', data: d }).catch(() => {
+        sendErrors++;
+      });
     },
     close: () => {
       leaving = true;
@@ -101,5 +122,3 @@ export async function connectParley(spec: JoinSpec, hooks: ClientHooks, _opts: C
     },
   };
 }
-
-

@@ -9,7 +9,14 @@ import { handshakeQuery, WS_PATH } from '@parley/protocol';
 import type { BenchClient, ClientHooks, JoinSpec, PresenceKind } from './types.js';
 import { mintToken } from './parley-client.js';
 
-const SEQUENCED = new Set(['nack', 'signal', 'connectionCreated', 'connectionDestroyed', 'connectionReconnecting', 'connectionReconnected']);
+const SEQUENCED = new Set([
+  'nack',
+  'signal',
+  'connectionCreated',
+  'connectionDestroyed',
+  'connectionReconnecting',
+  'connectionReconnected',
+]);
 const PRESENCE: Record<string, PresenceKind> = {
   connectionCreated: 'created',
   connectionDestroyed: 'destroyed',
@@ -23,7 +30,12 @@ export interface LeanClient extends BenchClient {
 }
 
 export function connectLean(spec: JoinSpec, hooks: ClientHooks): Promise<LeanClient> {
-  const q = handshakeQuery({ kind: 'join', apiKey: spec.server.apiKey as string, sessionId: spec.room, token: mintToken(spec) });
+  const q = handshakeQuery({
+    kind: 'join',
+    apiKey: spec.server.apiKey as string,
+    sessionId: spec.room,
+    token: mintToken(spec),
+  });
   const ws = new WebSocket(`ws://127.0.0.1:${spec.server.port}${WS_PATH}?${q}`, { perMessageDeflate: false });
   let received = 0;
   let acked = 0;
@@ -32,7 +44,13 @@ export function connectLean(spec: JoinSpec, hooks: ClientHooks): Promise<LeanCli
   return new Promise<LeanClient>((resolve, reject) => {
     ws.on('message', (raw) => {
       for (const part of (raw as Buffer).toString().split('\n')) {
-        const m = JSON.parse(part) as { t: string; connection?: { connectionId: string }; connectionId?: string; heartbeatInterval?: number; data?: string };
+        const m = JSON.parse(part) as {
+          t: string;
+          connection?: { connectionId: string };
+          connectionId?: string;
+          heartbeatInterval?: number;
+          data?: string;
+        };
         if (m.t === 'welcome') {
           id = m.connection?.connectionId ?? '';
           timer = setInterval(() => {
@@ -53,21 +71,35 @@ export function connectLean(spec: JoinSpec, hooks: ClientHooks): Promise<LeanCli
         ws.send(JSON.stringify({ t: 'ack', a: received }));
       }
     });
-    ws.on('error', (e) => { reject(e); });
+    ws.on('error', (e) => {
+      reject(e);
+    });
     ws.on('close', (code, reason) => {
       clearInterval(timer);
       if (!id) reject(new Error(`closed ${code} ${String(reason)}`));
     });
     const client: LeanClient = {
-      get id() { return id; },
-      send: () => { throw new Error('lean client does not send'); },
-      close: () => new Promise<void>((r) => {
-        clearInterval(timer);
-        if (ws.readyState === 3) { r(); return; }
-        ws.once('close', () => { r(); });
-        ws.send(JSON.stringify({ t: 'bye' }));
-        setTimeout(() => { ws.terminate(); }, 2000).unref();
-      }),
+      get id() {
+        return id;
+      },
+      send: () => {
+        throw new Error('lean client does not send');
+      },
+      close: () =>
+        new Promise<void>((r) => {
+          clearInterval(timer);
+          if (ws.readyState === 3) {
+            r();
+            return;
+          }
+          ws.once('close', () => {
+            r();
+          });
+          ws.send(JSON.stringify({ t: 'bye' }));
+          setTimeout(() => {
+            ws.terminate();
+          }, 2000).unref();
+        }),
       silence: () => {
         clearInterval(timer);
         (ws as unknown as { _socket?: { pause(): void } })._socket?.pause();

@@ -39,7 +39,12 @@ export async function startParley(
       url,
       apiKey: BENCH_API_KEY,
       apiSecret: BENCH_API_SECRET,
-      options: { signalRate: options.signalRate, maxConnectionsPerSession: options.maxConnectionsPerSession, timings: extra.timings ?? 'defaults', replay: 'defaults' },
+      options: {
+        signalRate: options.signalRate,
+        maxConnectionsPerSession: options.maxConnectionsPerSession,
+        timings: extra.timings ?? 'defaults',
+        replay: 'defaults',
+      },
     },
     close: () => server.close(),
     createRoom: async () => (await sdk.createSession({})).sessionId,

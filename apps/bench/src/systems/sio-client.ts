@@ -18,16 +18,34 @@ export function connectSocketIo(spec: JoinSpec, hooks: ClientHooks, opts: Client
         resolve(client);
       } else hooks.reconnected?.();
     });
-    socket.on('disconnect', () => { if (joinedOnce) hooks.reconnecting?.(); });
-    socket.on('connect_error', (e) => { if (!joinedOnce) { socket.close(); reject(e); } });
-    const client: BenchClient = {
-      get id() { return socket.id ?? ''; },
-      send: (d) => { socket.emit('b', d); },
-      close: () => new Promise<void>((r) => {
-        if (!socket.connected) { socket.close(); r(); return; }
-        socket.io.engine.once('close', () => { r(); });
+    socket.on('disconnect', () => {
+      if (joinedOnce) hooks.reconnecting?.();
+    });
+    socket.on('connect_error', (e) => {
+      if (!joinedOnce) {
         socket.close();
-      }),
+        reject(e);
+      }
+    });
+    const client: BenchClient = {
+      get id() {
+        return socket.id ?? '';
+      },
+      send: (d) => {
+        socket.emit('b', d);
+      },
+      close: () =>
+        new Promise<void>((r) => {
+          if (!socket.connected) {
+            socket.close();
+            r();
+            return;
+          }
+          socket.io.engine.once('close', () => {
+            r();
+          });
+          socket.close();
+        }),
     };
   });
 }

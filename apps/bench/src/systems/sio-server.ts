@@ -20,6 +20,12 @@ export async function startSocketIo(host: string): Promise<{ info: ServerInfo; c
   const port = (http.address() as AddressInfo).port;
   return {
     info: { system: 'socketio', port, url: `http://${host}:${port}` },
-    close: () => new Promise<void>((r) => { io.disconnectSockets(true); void io.close(() => { r(); }); }),
+    close: () =>
+      new Promise<void>((r) => {
+        io.disconnectSockets(true);
+        void io.close(() => {
+          r();
+        });
+      }),
   };
 }
