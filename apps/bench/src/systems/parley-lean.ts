@@ -5,18 +5,10 @@
  * tracking: it never sends signals.
  */
 import WebSocket from 'ws';
-import { handshakeQuery, WS_PATH } from '@parley/protocol';
+import { ACK_EVERY_MESSAGES, handshakeQuery, isSequenced, WS_PATH, type ServerMessage } from '@parley/protocol';
 import type { BenchClient, ClientHooks, JoinSpec, PresenceKind } from './types.js';
 import { mintToken } from './parley-client.js';
 
-const SEQUENCED = new Set([
-  'nack',
-  'signal',
-  'connectionCreated',
-  'connectionDestroyed',
-  'connectionReconnecting',
-  'connectionReconnected',
-]);
 const PRESENCE: Record<string, PresenceKind> = {
   connectionCreated: 'created',
   connectionDestroyed: 'destroyed',
@@ -60,13 +52,13 @@ export function connectLean(spec: JoinSpec, hooks: ClientHooks): Promise<LeanCli
           resolve(client);
           continue;
         }
-        if (!SEQUENCED.has(m.t)) continue;
+        if (!isSequenced(m as ServerMessage)) continue;
         received++;
         const kind = PRESENCE[m.t];
         if (kind) hooks.presence?.(kind, m.connection?.connectionId ?? m.connectionId ?? '');
         else if (m.t === 'signal') hooks.data?.(m.data ?? '');
       }
-      if (received - acked >= 64) {
+      if (received - acked >= ACK_EVERY_MESSAGES) {
         acked = received;
         ws.send(JSON.stringify({ t: 'ack', a: received }));
       }
