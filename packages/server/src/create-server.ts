@@ -1,15 +1,17 @@
 /**
- * Wires the pieces: store → core → gateway (WebSocket upgrades) and the HTTP routes (demo page,
+ * Wires the pieces: store, session bus → endpoint → gateway (WebSocket upgrades) and the HTTP routes (demo page,
  * REST API), and the graceful shutdown that takes them down in the reverse order.
  */
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WS_PATH } from '@parley/protocol';
-import { InMemoryCore } from './core/in-memory-core.js';
+import { InMemoryBus } from './bus/in-memory-bus.js';
+import { ParleyEndpoint } from './core/parley-endpoint.js';
 import { newDevProject } from './dev-project.js';
 import { Gateway } from './gateway/gateway.js';
 import { DEMO_CREDENTIALS_PATH, serveDemoCredentials } from './http/demo-credentials.js';
 import { isStaticRequest, serveStatic } from './http/static-files.js';
+import { busOps } from './rest/realtime-ops.js';
 import { createRestApi } from './rest/rest-api.js';
 import { resolveServerOptions, type ServerOptions } from './server-options.js';
 import { openStore } from './store/open-store.js';
@@ -82,18 +84,25 @@ function hostForUrl(host: string): string {
  */
 export async function createServer(options: ServerOptions = {}): Promise<ParleyServer> {
   const o = resolveServerOptions(options);
-  const store = openStore(o.dataDir);
+  const ownStore = o.store === undefined;
+  const store = o.store ?? openStore(o.dataDir);
+  const closeStore = async () => {
+    if (ownStore) await store.close();
+  };
   let projects: Project[];
   let created: Project | undefined;
   try {
     ({ projects, created } = await ensureProjects(store, o.projects));
   } catch (err) {
-    await store.close();
+    await closeStore();
     throw err;
   }
 
   const demoProject = o.demo && o.projects.length === 0 ? projects[0]?.apiKey : undefined;
-  const core = new InMemoryCore({
+  const bus = o.bus ?? new InMemoryBus();
+  const core = new ParleyEndpoint({
+    bus,
+    clock: o.clock,
     timings: o.timings,
     replay: o.replay,
     signalRate: o.signalRate,
@@ -104,7 +113,7 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
     log: o.log,
   });
   const gateway = new Gateway(core, store, o.log);
-  const rest = createRestApi({ store, realtime: core });
+  const rest = createRestApi({ store, realtime: busOps(bus) });
 
   const http = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
     try {
@@ -155,7 +164,7 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
     });
   } catch (err) {
     await core.shutdown();
-    await store.close();
+    await closeStore();
     throw err;
   }
   http.on('error', (err) => {
@@ -178,7 +187,7 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
     http.closeAllConnections();
     // Bounded: the sockets were closed or terminated above; don't hang on anything else.
     await Promise.race([stopped, new Promise<void>((resolve) => setTimeout(resolve, 500).unref())]);
-    await store.close();
+    await closeStore();
   };
 
   return {

@@ -15,9 +15,20 @@ export {
   type ResolvedServerOptions,
   type ServerOptions,
 } from './server-options.js';
-export type { JoinGrant, RealtimeCore } from './core/realtime-core.js';
-export { InMemoryCore, type InMemoryCoreOptions } from './core/in-memory-core.js';
-export type { OpResult, RealtimeOps } from './rest/realtime-ops.js';
+export type { Endpoint, JoinGrant } from './core/endpoint.js';
+export { ParleyEndpoint, type ParleyEndpointOptions } from './core/parley-endpoint.js';
+export { systemClock, type ServerClock } from './core/clock.js';
+export type {
+  BusListener,
+  DisconnectOrigin,
+  JoinResult,
+  OpResult,
+  SessionBus,
+  SessionEvent,
+  SignalEvent,
+} from './bus/session-bus.js';
+export { InMemoryBus } from './bus/in-memory-bus.js';
+export { busOps, type RealtimeOps } from './rest/realtime-ops.js';
 export type { ArchiveMode, MediaMode, Project, SessionRecord, Store } from './store/store.js';
 export { SqliteStore } from './store/sqlite-store.js';
 export { openStore } from './store/open-store.js';

@@ -16,6 +16,9 @@ import {
   type SessionSignalBudget,
   type SessionTimings,
 } from '@parley/protocol';
+import type { SessionBus } from './bus/session-bus.js';
+import type { ServerClock } from './core/clock.js';
+import type { Store } from './store/store.js';
 
 /** Default HTTP/WebSocket port of `parley serve` and {@link createServer}. */
 export const DEFAULT_PORT = 8720;
@@ -63,6 +66,18 @@ export interface ServerOptions {
   /** Where log lines go. @default a function that writes nothing */
   log?: (line: string) => void;
   /**
+   * The session bus this server's endpoint joins (membership and fan-out; one bus handle per
+   * server). @default a new InMemoryBus (this process only)
+   */
+  bus?: SessionBus;
+  /**
+   * The store to use instead of opening `dataDir` (the caller owns it: `close()` leaves it
+   * open). Several nodes of one deployment share a store.
+   */
+  store?: Store;
+  /** Wall clock and timers of liveness, expiry and rate limits. @default systemClock */
+  clock?: ServerClock;
+  /**
    * Let the demo page mint sessions and tokens (`GET /demo/credentials`) for the development
    * project. Applies only when no `projects` are configured (the server manages its own
    * development project); anyone who can reach the server can then join that project's sessions.
@@ -87,6 +102,9 @@ export interface ResolvedServerOptions {
   readonly maxConnectionsPerSession: number;
   readonly log: (line: string) => void;
   readonly demo: boolean;
+  readonly bus: SessionBus | undefined;
+  readonly store: Store | undefined;
+  readonly clock: ServerClock | undefined;
 }
 
 const KNOWN = new Set([
@@ -103,7 +121,17 @@ const KNOWN = new Set([
   'maxConnectionsPerSession',
   'log',
   'demo',
+  'bus',
+  'store',
+  'clock',
 ]);
+
+/** Check an injected object by one of its methods; the caller casts it. */
+function checkObject(name: string, v: unknown, method: string): void {
+  if (v === undefined) return;
+  if (typeof v !== 'object' || v === null || typeof (v as Record<string, unknown>)[method] !== 'function')
+    throw new TypeError(`${name} must be an object with a ${method}() method`);
+}
 
 function optionalBoolean(name: string, v: unknown): boolean {
   if (v === undefined) return false;
@@ -213,6 +241,9 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
   const log = o.log ?? (() => {});
   if (typeof log !== 'function') throw new TypeError('log must be a function (line: string) => void');
 
+  checkObject('bus', o.bus, 'join');
+  checkObject('store', o.store, 'getProject');
+  checkObject('clock', o.clock, 'now');
   return {
     port,
     host,
@@ -227,5 +258,8 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     maxConnectionsPerSession,
     log: log as (line: string) => void,
     demo: optionalBoolean('demo', o.demo),
+    bus: o.bus as SessionBus | undefined,
+    store: o.store as Store | undefined,
+    clock: o.clock as ServerClock | undefined,
   };
 }

@@ -7,7 +7,8 @@ import { capabilitiesFor, type Capabilities, type ConnectionInfo, type Role } fr
 import type { WebSocket } from 'ws';
 import { TokenBucket, type SessionBudget } from './token-bucket.js';
 
-export type ConnectionState = 'connected' | 'detached' | 'closed';
+/** `joining`: the socket is open, the bus has not answered the join yet (no welcome sent). */
+export type ConnectionState = 'joining' | 'connected' | 'detached' | 'closed';
 
 /**
  * @example
@@ -17,13 +18,15 @@ export type ConnectionState = 'connected' | 'detached' | 'closed';
 export class Connection {
   readonly info: ConnectionInfo;
   readonly capabilities: Capabilities;
-  state: ConnectionState = 'connected';
+  state: ConnectionState = 'joining';
   socket: WebSocket | null = null;
   /** Bumped on every transport attach; timers and socket events of an older one are ignored. */
   generation = 0;
   /** Wall-clock ms of the last frame received (heartbeat sweep). */
-  lastSeen = Date.now();
-  expiryTimer: NodeJS.Timeout | undefined = undefined;
+  lastSeen: number;
+  expiryTimer: unknown = undefined;
+  /** Frames that arrived while `joining`, handled once the join is answered. */
+  early: Buffer[] | null = null;
   /** The replay buffer overflowed; the connection is destroyed at the next flush pass. */
   overflowed = false;
   /** True once the others were told `connectionReconnecting` and not yet `connectionReconnected`. */
@@ -57,8 +60,15 @@ export class Connection {
   /** Highest sequence number the client acknowledged. */
   acked = 0;
 
-  /** Highest client request `s` processed. */
+  /** Highest client request `s` received (duplicates and gaps are judged against it). */
+  received = 0;
+  /**
+   * Highest client request `s` completed with every one before it: what `ack` covers. Equal to
+   * {@link received} unless requests are in flight (waiting for the bus).
+   */
   highestProcessed = 0;
+  /** Requests highestProcessed+1 .. received: true once completed (empty on the fast path). */
+  readonly inFlight: boolean[] = [];
 
   /** Token buckets for signals: count and encoded bytes (PROTOCOL.md §Flow control). */
   readonly signals: TokenBucket;
@@ -80,9 +90,10 @@ export class Connection {
     byteBurst: number,
   ) {
     this.info = { connectionId: id, creationTime, data };
+    this.lastSeen = creationTime;
     this.capabilities = capabilitiesFor(role);
-    this.signals = new TokenBucket(burst);
-    this.signalBytes = new TokenBucket(byteBurst);
+    this.signals = new TokenBucket(burst, creationTime);
+    this.signalBytes = new TokenBucket(byteBurst, creationTime);
   }
 
   /** Number of sequenced messages held (sent, not acknowledged). */

@@ -2,11 +2,16 @@
  * What a connected client's decoded messages do: acknowledgements, pings, `bye`, and the
  * sequenced requests (`signal`, `forceDisconnect`) with PROTOCOL.md §Sequencing's rules:
  * processed in order, duplicates dropped, a gap closes with 4002, a failure is a sequenced
- * `nack` written before the tick's cumulative `ack`.
+ * `nack` written before the `ack` that covers it.
+ *
+ * The request pipeline: requests start in order, but each completes when the session bus answers
+ * (at once with the in-memory bus, later with a cluster bus). `received` is the highest request
+ * started; `highestProcessed`, what `ack` covers, is the highest request completed with every
+ * one before it. A nack is written when its request completes. With nothing in flight a request
+ * that completes at once moves `highestProcessed` directly (the fast path: no allocation).
  */
 import {
   CloseCode,
-  encodeMessage,
   SessionErrorCode,
   validateSignal,
   type ClientMessage,
@@ -16,19 +21,23 @@ import {
   type RateLimit,
   type SessionSignalBudget,
   type SignalRequest,
+  encodeMessage,
 } from '@parley/protocol';
+import type { OpResult, SessionBus, SignalEvent } from '../bus/session-bus.js';
+import type { ServerClock } from './clock.js';
 import type { Connection } from './connection.js';
+import type { WireEncoder } from './wire-events.js';
 
 const PONG = encodeMessage({ t: 'pong' });
 
-/** The parts of the core a request handler uses. */
-export interface CoreActions {
+/** The parts of the endpoint a request handler uses. */
+export interface EndpointActions {
+  readonly bus: SessionBus;
+  readonly clock: ServerClock;
+  /** The endpoint's encoder (one slot: the signal encoded here is not encoded again for the fan-out). */
+  readonly wire: WireEncoder;
   /** Append a sequenced message for one connection (held for replay, written this tick if connected). */
   deliver(c: Connection, encoded: string): void;
-  /** {@link deliver} to every connection of a session. */
-  broadcast(sessionId: string, encoded: string): void;
-  /** A live (not closed) connection of a session. */
-  lookup(sessionId: string, connectionId: string): Connection | undefined;
   /** Destroy a connection: close its socket with `code` and tell the others `reason`. */
   end(c: Connection, reason: DisconnectReason, code: number, closeReason: string): void;
   /** Mark a connection as having something to write this tick. */
@@ -53,7 +62,7 @@ export class RequestHandler {
   readonly #budgetText: string;
 
   constructor(
-    private readonly core: CoreActions,
+    private readonly core: EndpointActions,
     private readonly limits: SignalLimits,
   ) {
     this.#rate = limits.rate;
@@ -90,21 +99,20 @@ export class RequestHandler {
           return;
         case 'signal':
         case 'forceDisconnect':
-          if (m.s <= c.highestProcessed) {
+          if (m.s <= c.received) {
             // A duplicate (the client resent before learning it was processed): drop it, but
             // re-acknowledge so the client can let go of it.
             c.ackPending = true;
             this.core.schedule(c);
             break;
           }
-          if (m.s !== c.highestProcessed + 1) {
-            const reason = `request s=${m.s} skips s=${c.highestProcessed + 1}`;
+          if (m.s !== c.received + 1) {
+            const reason = `request s=${m.s} skips s=${c.received + 1}`;
             this.core.end(c, 'networkDisconnected', CloseCode.ProtocolError, reason);
             return;
           }
-          c.highestProcessed = m.s;
-          c.ackPending = true;
-          this.core.schedule(c);
+          c.received = m.s;
+          c.inFlight.push(false);
           if (m.t === 'signal') this.#signal(c, m);
           else this.#forceDisconnect(c, m);
           break;
@@ -131,8 +139,30 @@ export class RequestHandler {
     return true;
   }
 
+  /**
+   * Request `s` is done (a nack, if any, already delivered): the ack covers it once every
+   * request before it is done too.
+   */
+  #complete(c: Connection, s: number): void {
+    if (c.state === 'closed') return;
+    const inFlight = c.inFlight;
+    const k = s - c.highestProcessed - 1;
+    if (k < 0 || k >= inFlight.length) return;
+    inFlight[k] = true;
+    let n = 0;
+    while (n < inFlight.length && inFlight[n] === true) n++;
+    if (n === 0) return;
+    // The fast path (everything done): no splice, no allocation.
+    if (n === inFlight.length) inFlight.length = 0;
+    else inFlight.splice(0, n);
+    c.highestProcessed += n;
+    c.ackPending = true;
+    this.core.schedule(c);
+  }
+
   #nack(c: Connection, r: number, code: SessionErrorCode, message: string): void {
-    this.core.deliver(c, encodeMessage({ t: 'nack', r, code, message }));
+    if (c.state !== 'closed') this.core.deliver(c, encodeMessage({ t: 'nack', r, code, message }));
+    this.#complete(c, r);
   }
 
   #signal(c: Connection, m: SignalRequest): void {
@@ -142,7 +172,7 @@ export class RequestHandler {
     }
     // Rate first, so invalid requests cannot be used to flood either.
     const rate = this.#rate;
-    const now = Date.now();
+    const now = this.core.clock.now();
     if (!c.signals.take(1, rate.perSecond, rate.burst, now)) {
       if (++c.refusedInARow > 2 * rate.burst) {
         this.core.end(c, 'networkDisconnected', CloseCode.Flood, 'kept sending signals far past the rate limit');
@@ -159,21 +189,24 @@ export class RequestHandler {
     }
     // An empty type means "no type" (PROTOCOL.md §Limits): receivers never see type "".
     const type = m.type === '' ? undefined : m.type;
-    const encoded = encodeMessage({ t: 'signal', from: c.id, type, data: m.data });
-    let target: Connection | undefined;
-    if (m.to !== undefined) {
-      target = this.core.lookup(c.sessionId, m.to);
-      if (target === undefined) {
-        this.#nack(c, m.s, SessionErrorCode.NotFound, `connection ${m.to.slice(0, 64)} is not in the session`);
-        return;
-      }
-    }
-    if (!this.#charge(c, Buffer.byteLength(encoded, 'utf8'), now)) {
+    const event: SignalEvent = { kind: 'signal', from: c.id, type, data: m.data };
+    const bytes = Buffer.byteLength(this.core.wire.encode(event), 'utf8');
+    if (!this.#charge(c, bytes, now)) {
       this.#nack(c, m.s, SessionErrorCode.RateLimitExceeded, this.#budgetText);
       return;
     }
-    if (target === undefined) this.core.broadcast(c.sessionId, encoded);
-    else this.core.deliver(target, encoded);
+    const s = m.s;
+    const to = m.to ?? null;
+    this.core.bus.signal(c.sessionId, event, to, (result: OpResult) => {
+      if (result === 'ok') {
+        this.#complete(c, s);
+        return;
+      }
+      // Nobody received it: give the budget back.
+      this.#refund(c, bytes);
+      const target = (to ?? '').slice(0, 64);
+      this.#nack(c, s, SessionErrorCode.NotFound, `connection ${target} is not in the session`);
+    });
   }
 
   /**
@@ -195,6 +228,13 @@ export class RequestHandler {
     return true;
   }
 
+  #refund(c: Connection, bytes: number): void {
+    const { bytes: perConnection, session } = this.limits;
+    c.signalBytes.tokens = Math.min(perConnection.burst, c.signalBytes.tokens + bytes);
+    c.budget.signals.tokens = Math.min(session.burst, c.budget.signals.tokens + 1);
+    c.budget.bytes.tokens = Math.min(session.byteBurst, c.budget.bytes.tokens + bytes);
+  }
+
   #forceDisconnect(c: Connection, m: ForceDisconnectRequest): void {
     if (!c.capabilities.canForceDisconnect) {
       this.#nack(
@@ -205,11 +245,11 @@ export class RequestHandler {
       );
       return;
     }
-    const target = this.core.lookup(c.sessionId, m.connectionId);
-    if (target === undefined) {
-      this.#nack(c, m.s, SessionErrorCode.NotFound, `connection ${m.connectionId.slice(0, 64)} is not in the session`);
-      return;
-    }
-    this.core.end(target, 'forceDisconnected', CloseCode.ForceDisconnected, 'disconnected by a moderator');
+    const s = m.s;
+    const target = m.connectionId;
+    this.core.bus.forceDisconnect(c.sessionId, target, 'moderator', (result: OpResult) => {
+      if (result === 'ok') this.#complete(c, s);
+      else this.#nack(c, s, SessionErrorCode.NotFound, `connection ${target.slice(0, 64)} is not in the session`);
+    });
   }
 }

@@ -10,8 +10,11 @@
  * if (!b.take(1, 100, 200, Date.now())) nack(429);
  */
 export class TokenBucket {
-  refilledAt = Date.now();
-  constructor(public tokens: number) {}
+  constructor(
+    public tokens: number,
+    /** Clock time of the last refill (the server's clock, which tests may drive). */
+    public refilledAt: number = Date.now(),
+  ) {}
 
   /** Add what `perSecond` earned since the last refill, capped at `burst`. */
   refill(perSecond: number, burst: number, now: number): void {
@@ -35,8 +38,8 @@ export class TokenBucket {
 export class SessionBudget {
   readonly signals: TokenBucket;
   readonly bytes: TokenBucket;
-  constructor(burst: number, byteBurst: number) {
-    this.signals = new TokenBucket(burst);
-    this.bytes = new TokenBucket(byteBurst);
+  constructor(burst: number, byteBurst: number, now: number = Date.now()) {
+    this.signals = new TokenBucket(burst, now);
+    this.bytes = new TokenBucket(byteBurst, now);
   }
 }

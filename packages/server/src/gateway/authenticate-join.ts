@@ -12,7 +12,7 @@ import {
   type JoinParams,
 } from '@parley/protocol';
 import { peekToken, verifyToken } from '@parley/server-sdk';
-import type { JoinGrant } from '../core/realtime-core.js';
+import type { JoinGrant } from '../core/endpoint.js';
 import type { Store } from '../store/store.js';
 
 /** Why a join was refused: the close code and a reason naming the failed check. */

@@ -20,7 +20,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { CloseCode, MAX_CLIENT_FRAME_BYTES, parseHandshakeQuery, PROTOCOL_VERSION, WS_PATH } from '@parley/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { RealtimeCore } from '../core/realtime-core.js';
+import type { Endpoint } from '../core/endpoint.js';
 import { SocketCloser } from '../core/socket-closer.js';
 import type { Store } from '../store/store.js';
 import { authenticateJoin } from './authenticate-join.js';
@@ -41,7 +41,7 @@ export class Gateway {
   #draining = false;
 
   constructor(
-    private readonly core: RealtimeCore,
+    private readonly core: Endpoint,
     private readonly store: Store,
     private readonly log: (line: string) => void,
   ) {}

@@ -1,9 +1,10 @@
 /**
- * What the REST API (and anything else outside the realtime core) may ask of the core.
- * The core implements it; callers never assume connections live in this process.
+ * What the REST API (and anything else outside an endpoint) may ask of the realtime sessions.
+ * It goes through the session bus, so the connection may live on any node.
  */
+import type { OpResult, SessionBus } from '../bus/session-bus.js';
 
-export type OpResult = 'ok' | 'session-not-found' | 'connection-not-found';
+export type { OpResult } from '../bus/session-bus.js';
 
 export interface RealtimeOps {
   /**
@@ -13,4 +14,22 @@ export interface RealtimeOps {
   serverSignal(sessionId: string, signal: { type?: string; data?: string }, toConnectionId?: string): Promise<OpResult>;
   /** Disconnect a connection with reason `forceDisconnected` (it gets close 4012, the others connectionDestroyed). */
   forceDisconnect(sessionId: string, connectionId: string): Promise<OpResult>;
+}
+
+/**
+ * The REST API's operations over a session bus.
+ * @example createRestApi({ store, realtime: busOps(bus) });
+ */
+export function busOps(bus: SessionBus): RealtimeOps {
+  return {
+    serverSignal: (sessionId, signal, to) =>
+      new Promise((resolve) => {
+        const type = signal.type === '' ? undefined : signal.type;
+        bus.signal(sessionId, { kind: 'signal', from: null, type, data: signal.data }, to ?? null, resolve);
+      }),
+    forceDisconnect: (sessionId, connectionId) =>
+      new Promise((resolve) => {
+        bus.forceDisconnect(sessionId, connectionId, 'server', resolve);
+      }),
+  };
 }

@@ -1,31 +1,30 @@
 /**
- * The single-process {@link RealtimeCore}: sessions and connections in maps, one replay buffer
- * per connection, one write batch per socket per tick, one server-wide heartbeat sweep.
+ * The Parley protocol's node-local endpoint: this node's sockets, the codec, per-connection
+ * sequencing, ack, replay, one write batch per socket per tick, liveness (one sweep timer) and
+ * flow control. Who is in a session, and who gets what, is the session bus's
+ * (../bus/session-bus.ts): the endpoint asks the bus to join, leave, announce and signal, and the
+ * bus calls {@link BusListener.deliver} with domain events, which the endpoint encodes once per
+ * event and writes to its own members of that session.
  *
  * Join (the gateway has already checked the token):
  * ```
- *  client A            gateway                 core                     others in session
- *    | GET /v1/ws?token  |                       |                              |
- *    |------------------>| authenticate          |                              |
- *    |<-- 101 -----------| join(ws, grant) ----->| limit? (else close 4027)     |
- *    |<------------------------------ welcome ---| {connection, connections,    |
- *    |                   |                       |  resumeKey, timings, limits} |
- *    |                   |                       |-- connectionCreated(A) ----->| (sequenced)
- *    |-- signal{s:1} ------------------------------>| fan out (encoded once)     |
- *    |<-- signal (echo), ack{a:1}  (one frame) ---|-- signal ------------------>|
+ *  client A            gateway         endpoint                bus                  others
+ *    | GET /v1/ws?token  |                |                      |                      |
+ *    |<-- 101 -----------| join(ws) ----->| join(info, max) ---->| full? roster         |
+ *    |<---------------------- welcome ----|<-- done(roster) -----|                      |
+ *    |                   |                |                      |-- connectionCreated ->| (sequenced)
+ *    |-- signal{s:1} -------------------->|-- signal ----------->| one order per session |
+ *    |<-- signal (echo), ack{a:1} --------|<-- deliver, done ----|-- signal ------------>|
  * ```
- * Resume (transport dropped; sequenced messages kept being held meanwhile):
+ * Resume (transport dropped; sequenced messages kept being held meanwhile), on this node:
  * ```
- *  client A                                  core                      others
- *    |  x socket closes / heartbeat timeout   | detach: gen g           |
- *    |                                        |-- connectionReconnecting ->|
- *    |                                        |   expiry timer (g, reconnectWindow)
- *    | GET /v1/ws?resume=id&key=K&ack=n ----->| key ok? n in [acked, sent]? (else 4010)
- *    |                                        | gen g+1, old socket closed 4006
- *    |<-- resumed {ack: highest s, next: n+1} |                         |
- *    |<-- held messages n+1 .. sent, in order |-- connectionReconnected ->|
- *    |-- requests the server has not acked -->|  (duplicates dropped by s)
- *    |           ...                          | timer (g) fires later: gen is g+1, ignored
+ *  client A                               endpoint                     bus / others
+ *    |  x socket closes / heartbeat timeout | detach: gen g              |
+ *    |                                      |-- connectionReconnecting ->|
+ *    |                                      |   expiry timer (g, reconnectWindow)
+ *    | GET /v1/ws?resume=id&key=K&ack=n --->| key ok? n in [acked, sent]? (else 4010)
+ *    |<-- resumed {ack, next: n+1}, held messages n+1 .. sent, in order   |
+ *    |                                      |-- connectionReconnected -->|
  * ```
  */
 import {
@@ -47,67 +46,49 @@ import {
   type SessionTimings,
 } from '@parley/protocol';
 import { WebSocket, type RawData } from 'ws';
-import type { OpResult } from '../rest/realtime-ops.js';
+import type { BusListener, DisconnectOrigin, JoinResult, SessionBus, SessionEvent } from '../bus/session-bus.js';
+import { systemClock, type ServerClock } from './clock.js';
 import { Connection } from './connection.js';
+import type { Endpoint, JoinGrant } from './endpoint.js';
 import { newConnectionId, newResumeKey } from './ids.js';
-import type { JoinGrant, RealtimeCore } from './realtime-core.js';
-import { RequestHandler, type CoreActions } from './request-handler.js';
+import { RequestHandler, type EndpointActions } from './request-handler.js';
 import { resumeRefusal } from './resume-check.js';
+import { SharedFrame } from './shared-frame.js';
 import { SocketCloser } from './socket-closer.js';
 import { SessionBudget } from './token-bucket.js';
 import { encodeWelcome } from './welcome.js';
+import { WireEncoder } from './wire-events.js';
 import { WriteBatcher } from './write-batcher.js';
 
 /** `ws.send` options for a Buffer that holds UTF-8 text: send it as a text frame. */
 const TEXT = { binary: false } as const;
 
-/**
- * The frame of the last batch flushed in this pass, as a Buffer. In a broadcast tick every
- * member's batch holds the same encoded messages (the same string references, in the same
- * order), so the frame is joined and UTF-8 encoded once and that Buffer is written to every
- * socket, instead of once per socket (`ws` would encode each string again). A batch that differs
- * replaces it. It is forgotten at the end of each flush pass.
- */
-class SharedFrame {
-  #messages: string[] = [];
-  #buffer: Buffer | null = null;
-
-  frame(out: readonly string[]): Buffer {
-    const last = this.#messages;
-    let same = this.#buffer !== null && last.length === out.length;
-    for (let i = 0; same && i < out.length; i++) same = last[i] === out[i];
-    if (!same || this.#buffer === null) {
-      this.#messages = out.slice();
-      this.#buffer = Buffer.from(joinFrame(out), 'utf8');
-    }
-    return this.#buffer;
-  }
-
-  forget(): void {
-    this.#messages = [];
-    this.#buffer = null;
-  }
-}
-
 /** How long a closing socket gets to finish the close handshake before it is terminated. */
 const CLOSE_GRACE_MS = 2000;
 
-export interface InMemoryCoreOptions {
+export interface ParleyEndpointOptions {
+  readonly bus: SessionBus;
   readonly timings: Readonly<SessionTimings>;
   readonly replay: Readonly<ReplayBounds>;
   readonly signalRate?: Readonly<RateLimit>;
   /** @default DEFAULT_SIGNAL_BYTE_RATE */
   readonly signalBytes?: Readonly<ByteRate>;
-  /** @default DEFAULT_SESSION_SIGNAL_BUDGET */
+  /** @default DEFAULT_SESSION_SIGNAL_BUDGET (counted per node) */
   readonly sessionSignals?: Readonly<SessionSignalBudget>;
   /** @default DEFAULT_MAX_UNSENT_BYTES */
   readonly maxUnsentBytes?: number;
   readonly maxConnectionsPerSession: number;
   readonly log?: (line: string) => void;
+  /** @default systemClock */
+  readonly clock?: ServerClock;
 }
 
-/** A session's connections in join order (Map keeps insertion order: oldest first), and its signal budget. */
-class Session extends Map<string, Connection> {
+/**
+ * This node's members of one session in join order, its connections still joining, and the
+ * session's signal budget (per node: a cluster bus would hold one for the session).
+ */
+class LocalSession extends Map<string, Connection> {
+  joining = 0;
   constructor(readonly budget: SessionBudget) {
     super();
   }
@@ -115,30 +96,34 @@ class Session extends Map<string, Connection> {
 
 /**
  * @example
- * const core = new InMemoryCore({ timings: DEFAULT_TIMINGS, replay: DEFAULT_REPLAY_BOUNDS, maxConnectionsPerSession: 2000 });
- * core.join(ws, { sessionId, apiKey, role: 'publisher', data: '' });
+ * const endpoint = new ParleyEndpoint({ bus: new InMemoryBus(), timings: DEFAULT_TIMINGS, replay: DEFAULT_REPLAY_BOUNDS, maxConnectionsPerSession: 2000 });
+ * endpoint.join(ws, { sessionId, apiKey, role: 'publisher', data: '' });
  */
-export class InMemoryCore implements RealtimeCore {
-  /** sessionId → its connections in join order (Map keeps insertion order: oldest first). */
-  readonly #sessions = new Map<string, Session>();
+export class ParleyEndpoint implements Endpoint, BusListener {
+  readonly #sessions = new Map<string, LocalSession>();
   readonly #byId = new Map<string, Connection>();
   /** Connections whose replay buffer overflowed, destroyed at the start of the next flush pass. */
   readonly #doomed: Connection[] = [];
   readonly #batcher: WriteBatcher;
   readonly #closer = new SocketCloser(CLOSE_GRACE_MS);
   readonly #requests: RequestHandler;
-  readonly #sweepTimer: NodeJS.Timeout;
+  readonly #sweepTimer: unknown;
   readonly #log: (line: string) => void;
+  readonly #clock: ServerClock;
+  readonly #bus: SessionBus;
   readonly #rate: Readonly<RateLimit>;
   readonly #signalBytes: Readonly<ByteRate>;
   readonly #sessionSignals: Readonly<SessionSignalBudget>;
   readonly #maxUnsent: number;
   readonly #timingFields: SessionTimings;
   readonly #shared = new SharedFrame();
+  readonly #wire = new WireEncoder();
   #shuttingDown = false;
 
-  constructor(private readonly options: InMemoryCoreOptions) {
+  constructor(private readonly options: ParleyEndpointOptions) {
     this.#log = options.log ?? (() => {});
+    this.#clock = options.clock ?? systemClock;
+    this.#bus = options.bus;
     this.#rate = options.signalRate ?? DEFAULT_SIGNAL_RATE;
     this.#signalBytes = options.signalBytes ?? DEFAULT_SIGNAL_BYTE_RATE;
     this.#sessionSignals = options.sessionSignals ?? DEFAULT_SESSION_SIGNAL_BUDGET;
@@ -156,15 +141,13 @@ export class InMemoryCore implements RealtimeCore {
         this.#shared.forget();
       },
     );
-    const actions: CoreActions = {
+    const actions: EndpointActions = {
+      bus: this.#bus,
+      clock: this.#clock,
+      wire: this.#wire,
       deliver: (c, s) => {
         this.#deliver(c, s);
       },
-      broadcast: (sessionId, s) => {
-        const session = this.#sessions.get(sessionId);
-        if (session) this.#fanout(session, s, undefined);
-      },
-      lookup: (sessionId, id) => this.#sessions.get(sessionId)?.get(id),
       end: (c, reason, code, closeReason) => {
         this.#destroy(c, reason, code, closeReason, true);
       },
@@ -177,11 +160,11 @@ export class InMemoryCore implements RealtimeCore {
       bytes: this.#signalBytes,
       session: this.#sessionSignals,
     });
-    // ONE timer for every connection: a Date.now() deadline check, so a late timer still notices.
-    this.#sweepTimer = setInterval(() => {
+    this.#bus.listen(this);
+    // ONE timer for every connection: a wall-clock deadline check, so a late timer still notices.
+    this.#sweepTimer = this.#clock.setInterval(() => {
       this.#sweep();
     }, heartbeatInterval);
-    this.#sweepTimer.unref();
   }
 
   join(ws: WebSocket, grant: JoinGrant): void {
@@ -190,20 +173,17 @@ export class InMemoryCore implements RealtimeCore {
       return;
     }
     let session = this.#sessions.get(grant.sessionId);
-    const max = this.options.maxConnectionsPerSession;
-    if (session !== undefined && session.size >= max) {
-      this.#closer.close(ws, CloseCode.ConnectionLimitExceeded, `session is full (${max} connections)`);
-      return;
-    }
     if (session === undefined) {
-      session = new Session(new SessionBudget(this.#sessionSignals.burst, this.#sessionSignals.byteBurst));
+      session = new LocalSession(
+        new SessionBudget(this.#sessionSignals.burst, this.#sessionSignals.byteBurst, this.#clock.now()),
+      );
       this.#sessions.set(grant.sessionId, session);
     }
     const c = new Connection(
       newConnectionId(),
       grant.sessionId,
       grant.apiKey,
-      Date.now(),
+      this.#clock.now(),
       grant.data,
       grant.role,
       newResumeKey(),
@@ -211,14 +191,44 @@ export class InMemoryCore implements RealtimeCore {
       this.#rate.burst,
       this.#signalBytes.burst,
     );
-    const others = [];
-    for (const o of session.values()) others.push(o.info);
-    session.set(c.id, c);
+    session.joining++;
     this.#byId.set(c.id, c);
     this.#attach(c, ws);
-    c.out.push(encodeWelcome(c, others, this.#timingFields));
+    const max = this.options.maxConnectionsPerSession;
+    this.#bus.join(c.sessionId, c.info, max, (result) => {
+      this.#guard(() => {
+        this.#joined(c, ws, session, result);
+      });
+    });
+  }
+
+  /** The bus answered a join: welcome (and the frames that came early), or refuse. */
+  #joined(c: Connection, ws: WebSocket, session: LocalSession, result: JoinResult): void {
+    session.joining--;
+    if (result === 'full') {
+      const state = c.state;
+      c.state = 'closed';
+      c.socket = null;
+      this.#byId.delete(c.id);
+      this.#forgetIfEmpty(c.sessionId, session);
+      const max = this.options.maxConnectionsPerSession;
+      if (state !== 'closed')
+        this.#closer.close(ws, CloseCode.ConnectionLimitExceeded, `session is full (${max} connections)`);
+      return;
+    }
+    if (c.state === 'closed') {
+      // The socket went away (or the node started shutting down) while the bus was answering.
+      this.#forgetIfEmpty(c.sessionId, session);
+      this.#bus.leave(c.sessionId, c.id, this.#shuttingDown ? null : 'networkDisconnected');
+      return;
+    }
+    session.set(c.id, c);
+    c.state = 'connected';
+    c.out.push(encodeWelcome(c, result, this.#timingFields));
     this.#batcher.schedule(c);
-    this.#fanout(session, encodeMessage({ t: 'connectionCreated', connection: c.info }), c);
+    const early = c.early;
+    c.early = null;
+    if (early !== null) for (const data of early) this.#onFrame(c, data, false);
   }
 
   resume(ws: WebSocket, p: ResumeParams): void {
@@ -227,12 +237,12 @@ export class InMemoryCore implements RealtimeCore {
       return;
     }
     const c = this.#byId.get(p.connectionId);
-    const refusal = resumeRefusal(c, p);
+    const refusal = c?.state === 'joining' ? 'unknown connection' : resumeRefusal(c, p);
     if (refusal !== null || c === undefined) {
       this.#closer.close(ws, CloseCode.ResumeRefused, refusal ?? 'unknown connection');
       return;
     }
-    clearTimeout(c.expiryTimer);
+    this.#clock.clearTimeout(c.expiryTimer);
     c.expiryTimer = undefined;
     const old = c.socket;
     if (old !== null) {
@@ -244,6 +254,7 @@ export class InMemoryCore implements RealtimeCore {
     // superseded (ack/pong: `resumed.ack` covers it).
     c.out.length = 0;
     this.#attach(c, ws);
+    c.state = 'connected';
     c.out.push(encodeMessage({ t: 'resumed', ack: c.highestProcessed, next: p.ack + 1, ...this.#timingFields }));
     const held = c.heldAfter(p.ack);
     for (let i = 0; i < held.length; i++) c.out.push(held[i] as string);
@@ -253,8 +264,7 @@ export class InMemoryCore implements RealtimeCore {
     this.#batcher.schedule(c);
     if (c.announcedReconnecting) {
       c.announcedReconnecting = false;
-      const session = this.#sessions.get(c.sessionId);
-      if (session) this.#fanout(session, encodeMessage({ t: 'connectionReconnected', connectionId: c.id }), c);
+      this.#bus.announce(c.sessionId, { kind: 'connectionReconnected', connectionId: c.id }, c.id);
     }
   }
 
@@ -262,34 +272,10 @@ export class InMemoryCore implements RealtimeCore {
     return this.#byId.size;
   }
 
-  serverSignal(sessionId: string, signal: { type?: string; data?: string }, to?: string): Promise<OpResult> {
-    const session = this.#sessions.get(sessionId);
-    if (session === undefined) return Promise.resolve('session-not-found');
-    const type = signal.type === '' ? undefined : signal.type;
-    const encoded = encodeMessage({ t: 'signal', from: null, type, data: signal.data });
-    if (to === undefined) {
-      this.#fanout(session, encoded, undefined);
-      return Promise.resolve('ok');
-    }
-    const target = session.get(to);
-    if (target === undefined) return Promise.resolve('connection-not-found');
-    this.#deliver(target, encoded);
-    return Promise.resolve('ok');
-  }
-
-  forceDisconnect(sessionId: string, connectionId: string): Promise<OpResult> {
-    const session = this.#sessions.get(sessionId);
-    if (session === undefined) return Promise.resolve('session-not-found');
-    const target = session.get(connectionId);
-    if (target === undefined) return Promise.resolve('connection-not-found');
-    this.#destroy(target, 'forceDisconnected', CloseCode.ForceDisconnected, 'disconnected by the server', true);
-    return Promise.resolve('ok');
-  }
-
   async shutdown(): Promise<void> {
     if (!this.#shuttingDown) {
       this.#shuttingDown = true;
-      clearInterval(this.#sweepTimer);
+      this.#clock.clearInterval(this.#sweepTimer);
       // No connectionDestroyed: everyone else is being closed too.
       for (const c of [...this.#byId.values()]) {
         this.#destroy(c, 'serverShutdown', CloseCode.ServerShutdown, 'server shutting down', false);
@@ -298,23 +284,52 @@ export class InMemoryCore implements RealtimeCore {
     await this.#closer.drain(CLOSE_GRACE_MS);
   }
 
+  // ------------------------------------------------------------------ the bus's calls
+
+  deliver(sessionId: string, event: SessionEvent, except: string | null, to: string | null): void {
+    const session = this.#sessions.get(sessionId);
+    if (session === undefined) return;
+    if (to !== null) {
+      const target = session.get(to);
+      if (target !== undefined) this.#deliver(target, this.#wire.encode(event));
+      return;
+    }
+    const encoded = this.#wire.encode(event);
+    for (const c of session.values()) if (c.id !== except) this.#deliver(c, encoded);
+  }
+
+  disconnect(sessionId: string, connectionId: string, origin: DisconnectOrigin): void {
+    const c = this.#sessions.get(sessionId)?.get(connectionId);
+    if (c === undefined) return;
+    const why = origin === 'server' ? 'disconnected by the server' : 'disconnected by a moderator';
+    // The bus already removed it and told the others.
+    this.#destroy(c, 'forceDisconnected', CloseCode.ForceDisconnected, why, false);
+  }
+
   // ------------------------------------------------------------------ transport
 
   /** Attach a transport: a new generation, whose socket events are the only ones that count. */
   #attach(c: Connection, ws: WebSocket): void {
     const generation = ++c.generation;
     c.socket = ws;
-    c.state = 'connected';
-    c.lastSeen = Date.now();
+    c.lastSeen = this.#clock.now();
     // A pong queued for (or unsent on) an older transport is gone with it.
     c.pongOutstanding = false;
     c.pongQueued = false;
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      if (c.socket === ws) this.#onFrame(c, data, isBinary);
+      if (c.socket !== ws) return;
+      if (c.state === 'joining' && !isBinary) (c.early ??= []).push(data as Buffer);
+      else this.#onFrame(c, data, isBinary);
     });
     ws.on('close', () => {
       // A stale socket (replaced, or closed by us) must never touch a newer transport.
-      if (c.socket === ws && c.generation === generation && c.state === 'connected')
+      if (c.socket !== ws || c.generation !== generation) return;
+      if (c.state === 'joining') {
+        // Not a member yet: nobody to tell; the join's answer finishes it.
+        c.state = 'closed';
+        c.socket = null;
+        this.#byId.delete(c.id);
+      } else if (c.state === 'connected')
         this.#guard(() => {
           this.#detach(c);
         });
@@ -327,7 +342,7 @@ export class InMemoryCore implements RealtimeCore {
   #onFrame(c: Connection, data: RawData, isBinary: boolean): void {
     this.#guard(() => {
       if (c.state !== 'connected') return;
-      c.lastSeen = Date.now();
+      c.lastSeen = this.#clock.now();
       if (isBinary) {
         this.#destroy(c, 'networkDisconnected', CloseCode.ProtocolError, 'binary frames are not allowed', true);
         return;
@@ -350,25 +365,26 @@ export class InMemoryCore implements RealtimeCore {
     c.socket = null;
     c.out.length = 0;
     c.ackPending = false;
-    c.expiryTimer = setTimeout(this.#expire, this.options.timings.reconnectWindow, c, c.generation);
-    c.expiryTimer.unref();
+    const generation = c.generation;
+    c.expiryTimer = this.#clock.setTimeout(() => {
+      this.#expire(c, generation);
+    }, this.options.timings.reconnectWindow);
     c.announcedReconnecting = true;
-    const session = this.#sessions.get(c.sessionId);
-    if (session) this.#fanout(session, encodeMessage({ t: 'connectionReconnecting', connectionId: c.id }), c);
+    this.#bus.announce(c.sessionId, { kind: 'connectionReconnecting', connectionId: c.id }, c.id);
   }
 
   /** Scoped to the generation that scheduled it: after a resume (or a newer drop) it does nothing. */
-  readonly #expire = (c: Connection, generation: number): void => {
+  #expire(c: Connection, generation: number): void {
     this.#guard(() => {
       if (c.state === 'detached' && c.generation === generation) {
         this.#destroy(c, 'networkDisconnected', CloseCode.Normal, '', true);
       }
     });
-  };
+  }
 
   #sweep(): void {
     this.#guard(() => {
-      const now = Date.now();
+      const now = this.#clock.now();
       const deadline = now - this.options.timings.heartbeatTimeout;
       for (const c of this.#byId.values()) {
         if (c.state !== 'connected' || c.lastSeen >= deadline) continue;
@@ -384,7 +400,7 @@ export class InMemoryCore implements RealtimeCore {
 
   /** Append a sequenced message: held for replay, written this tick when connected. */
   #deliver(c: Connection, encoded: string): void {
-    if (c.overflowed || c.state === 'closed') return;
+    if (c.overflowed || c.state === 'closed' || c.state === 'joining') return;
     c.hold(encoded);
     if (c.heldCount > this.options.replay.maxMessages || c.heldBytes > this.options.replay.maxBytes) {
       // Destroying here would fan out inside a fan-out; finish it at the start of the flush pass.
@@ -397,10 +413,6 @@ export class InMemoryCore implements RealtimeCore {
       c.out.push(encoded);
       this.#batcher.schedule(c);
     }
-  }
-
-  #fanout(session: Session, encoded: string, except: Connection | undefined): void {
-    for (const c of session.values()) if (c !== except) this.#deliver(c, encoded);
   }
 
   #flush(c: Connection): void {
@@ -459,24 +471,32 @@ export class InMemoryCore implements RealtimeCore {
   /** The one funnel every end of a connection goes through. */
   #destroy(c: Connection, reason: DisconnectReason, code: number, closeReason: string, tellOthers: boolean): void {
     if (c.state === 'closed') return;
+    const wasMember = c.state !== 'joining';
     const ws = c.socket;
     c.state = 'closed';
     c.socket = null;
-    clearTimeout(c.expiryTimer);
+    this.#clock.clearTimeout(c.expiryTimer);
     c.expiryTimer = undefined;
     if (ws !== null) {
-      this.#writeNow(c, ws); // what this tick produced for it (e.g. the ack of a `bye`) goes first
+      if (wasMember) this.#writeNow(c, ws); // what this tick produced for it (e.g. the ack of a `bye`) goes first
       this.#closer.close(ws, code, closeReason);
     }
     c.clear();
     this.#byId.delete(c.id);
+    // A connection still joining is finished by the join's answer (it leaves the bus there).
+    if (!wasMember) return;
     const session = this.#sessions.get(c.sessionId);
-    if (session === undefined) return;
-    session.delete(c.id);
-    if (session.size === 0) this.#sessions.delete(c.sessionId);
-    else if (tellOthers)
-      this.#fanout(session, encodeMessage({ t: 'connectionDestroyed', connectionId: c.id, reason }), undefined);
+    if (session !== undefined) {
+      session.delete(c.id);
+      this.#forgetIfEmpty(c.sessionId, session);
+    }
+    this.#bus.leave(c.sessionId, c.id, tellOthers ? reason : null);
     this.#log(`connection ${c.id} of ${c.sessionId.slice(0, 24)}… ended: ${reason} (${code})`);
+  }
+
+  #forgetIfEmpty(sessionId: string, session: LocalSession): void {
+    if (session.size === 0 && session.joining === 0 && this.#sessions.get(sessionId) === session)
+      this.#sessions.delete(sessionId);
   }
 
   /** Run a handler; an exception is logged, never allowed to crash the process. */

@@ -1,0 +1,84 @@
+/**
+ * The session bus: membership, rosters, fan-out, directed delivery and the server-side
+ * operations of every session, shared by the node-local endpoints (ARCHITECTURE.md §The server).
+ * It speaks domain events, never wire strings: each endpoint encodes an event once for its own
+ * protocol and writes it to its own members.
+ *
+ * The contract every implementation keeps (docs/RELIABILITY.md §Ordering across nodes):
+ * - one order per session: every operation of a session is accepted in one sequence, and each
+ *   listener receives that session's events in it;
+ * - a join is answered (`done` with the roster of the members accepted before it) before its
+ *   listener receives any event accepted after it, and never one accepted before it;
+ * - nothing from a connection (a signal, an announcement) is accepted after its leave;
+ * - a `done` callback runs once; {@link InMemoryBus} runs it before returning (the fast path),
+ *   a cluster bus later (the endpoint's request pipeline handles both).
+ */
+import type { ConnectionInfo, DisconnectReason } from '@parley/protocol';
+
+/** A signal, from a connection or from the server (`from: null`); `type` never ''. */
+export interface SignalEvent {
+  readonly kind: 'signal';
+  readonly from: string | null;
+  readonly type?: string | undefined;
+  readonly data?: string | undefined;
+}
+
+/** What a member of a session can be told. Room is left for stream events (streamCreated, ...). */
+export type SessionEvent =
+  | { readonly kind: 'connectionCreated'; readonly connection: ConnectionInfo }
+  | { readonly kind: 'connectionDestroyed'; readonly connectionId: string; readonly reason: DisconnectReason }
+  | { readonly kind: 'connectionReconnecting'; readonly connectionId: string }
+  | { readonly kind: 'connectionReconnected'; readonly connectionId: string }
+  | SignalEvent;
+
+export type OpResult = 'ok' | 'session-not-found' | 'connection-not-found';
+
+/** The answer to a join: the members accepted before it (oldest first), or the session was full. */
+export type JoinResult = readonly ConnectionInfo[] | 'full';
+
+/** Who asked for a disconnect (it picks the close reason the disconnected client reads). */
+export type DisconnectOrigin = 'server' | 'moderator';
+
+/** What the bus calls on a node's endpoint. */
+export interface BusListener {
+  /**
+   * Deliver one event to this endpoint's members of the session: every one but `except` when
+   * `to` is null, else only `to`. The endpoint encodes it once for all of them.
+   */
+  deliver(sessionId: string, event: SessionEvent, except: string | null, to: string | null): void;
+  /**
+   * End one of this endpoint's connections: the bus has already removed it from the session and
+   * told the others `connectionDestroyed` (forceDisconnected).
+   */
+  disconnect(sessionId: string, connectionId: string, origin: DisconnectOrigin): void;
+}
+
+/**
+ * One node's handle on the bus. {@link InMemoryBus} is the embedded default; a cluster bus
+ * (Redis) gives each node its own handle on the shared state.
+ * @example
+ * bus.listen(endpoint);
+ * bus.join(sessionId, info, 2000, (roster) => { if (roster !== 'full') welcome(roster); });
+ */
+export interface SessionBus {
+  /** Register the endpoint that receives this node's events (one per node and protocol). */
+  listen(listener: BusListener): void;
+  /** Add a member (refused when the session already holds `maxMembers`); the others get connectionCreated. */
+  join(sessionId: string, connection: ConnectionInfo, maxMembers: number, done: (result: JoinResult) => void): void;
+  /** Remove a member; the others get connectionDestroyed with `reason`, or nothing when it is null. */
+  leave(sessionId: string, connectionId: string, reason: DisconnectReason | null): void;
+  /** Tell every member but `except` (connectionReconnecting / connectionReconnected). */
+  announce(sessionId: string, event: SessionEvent, except: string | null): void;
+  /**
+   * A signal to every member (`to` null, the sender's echo included) or to one member.
+   * `connection-not-found` when `to` (or the sender) is not a member.
+   */
+  signal(sessionId: string, event: SignalEvent, to: string | null, done: (result: OpResult) => void): void;
+  /** Remove a member and tell the others; its node ends its transport. */
+  forceDisconnect(
+    sessionId: string,
+    connectionId: string,
+    origin: DisconnectOrigin,
+    done: (result: OpResult) => void,
+  ): void;
+}

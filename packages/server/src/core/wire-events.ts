@@ -1,0 +1,44 @@
+/**
+ * The Parley protocol's encoding of the bus's domain events. One slot remembers the last event
+ * encoded: the request handler encodes a signal (its byte budget counts encoded bytes) and the
+ * bus hands the same object back for the fan-out, so it is encoded once.
+ */
+import { encodeMessage } from '@parley/protocol';
+import type { SessionEvent } from '../bus/session-bus.js';
+
+/**
+ * @example
+ * const wire = new WireEncoder();
+ * for (const c of members) deliver(c, wire.encode(event)); // encoded once
+ */
+export class WireEncoder {
+  #event: SessionEvent | null = null;
+  #encoded = '';
+
+  encode(event: SessionEvent): string {
+    if (event === this.#event) return this.#encoded;
+    this.#event = event;
+    this.#encoded = encodeEvent(event);
+    return this.#encoded;
+  }
+}
+
+/** A domain event as a Parley server message. */
+export function encodeEvent(e: SessionEvent): string {
+  switch (e.kind) {
+    case 'signal':
+      return encodeMessage({ t: 'signal', from: e.from, type: e.type, data: e.data });
+    case 'connectionCreated':
+      return encodeMessage({ t: 'connectionCreated', connection: e.connection });
+    case 'connectionDestroyed':
+      return encodeMessage({ t: 'connectionDestroyed', connectionId: e.connectionId, reason: e.reason });
+    case 'connectionReconnecting':
+      return encodeMessage({ t: 'connectionReconnecting', connectionId: e.connectionId });
+    case 'connectionReconnected':
+      return encodeMessage({ t: 'connectionReconnected', connectionId: e.connectionId });
+    default: {
+      const never: never = e;
+      throw new Error(`unknown event ${JSON.stringify(never)}`);
+    }
+  }
+}
