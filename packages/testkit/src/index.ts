@@ -28,3 +28,5 @@ export {
 export { runChaos, formatChaosTable, type ChaosOptions, type ChaosResult, type FaultKind } from './chaos.js';
 export { DeliveryChecker, type DeliveryCounts } from './delivery-checker.js';
 export { prng, type Prng } from './prng.js';
+export { SplitBus, type SplitBusOptions } from './split-bus.js';
+export { startNodes, type Nodes, type BusKind, BUS_KINDS } from './nodes.js';

@@ -4,8 +4,9 @@
  */
 import { createHmac } from 'node:crypto';
 import { handshakeQuery, type WelcomeMessage } from '@parley/protocol';
-import { createServer, type ParleyServer, type ServerOptions } from '@parley/server';
+import type { ParleyServer, ServerOptions } from '@parley/server';
 import { generateToken, mintSessionId } from '@parley/server-sdk';
+import { startNodes, type BusKind, type Nodes } from '@parley/testkit';
 import { RawClient } from './raw-client.js';
 
 export const API_KEY = '12345678';
@@ -24,14 +25,20 @@ export interface Joined {
 
 export class Harness {
   readonly clients: RawClient[] = [];
+  /** connectionId → the node (WebSocket URL) it joined, where a resume must go. */
+  readonly #nodeOf = new Map<string, string>();
   private constructor(
-    readonly server: ParleyServer,
+    readonly nodes: Nodes,
     /** Raw clients ping this often (the heartbeat interval in force). */
     readonly pingEvery: number,
   ) {}
 
-  static async start(options: ServerOptions = {}): Promise<Harness> {
-    const server = await createServer({
+  /**
+   * @param bus `memory`: one server; `split`: several nodes over the split-process bus, with
+   * the connections spread over them (round robin).
+   */
+  static async start(options: ServerOptions = {}, bus: BusKind = 'memory'): Promise<Harness> {
+    const nodes = await startNodes(bus, {
       port: 0,
       dataDir: ':memory:',
       projects: [
@@ -40,7 +47,17 @@ export class Harness {
       ],
       ...options,
     });
-    return new Harness(server, options.timings?.heartbeatInterval ?? 2500);
+    return new Harness(nodes, options.timings?.heartbeatInterval ?? 2500);
+  }
+
+  /** The first node (the only one over the in-memory bus). */
+  get server(): ParleyServer {
+    return this.nodes.servers[0] as ParleyServer;
+  }
+
+  /** Connections held by every node. */
+  connectionCount(): number {
+    return this.nodes.connectionCount();
   }
 
   async session(apiKey = API_KEY): Promise<string> {
@@ -63,7 +80,7 @@ export class Harness {
 
   /** Open a raw client with a join query (nothing awaited). */
   connect(sessionId: string, token: string, apiKey = API_KEY): RawClient {
-    return this.raw(`${this.server.wsUrl}?${handshakeQuery({ kind: 'join', apiKey, sessionId, token })}`);
+    return this.raw(`${this.nodes.next().wsUrl}?${handshakeQuery({ kind: 'join', apiKey, sessionId, token })}`);
   }
 
   raw(url: string): RawClient {
@@ -76,6 +93,7 @@ export class Harness {
   async join(sessionId: string, opts: { role?: string; data?: string } = {}): Promise<Joined> {
     const client = this.connect(sessionId, this.token(sessionId, opts));
     const welcome = await client.nextOf('welcome');
+    this.#nodeOf.set(welcome.connection.connectionId, client.url.slice(0, client.url.indexOf('?')));
     return { client, welcome };
   }
 
@@ -97,12 +115,13 @@ export class Harness {
       resumeKey: key,
       ack,
     });
-    return this.raw(`${this.server.wsUrl}?${q}`);
+    const node = this.#nodeOf.get(welcome.connection.connectionId) ?? this.server.wsUrl;
+    return this.raw(`${node}?${q}`);
   }
 
   async stop(): Promise<void> {
     for (const c of this.clients) c.ws.terminate();
-    await this.server.close();
+    await this.nodes.close();
   }
 }
 

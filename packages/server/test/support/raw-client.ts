@@ -27,7 +27,10 @@ export class RawClient {
   #pinger: NodeJS.Timeout | undefined;
 
   /** @param pingEvery send `ping {a: received}` this often once open (like a real client); 0 = never */
-  constructor(url: string, pingEvery = 0) {
+  constructor(
+    readonly url: string,
+    pingEvery = 0,
+  ) {
     this.ws = new WebSocket(url);
     this.ws.on('open', () => {
       this.opened = true;

@@ -1,0 +1,66 @@
+/**
+ * Several Parley servers in this process that form one deployment: a shared store and either
+ * one server over the in-memory bus (`memory`) or several "nodes" over a {@link SplitBus}
+ * (`split`). Tests spread the members of one session over the nodes (round robin) and run the
+ * same assertions over both.
+ */
+import { createServer, openStore, type ParleyServer, type ServerOptions } from '@parley/server';
+import { SplitBus } from './split-bus.js';
+
+export type BusKind = 'memory' | 'split';
+/** For `describe.each(BUS_KINDS)`. */
+export const BUS_KINDS: readonly BusKind[] = ['memory', 'split'];
+
+/** How many nodes the split bus gets. */
+const SPLIT_NODES = 3;
+
+export interface Nodes {
+  readonly kind: BusKind;
+  /** Every node (one for `memory`). */
+  readonly servers: readonly ParleyServer[];
+  /** The split bus, when `split`. */
+  readonly bus: SplitBus | undefined;
+  /** The node for the next new connection (round robin). */
+  next(): ParleyServer;
+  /** Connections held by every node together. */
+  connectionCount(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * @example
+ * const nodes = await startNodes('split', { port: 0, projects });
+ * const url = nodes.next().wsUrl;
+ */
+export async function startNodes(kind: BusKind, options: ServerOptions): Promise<Nodes> {
+  if (kind === 'memory') {
+    const server = await createServer(options);
+    return {
+      kind,
+      servers: [server],
+      bus: undefined,
+      next: () => server,
+      connectionCount: () => server.connectionCount(),
+      close: () => server.close(),
+    };
+  }
+  const store = options.store ?? openStore(options.dataDir ?? ':memory:');
+  const bus = new SplitBus({ delay: () => 1 + Math.floor(Math.random() * 3) });
+  const servers: ParleyServer[] = [];
+  for (let i = 0; i < SPLIT_NODES; i++) {
+    // The first node takes the given port; the others an ephemeral one.
+    servers.push(await createServer({ ...options, ...(i > 0 && { port: 0 }), bus: bus.node(), store }));
+  }
+  let turn = 0;
+  return {
+    kind,
+    servers,
+    bus,
+    next: () => servers[turn++ % servers.length] as ParleyServer,
+    connectionCount: () => servers.reduce((n, s) => n + s.connectionCount(), 0),
+    async close() {
+      await Promise.all(servers.map((s) => s.close()));
+      if (options.store === undefined) await store.close();
+    },
+  };
+}

@@ -1,0 +1,247 @@
+/**
+ * A test-only session bus that splits one process into several "nodes": each node (a server with
+ * its own endpoint) gets its own {@link SessionBus} handle, and the handles talk only through an
+ * in-memory broker that delivers asynchronously, after an injectable delay, in FIFO order per
+ * channel (node → broker, broker → node), like a Redis connection. What crosses a channel is
+ * plain data, copied on the way (no object is shared between nodes), and every callback stays on
+ * the node that made the call.
+ *
+ * The broker is the single point where a session's operations are accepted, one at a time, which
+ * is what gives one order per session (docs/RELIABILITY.md §Ordering across nodes); a Redis bus
+ * would get the same from one Lua script per operation and one channel per session.
+ */
+import type { ConnectionInfo, DisconnectReason } from '@parley/protocol';
+import type {
+  BusListener,
+  DisconnectOrigin,
+  JoinResult,
+  OpResult,
+  SessionBus,
+  SessionEvent,
+  SignalEvent,
+} from '@parley/server';
+
+/** Node → broker. */
+type Op =
+  | { op: 'join'; id: number; sessionId: string; connection: ConnectionInfo; max: number }
+  | { op: 'leave'; sessionId: string; connectionId: string; reason: DisconnectReason | null }
+  | { op: 'announce'; sessionId: string; event: SessionEvent; except: string | null }
+  | { op: 'signal'; id: number; sessionId: string; event: SignalEvent; to: string | null }
+  | { op: 'forceDisconnect'; id: number; sessionId: string; connectionId: string; origin: DisconnectOrigin };
+
+/** Broker → node. */
+type Note =
+  | { t: 'deliver'; sessionId: string; event: SessionEvent; except: string | null; to: string | null }
+  | { t: 'disconnect'; sessionId: string; connectionId: string; origin: DisconnectOrigin }
+  | { t: 'done'; id: number; result: unknown };
+
+/** One direction of a link: FIFO, delivered in batches after the delay (one timer at a time). */
+class Channel<T> {
+  #queue: T[] = [];
+  #armed = false;
+  constructor(
+    private readonly delay: () => number,
+    private readonly receive: (item: T) => void,
+  ) {}
+
+  push(item: T): void {
+    // A copy, as a network would make: nothing is shared between nodes.
+    this.#queue.push(JSON.parse(JSON.stringify(item)) as T);
+    if (this.#armed) return;
+    this.#armed = true;
+    setTimeout(this.#run, this.delay());
+  }
+
+  readonly #run = (): void => {
+    this.#armed = false;
+    const batch = this.#queue;
+    this.#queue = [];
+    for (const item of batch) this.receive(item);
+  };
+}
+
+export interface SplitBusOptions {
+  /** Milliseconds each batch waits on a channel. @default () => 1 */
+  delay?: () => number;
+}
+
+interface Member {
+  readonly info: ConnectionInfo;
+  readonly node: SplitBusNode;
+}
+
+/**
+ * @example
+ * const bus = new SplitBus({ delay: () => 2 });
+ * const a = await createServer({ bus: bus.node(), store });
+ * const b = await createServer({ bus: bus.node(), store });
+ */
+export class SplitBus {
+  readonly #sessions = new Map<string, Map<string, Member>>();
+  readonly #delay: () => number;
+
+  constructor(options: SplitBusOptions = {}) {
+    this.#delay = options.delay ?? (() => 1);
+  }
+
+  /** A new node's handle (give it to one server). */
+  node(): SessionBus {
+    return new SplitBusNode(this.#delay, (from, op) => {
+      this.#apply(from, op);
+    });
+  }
+
+  /** Members of a session, by the broker's books (for tests). */
+  members(sessionId: string): string[] {
+    return [...(this.#sessions.get(sessionId)?.keys() ?? [])];
+  }
+
+  /** Accept one operation: the single point that orders a session's events. */
+  #apply(from: SplitBusNode, o: Op): void {
+    const session = this.#sessions.get(o.sessionId);
+    switch (o.op) {
+      case 'join': {
+        if (session !== undefined && session.size >= o.max) {
+          from.note({ t: 'done', id: o.id, result: 'full' });
+          return;
+        }
+        const roster = session === undefined ? [] : [...session.values()].map((m) => m.info);
+        const members = session ?? new Map<string, Member>();
+        this.#sessions.set(o.sessionId, members);
+        members.set(o.connection.connectionId, { info: o.connection, node: from });
+        from.note({ t: 'done', id: o.id, result: roster });
+        const event: SessionEvent = { kind: 'connectionCreated', connection: o.connection };
+        this.#broadcast(members, o.sessionId, event, o.connection.connectionId);
+        return;
+      }
+      case 'leave':
+        if (session === undefined || !session.delete(o.connectionId)) return;
+        if (session.size === 0) this.#sessions.delete(o.sessionId);
+        else if (o.reason !== null) {
+          const event: SessionEvent = { kind: 'connectionDestroyed', connectionId: o.connectionId, reason: o.reason };
+          this.#broadcast(session, o.sessionId, event, null);
+        }
+        return;
+      case 'announce':
+        // Nothing from a connection after its leave.
+        if (session === undefined || (o.except !== null && !session.has(o.except))) return;
+        this.#broadcast(session, o.sessionId, o.event, o.except);
+        return;
+      case 'signal': {
+        if (session === undefined) {
+          from.note({ t: 'done', id: o.id, result: 'session-not-found' });
+          return;
+        }
+        const target = o.to === null ? undefined : session.get(o.to);
+        if ((o.event.from !== null && !session.has(o.event.from)) || (o.to !== null && target === undefined)) {
+          from.note({ t: 'done', id: o.id, result: 'connection-not-found' });
+          return;
+        }
+        if (target === undefined) this.#broadcast(session, o.sessionId, o.event, null);
+        else target.node.note({ t: 'deliver', sessionId: o.sessionId, event: o.event, except: null, to: o.to });
+        from.note({ t: 'done', id: o.id, result: 'ok' });
+        return;
+      }
+      case 'forceDisconnect': {
+        const member = session?.get(o.connectionId);
+        if (session === undefined || member === undefined) {
+          const result = session === undefined ? 'session-not-found' : 'connection-not-found';
+          from.note({ t: 'done', id: o.id, result });
+          return;
+        }
+        session.delete(o.connectionId);
+        member.node.note({ t: 'disconnect', sessionId: o.sessionId, connectionId: o.connectionId, origin: o.origin });
+        if (session.size === 0) this.#sessions.delete(o.sessionId);
+        else {
+          const reason = 'forceDisconnected';
+          const event: SessionEvent = { kind: 'connectionDestroyed', connectionId: o.connectionId, reason };
+          this.#broadcast(session, o.sessionId, event, null);
+        }
+        from.note({ t: 'done', id: o.id, result: 'ok' });
+        return;
+      }
+    }
+  }
+
+  /** One note per node that holds a member of the session (each endpoint fans out to its own). */
+  #broadcast(session: Map<string, Member>, sessionId: string, event: SessionEvent, except: string | null): void {
+    const nodes = new Set<SplitBusNode>();
+    for (const m of session.values()) nodes.add(m.node);
+    for (const node of nodes) node.note({ t: 'deliver', sessionId, event, except, to: null });
+  }
+}
+
+/** One node's handle: calls go to the broker, answers and events come back, each after the delay. */
+class SplitBusNode implements SessionBus {
+  #listener: BusListener | undefined;
+  #nextId = 1;
+  readonly #waiting = new Map<number, (result: never) => void>();
+  readonly #up: Channel<Op>;
+  readonly #down: Channel<Note>;
+
+  constructor(delay: () => number, apply: (from: SplitBusNode, op: Op) => void) {
+    this.#up = new Channel<Op>(delay, (op) => {
+      apply(this, op);
+    });
+    this.#down = new Channel<Note>(delay, (n) => {
+      this.#receive(n);
+    });
+  }
+
+  note(n: Note): void {
+    this.#down.push(n);
+  }
+
+  listen(listener: BusListener): void {
+    if (this.#listener !== undefined) throw new Error('a split-bus node serves one endpoint');
+    this.#listener = listener;
+  }
+
+  join(sessionId: string, connection: ConnectionInfo, max: number, done: (r: JoinResult) => void): void {
+    this.#up.push({ op: 'join', id: this.#wait(done), sessionId, connection, max });
+  }
+
+  leave(sessionId: string, connectionId: string, reason: DisconnectReason | null): void {
+    this.#up.push({ op: 'leave', sessionId, connectionId, reason });
+  }
+
+  announce(sessionId: string, event: SessionEvent, except: string | null): void {
+    this.#up.push({ op: 'announce', sessionId, event, except });
+  }
+
+  signal(sessionId: string, event: SignalEvent, to: string | null, done: (r: OpResult) => void): void {
+    this.#up.push({ op: 'signal', id: this.#wait(done), sessionId, event, to });
+  }
+
+  forceDisconnect(
+    sessionId: string,
+    connectionId: string,
+    origin: DisconnectOrigin,
+    done: (r: OpResult) => void,
+  ): void {
+    this.#up.push({ op: 'forceDisconnect', id: this.#wait(done), sessionId, connectionId, origin });
+  }
+
+  #wait(done: (result: never) => void): number {
+    const id = this.#nextId++;
+    this.#waiting.set(id, done);
+    return id;
+  }
+
+  #receive(n: Note): void {
+    switch (n.t) {
+      case 'deliver':
+        this.#listener?.deliver(n.sessionId, n.event, n.except, n.to);
+        return;
+      case 'disconnect':
+        this.#listener?.disconnect(n.sessionId, n.connectionId, n.origin);
+        return;
+      case 'done': {
+        const done = this.#waiting.get(n.id);
+        this.#waiting.delete(n.id);
+        done?.(n.result as never);
+        return;
+      }
+    }
+  }
+}
