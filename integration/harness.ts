@@ -6,9 +6,9 @@
 import { createHmac } from 'node:crypto';
 import { createServer as createTcpServer } from 'node:net';
 import { Session, type SessionDelegate, type SessionOptions } from '@parley/client';
-import { createServer, type ParleyServer, type ServerOptions } from '@parley/server';
+import type { ParleyServer, ServerOptions } from '@parley/server';
 import { generateToken, Parley } from '@parley/server-sdk';
-import { FaultProxy } from '@parley/testkit';
+import { FaultProxy, startNodes, type BusKind, type Nodes } from '@parley/testkit';
 
 export const API_KEY = '100001';
 export const API_SECRET = 'integration-secret-1';
@@ -41,8 +41,14 @@ export interface Client {
 }
 
 export interface Harness {
-  /** The running server (a new object after `restart()`). */
+  /** The running server: the first node (a new object after `restart()`). */
   readonly server: ParleyServer;
+  /** Every node (one over the in-memory bus). */
+  readonly nodes: Nodes;
+  /** The base URL of the node the next client connects to (round robin over the nodes). */
+  nextUrl(): string;
+  /** Connections held by every node. */
+  connectionCount(): number;
   readonly parley: Parley;
   readonly sessionId: string;
   readonly serverOptions: ServerOptions;
@@ -50,9 +56,9 @@ export interface Harness {
   token(options?: { data?: string; role?: string; sessionId?: string }): string;
   /** A client session of `sessionId`, connected unless `connect: false`. */
   client(options?: ClientOptions): Promise<Client>;
-  /** A FaultProxy in front of the server (closed by cleanup). */
-  proxy(): Promise<FaultProxy>;
-  /** Close the server and start a new one on the same port (the new one knows no connection). */
+  /** A FaultProxy in front of the server, or of one node (closed by cleanup). */
+  proxy(node?: ParleyServer): Promise<FaultProxy>;
+  /** Close the server (every node) and start new ones on the same ports (they know no connection). */
   restart(): Promise<void>;
   cleanup(): Promise<void>;
 }
@@ -64,7 +70,11 @@ export interface Harness {
  * ...
  * await h.cleanup();
  */
-export async function startHarness(extra: Omit<ServerOptions, 'port' | 'dataDir' | 'projects'> = {}): Promise<Harness> {
+export async function startHarness(
+  extra: Omit<ServerOptions, 'port' | 'dataDir' | 'projects'> = {},
+  /** `split`: several nodes over the split-process bus; clients are spread over them (round robin). */
+  bus: BusKind = 'memory',
+): Promise<Harness> {
   const serverOptions: ServerOptions = {
     port: 0,
     dataDir: ':memory:',
@@ -74,16 +84,22 @@ export async function startHarness(extra: Omit<ServerOptions, 'port' | 'dataDir'
     ],
     ...extra,
   };
-  let server = await createServer(serverOptions);
-  const parley = new Parley(API_KEY, API_SECRET, { apiUrl: server.url });
+  let nodes = await startNodes(bus, serverOptions);
+  const first = () => nodes.servers[0] as ParleyServer;
+  const parley = new Parley(API_KEY, API_SECRET, { apiUrl: first().url });
   const { sessionId } = await parley.createSession();
   const sessions: Session[] = [];
   const proxies: FaultProxy[] = [];
 
   const h: Harness = {
     get server() {
-      return server;
+      return first();
     },
+    get nodes() {
+      return nodes;
+    },
+    nextUrl: () => nodes.next().url,
+    connectionCount: () => nodes.connectionCount(),
     parley,
     sessionId,
     serverOptions,
@@ -92,14 +108,15 @@ export async function startHarness(extra: Omit<ServerOptions, 'port' | 'dataDir'
         ...(o.data !== undefined && { data: o.data }),
         ...(o.role !== undefined && { role: o.role }),
       }),
-    async proxy() {
-      const p = await FaultProxy.start({ target: { port: server.port } });
+    async proxy(node = first()) {
+      const p = await FaultProxy.start({ target: { port: node.port } });
       proxies.push(p);
       return p;
     },
     async client(o = {}) {
-      const proxy = o.proxied === true ? await h.proxy() : undefined;
-      const url = proxy === undefined ? server.url : proxy.url(server.url);
+      const node = nodes.next();
+      const proxy = o.proxied === true ? await h.proxy(node) : undefined;
+      const url = proxy === undefined ? node.url : proxy.url(node.url);
       const session = new Session(API_KEY, sessionId, o.delegate, { ...o.options, url });
       sessions.push(session);
       const token = h.token({ data: o.data ?? '' });
@@ -117,14 +134,14 @@ export async function startHarness(extra: Omit<ServerOptions, 'port' | 'dataDir'
       };
     },
     async restart() {
-      const port = server.port;
-      await server.close();
-      server = await createServer({ ...serverOptions, port });
+      const ports = nodes.servers.map((s) => s.port);
+      await nodes.close();
+      nodes = await startNodes(bus, serverOptions, ports);
     },
     async cleanup() {
       await Promise.all(sessions.map((s) => s.disconnect().catch(() => undefined)));
       await Promise.all(proxies.map((p) => p.close()));
-      await server.close();
+      await nodes.close();
     },
   };
   return h;

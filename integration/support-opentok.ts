@@ -129,13 +129,15 @@ export class Clients {
   readonly #sessions: Session[] = [];
 
   constructor(
-    private readonly url: string,
+    /** The server's base URL, or the next node's (spreading the sessions over the nodes). */
+    private readonly url: string | (() => string),
     private readonly apiKey: string,
   ) {}
 
   /** A session of `sessionId`, not connected yet. */
   create(sessionId: string, delegate?: SessionDelegate): Session {
-    const session = new Session(this.apiKey, sessionId, delegate, { url: this.url });
+    const url = typeof this.url === 'string' ? this.url : this.url();
+    const session = new Session(this.apiKey, sessionId, delegate, { url });
     this.#sessions.push(session);
     return session;
   }

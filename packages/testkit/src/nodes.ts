@@ -32,9 +32,14 @@ export interface Nodes {
  * const nodes = await startNodes('split', { port: 0, projects });
  * const url = nodes.next().wsUrl;
  */
-export async function startNodes(kind: BusKind, options: ServerOptions): Promise<Nodes> {
+export async function startNodes(
+  kind: BusKind,
+  options: ServerOptions,
+  /** The ports to listen on (a restart on the same ports); by default `options.port` then ephemeral ones. */
+  ports?: readonly number[],
+): Promise<Nodes> {
   if (kind === 'memory') {
-    const server = await createServer(options);
+    const server = await createServer({ ...options, ...(ports?.[0] !== undefined && { port: ports[0] }) });
     return {
       kind,
       servers: [server],
@@ -49,18 +54,21 @@ export async function startNodes(kind: BusKind, options: ServerOptions): Promise
   const servers: ParleyServer[] = [];
   for (let i = 0; i < SPLIT_NODES; i++) {
     // The first node takes the given port; the others an ephemeral one.
-    servers.push(await createServer({ ...options, ...(i > 0 && { port: 0 }), bus: bus.node(), store }));
+    const port = ports?.[i] ?? (i === 0 ? options.port : 0);
+    servers.push(await createServer({ ...options, ...(port !== undefined && { port }), bus: bus.node(), store }));
   }
   let turn = 0;
+  let closing: Promise<void> | undefined;
   return {
     kind,
     servers,
     bus,
     next: () => servers[turn++ % servers.length] as ParleyServer,
     connectionCount: () => servers.reduce((n, s) => n + s.connectionCount(), 0),
-    async close() {
-      await Promise.all(servers.map((s) => s.close()));
-      if (options.store === undefined) await store.close();
-    },
+    close: () =>
+      (closing ??= (async () => {
+        await Promise.all(servers.map((s) => s.close()));
+        if (options.store === undefined) await store.close();
+      })()),
   };
 }
