@@ -108,6 +108,10 @@ export class RequestHandler {
           if (m.t === 'signal') this.#signal(c, m);
           else this.#forceDisconnect(c, m);
           break;
+        case 'time':
+          // Needs the `reply` capability, which this server grants nobody yet (PROTOCOL.md §Evolution).
+          this.core.end(c, 'networkDisconnected', CloseCode.ProtocolError, `request type ${m.t} was not granted`);
+          return;
         default: {
           const never: never = m;
           throw new Error(`unhandled message ${JSON.stringify(never)}`);
