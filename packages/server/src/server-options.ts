@@ -16,6 +16,7 @@ import {
   type SessionSignalBudget,
   type SessionTimings,
 } from '@parley/protocol';
+import type { DrainMode } from './core/drain.js';
 
 /** Default HTTP/WebSocket port of `parley serve` and {@link createServer}. */
 export const DEFAULT_PORT = 8720;
@@ -60,6 +61,14 @@ export interface ServerOptions {
   maxUnsentBytes?: number;
   /** Connections one session may hold; one more is refused with 4027. @default 2000 */
   maxConnectionsPerSession?: number;
+  /**
+   * What SIGTERM (`close()`) means to clients. `'service'`: the service is going away; clients are
+   * closed with 4013 ServerShutdown and fail. `'node'`: this node is one of several behind the same
+   * URL and only it is going away; clients are closed with 4016 NodeDraining and resume elsewhere
+   * (PROTOCOL.md §Drain). Only useful when another node can take the connections over.
+   * @default 'service'
+   */
+  drain?: DrainMode;
   /** Where log lines go. @default a function that writes nothing */
   log?: (line: string) => void;
   /**
@@ -87,6 +96,7 @@ export interface ResolvedServerOptions {
   readonly maxConnectionsPerSession: number;
   readonly log: (line: string) => void;
   readonly demo: boolean;
+  readonly drain: DrainMode;
 }
 
 const KNOWN = new Set([
@@ -103,6 +113,7 @@ const KNOWN = new Set([
   'maxConnectionsPerSession',
   'log',
   'demo',
+  'drain',
 ]);
 
 function optionalBoolean(name: string, v: unknown): boolean {
@@ -210,6 +221,10 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     'maxConnectionsPerSession',
     o.maxConnectionsPerSession ?? DEFAULT_MAX_CONNECTIONS_PER_SESSION,
   );
+  const drain = o.drain ?? 'service';
+  if (drain !== 'service' && drain !== 'node') {
+    throw new TypeError(`drain must be 'service' or 'node'; got ${JSON.stringify(drain)}`);
+  }
   const log = o.log ?? (() => {});
   if (typeof log !== 'function') throw new TypeError('log must be a function (line: string) => void');
 
@@ -227,5 +242,6 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     maxConnectionsPerSession,
     log: log as (line: string) => void,
     demo: optionalBoolean('demo', o.demo),
+    drain,
   };
 }

@@ -49,6 +49,7 @@ import {
 import { WebSocket, type RawData } from 'ws';
 import type { OpResult } from '../rest/realtime-ops.js';
 import { Connection } from './connection.js';
+import { drainReason, type DrainCode } from './drain.js';
 import { newConnectionId, newResumeKey } from './ids.js';
 import type { JoinGrant, RealtimeCore } from './realtime-core.js';
 import { RequestHandler, type CoreActions } from './request-handler.js';
@@ -136,6 +137,7 @@ export class InMemoryCore implements RealtimeCore {
   readonly #timingFields: SessionTimings;
   readonly #shared = new SharedFrame();
   #shuttingDown = false;
+  #drainCode: DrainCode = CloseCode.ServerShutdown;
 
   constructor(private readonly options: InMemoryCoreOptions) {
     this.#log = options.log ?? (() => {});
@@ -186,7 +188,7 @@ export class InMemoryCore implements RealtimeCore {
 
   join(ws: WebSocket, grant: JoinGrant): void {
     if (this.#shuttingDown) {
-      this.#closer.close(ws, CloseCode.ServerShutdown, 'server shutting down');
+      this.#closer.close(ws, this.#drainCode, drainReason(this.#drainCode));
       return;
     }
     let session = this.#sessions.get(grant.sessionId);
@@ -213,6 +215,7 @@ export class InMemoryCore implements RealtimeCore {
     );
     const others = [];
     for (const o of session.values()) others.push(o.info);
+    if (grant.caps !== undefined) c.wireCaps = grant.caps;
     session.set(c.id, c);
     this.#byId.set(c.id, c);
     this.#attach(c, ws);
@@ -223,7 +226,7 @@ export class InMemoryCore implements RealtimeCore {
 
   resume(ws: WebSocket, p: ResumeParams): void {
     if (this.#shuttingDown) {
-      this.#closer.close(ws, CloseCode.ServerShutdown, 'server shutting down');
+      this.#closer.close(ws, this.#drainCode, drainReason(this.#drainCode));
       return;
     }
     const c = this.#byId.get(p.connectionId);
@@ -286,13 +289,14 @@ export class InMemoryCore implements RealtimeCore {
     return Promise.resolve('ok');
   }
 
-  async shutdown(): Promise<void> {
+  async shutdown(code: DrainCode = CloseCode.ServerShutdown): Promise<void> {
     if (!this.#shuttingDown) {
       this.#shuttingDown = true;
+      this.#drainCode = code;
       clearInterval(this.#sweepTimer);
       // No connectionDestroyed: everyone else is being closed too.
       for (const c of [...this.#byId.values()]) {
-        this.#destroy(c, 'serverShutdown', CloseCode.ServerShutdown, 'server shutting down', false);
+        this.#destroy(c, 'serverShutdown', code, drainReason(code), false);
       }
     }
     await this.#closer.drain(CLOSE_GRACE_MS);

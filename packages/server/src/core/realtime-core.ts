@@ -5,9 +5,10 @@
  * nothing outside `core/` may assume every connection of a session lives in this process: ask
  * the core (through this interface or {@link RealtimeOps}), never reach into its maps.
  */
-import type { ResumeParams, Role } from '@parley/protocol';
+import type { ResumeParams, Role, WireCapability } from '@parley/protocol';
 import type { WebSocket } from 'ws';
 import type { RealtimeOps } from '../rest/realtime-ops.js';
+import type { DrainCode } from './drain.js';
 
 /** What the gateway proved about a join before handing the socket over. */
 export interface JoinGrant {
@@ -16,6 +17,8 @@ export interface JoinGrant {
   readonly role: Role;
   /** Connection data from the token ('' when none). */
   readonly data: string;
+  /** Wire capabilities granted: those the client declared that this server has (absent: none). */
+  readonly caps?: readonly WireCapability[];
 }
 
 /**
@@ -30,6 +33,10 @@ export interface RealtimeCore extends RealtimeOps {
   resume(ws: WebSocket, params: ResumeParams): void;
   /** Connections held by this process (connected or waiting for a resume). */
   connectionCount(): number;
-  /** Close every client with 4013, without telling the others, and stop the timers. Resolves when every socket has closed (forced after 2 s). */
-  shutdown(): Promise<void>;
+  /**
+   * Close every client with `code` (default 4013 ServerShutdown; 4016 NodeDraining when only this
+   * node is going away), without telling the others, and stop the timers. Resolves when every
+   * socket has closed (forced after 2 s).
+   */
+  shutdown(code?: DrainCode): Promise<void>;
 }

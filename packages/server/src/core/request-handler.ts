@@ -90,6 +90,17 @@ export class RequestHandler {
           return;
         case 'signal':
         case 'forceDisconnect':
+        case 'time':
+          if (m.t === 'time' && !c.wireCaps.includes('reply')) {
+            // A request type behind a capability the connection was not granted (PROTOCOL.md §Evolution).
+            this.core.end(
+              c,
+              'networkDisconnected',
+              CloseCode.ProtocolError,
+              `request type time needs capability reply`,
+            );
+            return;
+          }
           if (m.s <= c.highestProcessed) {
             // A duplicate (the client resent before learning it was processed): drop it, but
             // re-acknowledge so the client can let go of it.
@@ -106,12 +117,10 @@ export class RequestHandler {
           c.ackPending = true;
           this.core.schedule(c);
           if (m.t === 'signal') this.#signal(c, m);
-          else this.#forceDisconnect(c, m);
+          else if (m.t === 'forceDisconnect') this.#forceDisconnect(c, m);
+          // The result goes out as a sequenced reply before this tick's ack, like a nack.
+          else this.core.deliver(c, encodeMessage({ t: 'reply', r: m.s, data: { now: Date.now() } }));
           break;
-        case 'time':
-          // Needs the `reply` capability, which this server grants nobody yet (PROTOCOL.md §Evolution).
-          this.core.end(c, 'networkDisconnected', CloseCode.ProtocolError, `request type ${m.t} was not granted`);
-          return;
         default: {
           const never: never = m;
           throw new Error(`unhandled message ${JSON.stringify(never)}`);
