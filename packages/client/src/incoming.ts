@@ -45,5 +45,8 @@ export function deliver(message: ServerMessage, to: Receivers): boolean {
     case 'welcome':
     case 'resumed':
       return false;
+    case 'reply':
+      // Behind the `reply` capability, which this client does not declare yet: the server may not send it.
+      return false;
   }
 }

@@ -3,9 +3,10 @@
  * object, separated by "\n" (JSON.stringify never emits a raw newline). Decoding client frames is
  * strict, because the server must not trust them; every failure throws a {@link ProtocolError}.
  */
+import { isWireCapability, type WireCapability } from './capabilities.js';
 import { DISCONNECT_REASONS, type DisconnectReason } from './codes.js';
 import { MAX_MESSAGES_PER_FRAME } from './limits.js';
-import type { ClientMessage, ConnectionInfo, ServerMessage } from './messages.js';
+import type { ClientMessage, ConnectionInfo, JsonValue, ServerMessage } from './messages.js';
 import { ProtocolError } from './protocol-error.js';
 import { isRole } from './roles.js';
 
@@ -109,6 +110,9 @@ export function decodeClientFrame(frame: string): ClientMessage[] {
       case 'forceDisconnect':
         messages.push({ t: 'forceDisconnect', s: seq(o, 's'), connectionId: reqString(o, 'connectionId') });
         break;
+      case 'time':
+        messages.push({ t: 'time', s: seq(o, 's') });
+        break;
       case 'ack':
         messages.push({ t: 'ack', a: seq(o, 'a') });
         break;
@@ -139,6 +143,17 @@ function reason(o: Obj): DisconnectReason {
   throw new ProtocolError('"reason" is not a known disconnect reason');
 }
 
+/**
+ * `welcome.caps`: absent (a server built before capabilities) reads as none. Names this package
+ * does not know are dropped: the server only echoes what the client offered, so one can only
+ * appear from a broken server, and ignoring it is the safe reading.
+ */
+function capabilities(v: unknown): WireCapability[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw new ProtocolError('"caps" must be an array');
+  return v.filter(isWireCapability);
+}
+
 function num(o: Obj, key: string): number {
   const v = o[key];
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new ProtocolError(`"${key}" must be a number`);
@@ -146,7 +161,10 @@ function num(o: Obj, key: string): number {
 }
 
 /**
- * Decode a frame the server sent.
+ * Decode a frame the server sent. Unknown fields are ignored (dropped, or passed through on the
+ * fast path), so the server may add optional fields to a message without a capability; an unknown
+ * message type is a ProtocolError, because sequence numbers are implicit and a client that cannot
+ * tell whether a message is sequenced cannot keep its position (PROTOCOL.md §Evolution).
  * @throws ProtocolError
  */
 export function decodeServerFrame(frame: string): ServerMessage[] {
@@ -188,6 +206,11 @@ function decodeServerMessage(o: Obj): ServerMessage {
       return { t: 'pong' };
     case 'nack':
       return { t: 'nack', r: seq(o, 'r'), code: num(o, 'code'), message: reqString(o, 'message') };
+    case 'reply': {
+      // Any JSON value is a valid result; JSON.parse produced it, so it is one.
+      const data = o.data as JsonValue | undefined;
+      return { t: 'reply', r: seq(o, 'r'), ...(data !== undefined && { data }) };
+    }
     case 'connectionCreated':
       return { t: 'connectionCreated', connection: connectionInfo(o.connection) };
     case 'connectionDestroyed':
@@ -216,6 +239,7 @@ function decodeServerMessage(o: Obj): ServerMessage {
           maxSignalDataLength: num(limits, 'maxSignalDataLength'),
           maxClientFrameBytes: num(limits, 'maxClientFrameBytes'),
         },
+        caps: capabilities(o.caps),
       };
     }
     case 'resumed':

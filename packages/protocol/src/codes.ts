@@ -80,7 +80,10 @@ export enum CloseCode {
   ResumeRefused = 4010,
   /** A moderator (or the REST API) disconnected this connection. */
   ForceDisconnected = 4012,
-  /** The server is shutting down. */
+  /**
+   * The service is shutting down for good (SIGTERM of a single node, the default): terminal, the
+   * client fails with `serverShutdown`. Compare {@link NodeDraining}.
+   */
   ServerShutdown = 4013,
   /** The client stopped acknowledging and the server's replay buffer overflowed. */
   BufferOverflow = 4014,
@@ -89,6 +92,13 @@ export enum CloseCode {
    * (`DEFAULT_MAX_UNSENT_BYTES`). Not terminal: the connection may resume within the reconnect window.
    */
   SlowReader = 4015,
+  /**
+   * This node is going away but the service is not (a rolling restart of a cluster): not terminal,
+   * the client resumes (through the same URL, which reaches another node) within the reconnect
+   * window, or joins again if it was still joining. Clients built before this code existed do the
+   * same, because every code not in {@link isTerminalClose} means "resume".
+   */
+  NodeDraining = 4016,
   /** The session holds as many connections as it may. */
   ConnectionLimitExceeded = 4027,
   /** The client kept sending far past its rate limit. */

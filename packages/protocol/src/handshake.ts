@@ -1,7 +1,14 @@
 /**
- * The WebSocket handshake URL. A join carries the token; a resume carries the resume key and the
- * client's acknowledgement position instead. See PROTOCOL.md §Handshake.
+ * The WebSocket handshake URL. A join carries the token and the client's capabilities; a resume
+ * carries the resume key and the client's acknowledgement position instead. See PROTOCOL.md
+ * §Handshake.
  */
+import {
+  CAPABILITIES_PARAM,
+  formatWireCapabilities,
+  parseWireCapabilities,
+  type WireCapability,
+} from './capabilities.js';
 
 /** Path of the client WebSocket endpoint. */
 export const WS_PATH = '/v1/ws';
@@ -13,6 +20,12 @@ export interface JoinParams {
   readonly apiKey: string;
   readonly sessionId: string;
   readonly token: string;
+  /**
+   * The capabilities the client understands (PROTOCOL.md §Evolution). Absent or empty: none, as
+   * for a client built before capabilities existed. A resume does not repeat them: the connection
+   * keeps what its join was granted.
+   */
+  readonly caps?: readonly WireCapability[];
 }
 
 export interface ResumeParams {
@@ -31,6 +44,8 @@ export function handshakeQuery(params: HandshakeParams): string {
   const q = new URLSearchParams({ v: String(PROTOCOL_VERSION), apiKey: params.apiKey, sessionId: params.sessionId });
   if (params.kind === 'join') {
     q.set('token', params.token);
+    if (params.caps !== undefined && params.caps.length > 0)
+      q.set(CAPABILITIES_PARAM, formatWireCapabilities(params.caps));
   } else {
     q.set('resume', params.connectionId);
     q.set('key', params.resumeKey);
@@ -39,7 +54,11 @@ export function handshakeQuery(params: HandshakeParams): string {
   return q.toString();
 }
 
-/** Parse a handshake query; returns a string describing the problem when it is malformed. */
+/**
+ * Parse a handshake query; returns a string describing the problem when it is malformed. A join's
+ * `caps` is always present in the result (empty when the client declared none); capability names
+ * this package does not know are dropped, never refused.
+ */
 export function parseHandshakeQuery(search: URLSearchParams): HandshakeParams | string {
   const v = search.get('v');
   if (v !== null && v !== String(PROTOCOL_VERSION)) return `unsupported protocol version ${v}`;
@@ -55,5 +74,6 @@ export function parseHandshakeQuery(search: URLSearchParams): HandshakeParams | 
     if (resumeKey === '' || resume === '') return 'resume needs "resume" and "key"';
     return { kind: 'resume', apiKey, sessionId, connectionId: resume, resumeKey, ack };
   }
-  return { kind: 'join', apiKey, sessionId, token: search.get('token') ?? '' };
+  const caps = parseWireCapabilities(search.get(CAPABILITIES_PARAM));
+  return { kind: 'join', apiKey, sessionId, token: search.get('token') ?? '', caps };
 }

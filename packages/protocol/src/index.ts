@@ -11,3 +11,4 @@ export * from './codec.js';
 export * from './validate.js';
 export * from './session-id.js';
 export * from './handshake.js';
+export * from './capabilities.js';

@@ -2,6 +2,7 @@
  * Every message of the wire protocol, as a discriminated union on `t`.
  * PROTOCOL.md describes the framing, the handshake and the sequencing rules.
  */
+import type { WireCapability } from './capabilities.js';
 import type { DisconnectReason } from './codes.js';
 import type { Role } from './roles.js';
 
@@ -38,6 +39,12 @@ export interface WelcomeMessage {
   readonly heartbeatTimeout: number;
   readonly reconnectWindow: number;
   readonly limits: WireLimits;
+  /**
+   * The capabilities granted to this connection for its whole life (resumes keep them): those the
+   * client declared in the handshake that the server has too (PROTOCOL.md §Evolution). A server
+   * built before capabilities sends none; read absent as empty.
+   */
+  readonly caps?: readonly WireCapability[];
 }
 
 /** First message on a resumed transport (not sequenced). */
@@ -70,6 +77,21 @@ export interface NackMessage {
   readonly r: number;
   readonly code: number;
   readonly message: string;
+}
+
+/** A JSON value, as a `reply` carries it. */
+export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+/**
+ * A client request succeeded with a result (sequenced; comes before the `ack` that covers `r`,
+ * exactly like `nack`). Only sent to a connection granted the `reply` capability.
+ */
+export interface ReplyMessage {
+  readonly t: 'reply';
+  /** The request's sequence number. */
+  readonly r: number;
+  /** The result; absent when the request has none. */
+  readonly data?: JsonValue;
 }
 
 /** A signal delivered to this client (sequenced). `from` is null when the server (REST) sent it. */
@@ -106,6 +128,7 @@ export interface ConnectionReconnectedMessage {
 /** Messages that carry an implicit, per-connection sequence number (1, 2, 3, …), are replayed on resume, and are acknowledged by the client. */
 export type SequencedServerMessage =
   | NackMessage
+  | ReplyMessage
   | SignalMessage
   | ConnectionCreatedMessage
   | ConnectionDestroyedMessage
@@ -134,6 +157,15 @@ export interface ForceDisconnectRequest {
   readonly connectionId: string;
 }
 
+/**
+ * Ask for the server's clock (capability `reply`): answered by `reply {r: s, data: {now}}` with
+ * `now` in milliseconds since the epoch, so a client can estimate its offset from the server.
+ */
+export interface TimeRequest {
+  readonly t: 'time';
+  readonly s: number;
+}
+
 /** Cumulative acknowledgement of sequenced server messages: every one up to `a` has been received. */
 export interface ClientAckMessage {
   readonly t: 'ack';
@@ -152,7 +184,7 @@ export interface ByeMessage {
 }
 
 /** Client messages that carry an explicit sequence number `s` and get an `ack` (or a `nack`). */
-export type ClientRequest = SignalRequest | ForceDisconnectRequest;
+export type ClientRequest = SignalRequest | ForceDisconnectRequest | TimeRequest;
 
 export type ClientMessage = ClientRequest | ClientAckMessage | PingMessage | ByeMessage;
 
@@ -160,6 +192,7 @@ export type ClientMessageType = ClientMessage['t'];
 
 const SEQUENCED: ReadonlySet<string> = new Set<SequencedServerMessage['t']>([
   'nack',
+  'reply',
   'signal',
   'connectionCreated',
   'connectionDestroyed',
@@ -174,5 +207,5 @@ export function isSequenced(message: ServerMessage): message is SequencedServerM
 
 /** True for client messages that are requests (carry `s`). */
 export function isRequest(message: ClientMessage): message is ClientRequest {
-  return message.t === 'signal' || message.t === 'forceDisconnect';
+  return message.t === 'signal' || message.t === 'forceDisconnect' || message.t === 'time';
 }

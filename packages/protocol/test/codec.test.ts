@@ -28,11 +28,14 @@ const SERVER_MESSAGES: readonly ServerMessage[] = [
     heartbeatTimeout: 7000,
     reconnectWindow: 30000,
     limits: { maxSignalTypeLength: 128, maxSignalDataLength: 8192, maxClientFrameBytes: 262144 },
+    caps: ['reply'],
   },
   { t: 'resumed', ack: 3, next: 8, heartbeatInterval: 2500, heartbeatTimeout: 7000, reconnectWindow: 30000 },
   { t: 'pong' },
   { t: 'ack', a: 12 },
   { t: 'nack', r: 4, code: 1413, message: 'signal data is too long' },
+  { t: 'reply', r: 5, data: { now: 1_700_000_000_123, list: [1, 'two', null, true] } },
+  { t: 'reply', r: 6 },
   { t: 'signal', from: 'conn-b', type: 'chat', data: 'hi\nthere "quoted" ü' },
   { t: 'signal', from: null },
   { t: 'connectionCreated', connection: bob },
@@ -49,6 +52,7 @@ const CLIENT_MESSAGES: readonly ClientMessage[] = [
   { t: 'signal', s: 2 },
   { t: 'signal', s: 0, type: '', data: '' },
   { t: 'forceDisconnect', s: 3, connectionId: 'conn-b' },
+  { t: 'time', s: 4 },
   { t: 'ack', a: 0 },
   { t: 'ping', a: 17 },
   { t: 'bye' },
@@ -112,6 +116,8 @@ describe('encode/decode round trips', () => {
   it('classifies sequenced server messages and client requests', () => {
     expect(SERVER_MESSAGES.filter(isSequenced).map((m) => m.t)).toEqual([
       'nack',
+      'reply',
+      'reply',
       'signal',
       'signal',
       'connectionCreated',
@@ -127,6 +133,29 @@ describe('encode/decode round trips', () => {
       'signal',
       'signal',
       'forceDisconnect',
+      'time',
+    ]);
+  });
+
+  it('reads a welcome without caps (a server built before capabilities) as granting none', () => {
+    const old: Record<string, unknown> = { ...SERVER_MESSAGES[0] };
+    delete old.caps;
+    expect(decodeServerFrame(JSON.stringify(old))).toEqual([{ ...old, caps: [] }]);
+  });
+
+  it('drops capability names it does not know from welcome.caps', () => {
+    const welcome = { ...SERVER_MESSAGES[0], caps: ['reply', 'hologram', 7] };
+    expect(decodeServerFrame(JSON.stringify(welcome))).toEqual([{ ...SERVER_MESSAGES[0], caps: ['reply'] }]);
+  });
+
+  it('ignores fields it does not know in server messages, so the server may add optional fields', () => {
+    const decoded = decodeServerFrame(
+      '{"t":"connectionDestroyed","connectionId":"c","reason":"clientDisconnected","newField":1}\n' +
+        '{"t":"nack","r":1,"code":404,"message":"m","hint":"x"}',
+    );
+    expect(decoded).toEqual([
+      { t: 'connectionDestroyed', connectionId: 'c', reason: 'clientDisconnected' },
+      { t: 'nack', r: 1, code: 404, message: 'm' },
     ]);
   });
 });
@@ -156,6 +185,7 @@ describe('decodeClientFrame rejects with ProtocolError, close code 4002', () => 
     ['an object signal data', '{"t":"signal","s":1,"data":{}}', /"data" must be a string/],
     ['a numeric to', '{"t":"signal","s":1,"to":7}', /"to" must be a string/],
     ['forceDisconnect without connectionId', '{"t":"forceDisconnect","s":1}', /"connectionId" must be a string/],
+    ['a time request without s', '{"t":"time"}', /"s"/],
     ['one bad message among good ones', '{"t":"bye"}\n{"t":"nope"}', /unknown message type/],
   ])('%s', (_, frame, message) => {
     expectProtocolError(() => decodeClientFrame(frame), message);
@@ -186,6 +216,8 @@ describe('decodeServerFrame rejects with ProtocolError, close code 4002', () => 
     ['an unknown disconnect reason', '{"t":"connectionDestroyed","connectionId":"c","reason":"kicked"}', /reason/],
     ['a nack with a float r', '{"t":"nack","r":1.5,"code":1,"message":"m"}', /"r"/],
     ['a nack with a string code', '{"t":"nack","r":1,"code":"1","message":"m"}', /"code" must be a number/],
+    ['a reply without r', '{"t":"reply","data":1}', /"r"/],
+    ['a reply with a negative r', '{"t":"reply","r":-1}', /"r"/],
     ['a connectionCreated without connection', '{"t":"connectionCreated"}', /"connection" must be an object/],
     [
       'a connection with a string creationTime',
@@ -202,6 +234,7 @@ describe('decodeServerFrame rejects with ProtocolError, close code 4002', () => 
     ['a welcome with an unknown role', JSON.stringify({ ...welcome, role: 'admin' }), /role/],
     ['a welcome without limits', JSON.stringify({ ...welcome, limits: null }), /limits/],
     ['a welcome whose connections is not an array', JSON.stringify({ ...welcome, connections: {} }), /connections/],
+    ['a welcome whose caps is not an array', JSON.stringify({ ...welcome, caps: 'reply' }), /caps/],
   ])('%s', (_, frame, message) => {
     expectProtocolError(() => decodeServerFrame(frame), message);
   });

@@ -1,5 +1,12 @@
 import { describe, it, expect } from 'vitest';
-import { PROTOCOL_VERSION, WS_PATH, handshakeQuery, parseHandshakeQuery, type HandshakeParams } from '@parley/protocol';
+import {
+  CAPABILITIES_PARAM,
+  PROTOCOL_VERSION,
+  WS_PATH,
+  handshakeQuery,
+  parseHandshakeQuery,
+  type HandshakeParams,
+} from '@parley/protocol';
 
 const parse = (query: string) => parseHandshakeQuery(new URLSearchParams(query));
 
@@ -13,7 +20,8 @@ describe('handshakeQuery / parseHandshakeQuery', () => {
     };
     const query = handshakeQuery(join);
     expect(query.startsWith(`v=${PROTOCOL_VERSION}&`)).toBe(true);
-    expect(parse(query)).toEqual(join);
+    expect(query).not.toContain('caps');
+    expect(parse(query)).toEqual({ ...join, caps: [] });
     expect(WS_PATH).toBe('/v1/ws');
   });
 
@@ -31,12 +39,49 @@ describe('handshakeQuery / parseHandshakeQuery', () => {
   });
 
   it('treats a missing v as version 1 and refuses any other version', () => {
-    expect(parse('apiKey=k&sessionId=s&token=t')).toEqual({ kind: 'join', apiKey: 'k', sessionId: 's', token: 't' });
+    expect(parse('apiKey=k&sessionId=s&token=t')).toEqual({
+      kind: 'join',
+      apiKey: 'k',
+      sessionId: 's',
+      token: 't',
+      caps: [],
+    });
     expect(parse('v=2&apiKey=k&sessionId=s&token=t')).toBe('unsupported protocol version 2');
   });
 
   it('reads missing join fields as empty strings, for the server to refuse', () => {
-    expect(parse('v=1')).toEqual({ kind: 'join', apiKey: '', sessionId: '', token: '' });
+    expect(parse('v=1')).toEqual({ kind: 'join', apiKey: '', sessionId: '', token: '', caps: [] });
+  });
+
+  it('carries a join\'s capabilities in "caps", and reads none from an old client', () => {
+    const join: HandshakeParams = { kind: 'join', apiKey: 'k', sessionId: 's', token: 't', caps: ['reply'] };
+    const query = handshakeQuery(join);
+    expect(new URLSearchParams(query).get(CAPABILITIES_PARAM)).toBe('reply');
+    expect(parse(query)).toEqual(join);
+    expect(handshakeQuery({ ...join, caps: [] })).not.toContain(CAPABILITIES_PARAM);
+  });
+
+  it('drops capability names it does not know and duplicates, and never refuses a join for them', () => {
+    expect(parse('v=1&apiKey=k&sessionId=s&token=t&caps=hologram,reply,,reply,REPLY')).toEqual({
+      kind: 'join',
+      apiKey: 'k',
+      sessionId: 's',
+      token: 't',
+      caps: ['reply'],
+    });
+    expect(parse('v=1&apiKey=k&sessionId=s&token=t&caps=')).toMatchObject({ caps: [] });
+  });
+
+  it('a resume carries no capabilities: the connection keeps what its join was granted', () => {
+    const query = handshakeQuery({
+      kind: 'resume',
+      apiKey: 'k',
+      sessionId: 's',
+      connectionId: 'c',
+      resumeKey: 'r',
+      ack: 1,
+    });
+    expect(query).not.toContain(CAPABILITIES_PARAM);
   });
 
   it.each([

@@ -2,16 +2,18 @@
 /**
  * The `parley` command. The only place that reads the environment.
  *
- *   parley serve [--port N] [--host H] [--data-dir DIR] [--api-key K --api-secret S]
+ *   parley serve [--port N] [--host H] [--data-dir DIR] [--api-key K --api-secret S] [--drain service|node]
  *   parley session create [--relayed] [--data-dir DIR] [--api-key K]
  *   parley token SESSION_ID [--role R] [--data D] [--ttl S] [--format jwt|t1] [--data-dir DIR]
  *
- * Env: PARLEY_PORT, PARLEY_HOST, PARLEY_DATA_DIR, PARLEY_API_KEY, PARLEY_API_SECRET (flags win).
+ * Env: PARLEY_PORT, PARLEY_HOST, PARLEY_DATA_DIR, PARLEY_API_KEY, PARLEY_API_SECRET, PARLEY_DRAIN
+ * (flags win).
  * `serve` prints the URL and the API key and secret on every start when the project lives in the
  * data dir (a development convenience: the secret is in `DIR/parley.db` anyway); it does not echo
  * a secret given by flag or environment.
  */
 import { parseArgs } from 'node:util';
+import { CloseCode } from '@parley/protocol';
 import { generateToken, mintSessionId } from '@parley/server-sdk';
 import { createServer } from './create-server.js';
 import { newDevProject } from './dev-project.js';
@@ -22,9 +24,11 @@ import type { Project, Store } from './store/store.js';
 const HELP = `parley: a self-hosted, OpenTok-compatible realtime session server
 
 Usage:
-  parley serve [--port N] [--host H] [--data-dir DIR] [--api-key K --api-secret S]
+  parley serve [--port N] [--host H] [--data-dir DIR] [--api-key K --api-secret S] [--drain service|node]
       Start the server (default http://${DEFAULT_HOST}:${DEFAULT_PORT}, data in ${DEFAULT_DATA_DIR}).
       With no project configured and none stored, creates a development project and prints it.
+      --drain node: this server is one node of several behind one URL; on SIGTERM its clients
+      resume on another node (close code ${CloseCode.NodeDraining}) instead of ending (${CloseCode.ServerShutdown}, the default).
   parley session create [--relayed] [--data-dir DIR] [--api-key K]
       Create a session in the data dir's store and print its ID.
   parley token SESSION_ID [--role R] [--data D] [--ttl SECONDS] [--format jwt|t1] [--data-dir DIR]
@@ -32,8 +36,10 @@ Usage:
       Roles: publisher (default), subscriber, publisheronly, moderator. Default ttl: 86400.
   parley --help
 
-Environment (flags win): PARLEY_PORT, PARLEY_HOST, PARLEY_DATA_DIR, PARLEY_API_KEY, PARLEY_API_SECRET.
-SIGTERM/SIGINT shut the server down gracefully (clients get close code 4013).
+Environment (flags win): PARLEY_PORT, PARLEY_HOST, PARLEY_DATA_DIR, PARLEY_API_KEY, PARLEY_API_SECRET,
+PARLEY_DRAIN.
+SIGTERM/SIGINT shut the server down gracefully (clients get close code ${CloseCode.ServerShutdown}, or
+${CloseCode.NodeDraining} with --drain node).
 `;
 
 class UsageError extends Error {}
@@ -69,8 +75,11 @@ async function serve(args: string[]): Promise<void> {
       'data-dir': { type: 'string' },
       'api-key': { type: 'string' },
       'api-secret': { type: 'string' },
+      drain: { type: 'string' },
     },
   });
+  const drain = values.drain ?? env('PARLEY_DRAIN') ?? 'service';
+  if (drain !== 'service' && drain !== 'node') throw new UsageError(`--drain must be service or node; got ${drain}`);
   const portText = values.port ?? env('PARLEY_PORT') ?? String(DEFAULT_PORT);
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65535)
@@ -89,6 +98,7 @@ async function serve(args: string[]): Promise<void> {
     log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
     // The demo page may mint credentials only for the development project the CLI manages.
     demo: apiKey === undefined,
+    drain,
   });
   const dirFlag = dataDir === DEFAULT_DATA_DIR ? '' : ` --data-dir ${shellArg(dataDir)}`;
   const out: string[] = [`Parley listening on ${server.url} (WebSocket ${server.wsUrl})`];

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { WS_PATH } from '@parley/protocol';
 import { InMemoryBus } from './bus/in-memory-bus.js';
 import { ParleyEndpoint } from './core/parley-endpoint.js';
+import { drainCodeFor } from './core/drain.js';
 import { newDevProject } from './dev-project.js';
 import { Gateway } from './gateway/gateway.js';
 import { DEMO_CREDENTIALS_PATH, serveDemoCredentials } from './http/demo-credentials.js';
@@ -39,9 +40,9 @@ export interface ParleyServer {
   /** Connections held (connected or waiting for a resume). */
   connectionCount(): number;
   /**
-   * Graceful shutdown: refuse new upgrades (4013), close every client with 4013 'server
-   * shutting down' without telling the others, stop listening, close the store. Resolves within
-   * about 2 s even when clients do not answer. Safe to call twice.
+   * Graceful shutdown: refuse new upgrades and close every client without telling the others,
+   * with 4013 ServerShutdown (or 4016 NodeDraining with `drain: 'node'`), stop listening, close
+   * the store. Resolves within about 2 s even when clients do not answer. Safe to call twice.
    */
   close(): Promise<void>;
 }
@@ -175,15 +176,16 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
   const base = `${hostForUrl(o.host)}:${port}`;
   let closing: Promise<void> | undefined;
 
+  const drainCode = drainCodeFor(o.drain);
   const close = async (): Promise<void> => {
-    gateway.drain();
+    gateway.drain(drainCode);
     const stopped = new Promise<void>((resolve) =>
       http.close(() => {
         resolve();
       }),
     );
     http.closeIdleConnections();
-    await Promise.all([core.shutdown(), gateway.close()]);
+    await Promise.all([core.shutdown(drainCode), gateway.close()]);
     http.closeAllConnections();
     // Bounded: the sockets were closed or terminated above; don't hang on anything else.
     await Promise.race([stopped, new Promise<void>((resolve) => setTimeout(resolve, 500).unref())]);

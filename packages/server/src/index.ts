@@ -29,6 +29,7 @@ export type {
 } from './bus/session-bus.js';
 export { InMemoryBus } from './bus/in-memory-bus.js';
 export { busOps, type RealtimeOps } from './rest/realtime-ops.js';
+export type { DrainMode } from './core/drain.js';
 export type { ArchiveMode, MediaMode, Project, SessionRecord, Store } from './store/store.js';
 export { SqliteStore } from './store/sqlite-store.js';
 export { openStore } from './store/open-store.js';

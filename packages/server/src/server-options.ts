@@ -19,6 +19,7 @@ import {
 import type { SessionBus } from './bus/session-bus.js';
 import type { ServerClock } from './core/clock.js';
 import type { Store } from './store/store.js';
+import type { DrainMode } from './core/drain.js';
 
 /** Default HTTP/WebSocket port of `parley serve` and {@link createServer}. */
 export const DEFAULT_PORT = 8720;
@@ -63,6 +64,14 @@ export interface ServerOptions {
   maxUnsentBytes?: number;
   /** Connections one session may hold; one more is refused with 4027. @default 2000 */
   maxConnectionsPerSession?: number;
+  /**
+   * What SIGTERM (`close()`) means to clients. `'service'`: the service is going away; clients are
+   * closed with 4013 ServerShutdown and fail. `'node'`: this node is one of several behind the same
+   * URL and only it is going away; clients are closed with 4016 NodeDraining and resume elsewhere
+   * (PROTOCOL.md §Drain). Only useful when another node can take the connections over.
+   * @default 'service'
+   */
+  drain?: DrainMode;
   /** Where log lines go. @default a function that writes nothing */
   log?: (line: string) => void;
   /**
@@ -105,6 +114,7 @@ export interface ResolvedServerOptions {
   readonly bus: SessionBus | undefined;
   readonly store: Store | undefined;
   readonly clock: ServerClock | undefined;
+  readonly drain: DrainMode;
 }
 
 const KNOWN = new Set([
@@ -124,6 +134,7 @@ const KNOWN = new Set([
   'bus',
   'store',
   'clock',
+  'drain',
 ]);
 
 /** Check an injected object by one of its methods; the caller casts it. */
@@ -238,6 +249,10 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     'maxConnectionsPerSession',
     o.maxConnectionsPerSession ?? DEFAULT_MAX_CONNECTIONS_PER_SESSION,
   );
+  const drain = o.drain ?? 'service';
+  if (drain !== 'service' && drain !== 'node') {
+    throw new TypeError(`drain must be 'service' or 'node'; got ${JSON.stringify(drain)}`);
+  }
   const log = o.log ?? (() => {});
   if (typeof log !== 'function') throw new TypeError('log must be a function (line: string) => void');
 
@@ -261,5 +276,6 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     bus: o.bus as SessionBus | undefined,
     store: o.store as Store | undefined,
     clock: o.clock as ServerClock | undefined,
+    drain,
   };
 }

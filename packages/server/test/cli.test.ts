@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { handshakeQuery } from '@parley/protocol';
+import { CloseCode, handshakeQuery } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient } from './support/raw-client.js';
 
@@ -92,6 +92,22 @@ describe('parley CLI', () => {
     const exited = stop(second.child);
     expect((await client.close()).code).toBe(4013);
     expect(await exited).toBe(0);
+  }, 30_000);
+
+  it('serve --drain node: SIGTERM closes clients with 4016 NodeDraining (resume elsewhere), not 4013', async () => {
+    const sessionId = cli('session', 'create', '--data-dir', dataDir);
+    const token = cli('token', sessionId, '--data-dir', dataDir);
+    const server = await serve('--drain', 'node');
+    const apiKey = /API key: +(\S+)/.exec(server.out)?.[1];
+    const wsUrl = /WebSocket (ws:\/\/\S+)\)/.exec(server.out)?.[1];
+    const client = new RawClient(`${wsUrl}?${handshakeQuery({ kind: 'join', apiKey: apiKey!, sessionId, token })}`);
+    await client.nextOf('welcome');
+    const exited = stop(server.child);
+    expect(await client.close()).toEqual({ code: CloseCode.NodeDraining, reason: 'node draining, resume elsewhere' });
+    expect(await exited).toBe(0);
+    expect(() => execFileSync('node', [CLI, 'serve', '--drain', 'sometimes'], { stdio: 'pipe' })).toThrow(
+      /--drain must be service or node/,
+    );
   }, 30_000);
 
   it('a t1 token can be minted too; an unknown session is an error', () => {

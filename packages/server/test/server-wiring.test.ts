@@ -30,6 +30,7 @@ describe('options are validated at construction, one precise message per misuse'
     [{ maxUnsentBytes: 1.5 }, /maxUnsentBytes must be a positive integer/],
     [{ maxConnectionsPerSession: 0 }, /maxConnectionsPerSession/],
     [{ log: 'console' }, /log must be a function/],
+    [{ drain: 'cluster' }, /drain must be 'service' or 'node'/],
     [{ prot: 80 }, /unknown option "prot"/],
   ])('%j', (options, message) => {
     expect(() => resolveServerOptions(options as never)).toThrow(message);

@@ -3,7 +3,13 @@
  * of the current tick, the replay buffer of sequenced messages and the request/rate counters.
  * Plain fields, no behaviour beyond buffer bookkeeping: the core owns the transitions.
  */
-import { capabilitiesFor, type Capabilities, type ConnectionInfo, type Role } from '@parley/protocol';
+import {
+  capabilitiesFor,
+  type Capabilities,
+  type ConnectionInfo,
+  type Role,
+  type WireCapability,
+} from '@parley/protocol';
 import type { WebSocket } from 'ws';
 import { TokenBucket, type SessionBudget } from './token-bucket.js';
 
@@ -75,6 +81,11 @@ export class Connection {
   readonly signalBytes: TokenBucket;
   /** Requests refused for rate in a row; past 2 × burst the client is a flooder (4029). */
   refusedInARow = 0;
+  /**
+   * Wire capabilities granted at the join (PROTOCOL.md §Evolution), for the connection's life:
+   * the server never writes this connection a message type behind a capability not listed here.
+   */
+  wireCaps: readonly WireCapability[] = [];
 
   constructor(
     readonly id: string,

@@ -5,8 +5,9 @@
  * in an endpoint assumes every connection of a session lives in this process. The Parley
  * protocol's endpoint is {@link ParleyEndpoint}; an OpenTok.js endpoint would be a second one.
  */
-import type { ResumeParams, Role } from '@parley/protocol';
+import type { ResumeParams, Role, WireCapability } from '@parley/protocol';
 import type { WebSocket } from 'ws';
+import type { DrainCode } from './drain.js';
 
 /** What the gateway proved about a join before handing the socket over. */
 export interface JoinGrant {
@@ -15,6 +16,8 @@ export interface JoinGrant {
   readonly role: Role;
   /** Connection data from the token ('' when none). */
   readonly data: string;
+  /** Wire capabilities granted: those the client declared that this server has (absent: none). */
+  readonly caps?: readonly WireCapability[];
 }
 
 /**
@@ -29,6 +32,10 @@ export interface Endpoint {
   resume(ws: WebSocket, params: ResumeParams): void;
   /** Connections held by this endpoint (connected or waiting for a resume). */
   connectionCount(): number;
-  /** Close every client with 4013, without telling the others, and stop the timers. Resolves when every socket has closed (forced after 2 s). */
-  shutdown(): Promise<void>;
+  /**
+   * Close every client with `code` (default 4013 ServerShutdown; 4016 NodeDraining when only this
+   * node is going away), without telling the others, and stop the timers. Resolves when every
+   * socket has closed (forced after 2 s).
+   */
+  shutdown(code?: DrainCode): Promise<void>;
 }

@@ -49,6 +49,7 @@ import { WebSocket, type RawData } from 'ws';
 import type { BusListener, DisconnectOrigin, JoinResult, SessionBus, SessionEvent } from '../bus/session-bus.js';
 import { systemClock, type ServerClock } from './clock.js';
 import { Connection } from './connection.js';
+import { drainReason, type DrainCode } from './drain.js';
 import type { Endpoint, JoinGrant } from './endpoint.js';
 import { newConnectionId, newResumeKey } from './ids.js';
 import { RequestHandler, type EndpointActions } from './request-handler.js';
@@ -119,6 +120,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
   readonly #shared = new SharedFrame();
   readonly #wire = new WireEncoder();
   #shuttingDown = false;
+  #drainCode: DrainCode = CloseCode.ServerShutdown;
 
   constructor(private readonly options: ParleyEndpointOptions) {
     this.#log = options.log ?? (() => {});
@@ -169,7 +171,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
 
   join(ws: WebSocket, grant: JoinGrant): void {
     if (this.#shuttingDown) {
-      this.#closer.close(ws, CloseCode.ServerShutdown, 'server shutting down');
+      this.#closer.close(ws, this.#drainCode, drainReason(this.#drainCode));
       return;
     }
     let session = this.#sessions.get(grant.sessionId);
@@ -191,6 +193,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
       this.#rate.burst,
       this.#signalBytes.burst,
     );
+    if (grant.caps !== undefined) c.wireCaps = grant.caps;
     session.joining++;
     this.#byId.set(c.id, c);
     this.#attach(c, ws);
@@ -233,7 +236,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
 
   resume(ws: WebSocket, p: ResumeParams): void {
     if (this.#shuttingDown) {
-      this.#closer.close(ws, CloseCode.ServerShutdown, 'server shutting down');
+      this.#closer.close(ws, this.#drainCode, drainReason(this.#drainCode));
       return;
     }
     const c = this.#byId.get(p.connectionId);
@@ -272,13 +275,14 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     return this.#byId.size;
   }
 
-  async shutdown(): Promise<void> {
+  async shutdown(code: DrainCode = CloseCode.ServerShutdown): Promise<void> {
     if (!this.#shuttingDown) {
       this.#shuttingDown = true;
+      this.#drainCode = code;
       this.#clock.clearInterval(this.#sweepTimer);
       // No connectionDestroyed: everyone else is being closed too.
       for (const c of [...this.#byId.values()]) {
-        this.#destroy(c, 'serverShutdown', CloseCode.ServerShutdown, 'server shutting down', false);
+        this.#destroy(c, 'serverShutdown', code, drainReason(code), false);
       }
     }
     await this.#closer.drain(CLOSE_GRACE_MS);

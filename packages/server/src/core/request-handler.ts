@@ -21,6 +21,7 @@ import {
   type RateLimit,
   type SessionSignalBudget,
   type SignalRequest,
+  type JsonValue,
   encodeMessage,
 } from '@parley/protocol';
 import type { OpResult, SessionBus, SignalEvent } from '../bus/session-bus.js';
@@ -99,6 +100,17 @@ export class RequestHandler {
           return;
         case 'signal':
         case 'forceDisconnect':
+        case 'time':
+          if (m.t === 'time' && !c.wireCaps.includes('reply')) {
+            // A request type behind a capability the connection was not granted (PROTOCOL.md §Evolution).
+            this.core.end(
+              c,
+              'networkDisconnected',
+              CloseCode.ProtocolError,
+              `request type time needs capability reply`,
+            );
+            return;
+          }
           if (m.s <= c.received) {
             // A duplicate (the client resent before learning it was processed): drop it, but
             // re-acknowledge so the client can let go of it.
@@ -114,7 +126,8 @@ export class RequestHandler {
           c.received = m.s;
           c.inFlight.push(false);
           if (m.t === 'signal') this.#signal(c, m);
-          else this.#forceDisconnect(c, m);
+          else if (m.t === 'forceDisconnect') this.#forceDisconnect(c, m);
+          else this.#reply(c, m.s, { now: this.core.clock.now() });
           break;
         default: {
           const never: never = m;
@@ -158,6 +171,12 @@ export class RequestHandler {
     c.highestProcessed += n;
     c.ackPending = true;
     this.core.schedule(c);
+  }
+
+  /** A request's result: a sequenced reply written on completion, before the ack that covers it (like a nack). */
+  #reply(c: Connection, r: number, data: JsonValue): void {
+    if (c.state !== 'closed') this.core.deliver(c, encodeMessage({ t: 'reply', r, data }));
+    this.#complete(c, r);
   }
 
   #nack(c: Connection, r: number, code: SessionErrorCode, message: string): void {

@@ -29,5 +29,7 @@ export function encodeWelcome(c: Connection, others: readonly ConnectionInfo[], 
       maxSignalDataLength: MAX_SIGNAL_DATA_LENGTH,
       maxClientFrameBytes: MAX_CLIENT_FRAME_BYTES,
     },
+    // Always present (empty for a client that declared none): a field an old client ignores.
+    caps: c.wireCaps,
   });
 }

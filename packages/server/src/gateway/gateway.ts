@@ -6,7 +6,7 @@
  * ```
  *  client                       gateway                               core
  *    | GET /v1/ws?v=1&...  ------> | path != /v1/ws → 400, destroy       |
- *    |                             | draining → 101 then close 4013      |
+ *    |                             | draining → 101 then close 4013/4016 |
  *    |                             | v != 1 → 101 then close 4003        |
  *    |                             | resume=… → 101 ---------------------> resume(ws, params)
  *    |                             | authenticateJoin (store lookups)    |
@@ -18,9 +18,17 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { CloseCode, MAX_CLIENT_FRAME_BYTES, parseHandshakeQuery, PROTOCOL_VERSION, WS_PATH } from '@parley/protocol';
+import {
+  CloseCode,
+  MAX_CLIENT_FRAME_BYTES,
+  negotiateWireCapabilities,
+  parseHandshakeQuery,
+  PROTOCOL_VERSION,
+  WS_PATH,
+} from '@parley/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Endpoint } from '../core/endpoint.js';
+import { drainReason, type DrainCode } from '../core/drain.js';
 import { SocketCloser } from '../core/socket-closer.js';
 import type { Store } from '../store/store.js';
 import { authenticateJoin } from './authenticate-join.js';
@@ -38,7 +46,8 @@ export class Gateway {
     clientTracking: false,
   });
   readonly #refusals = new SocketCloser(2000);
-  #draining = false;
+  /** Set once draining: the close code every new upgrade is refused with. */
+  #draining: DrainCode | undefined = undefined;
 
   constructor(
     private readonly core: Endpoint,
@@ -57,9 +66,9 @@ export class Gateway {
     });
   };
 
-  /** Refuse every new upgrade with 4013 from now on. */
-  drain(): void {
-    this.#draining = true;
+  /** Refuse every new upgrade with `code` (4013 by default, or 4016 for a node of a cluster) from now on. */
+  drain(code: DrainCode = CloseCode.ServerShutdown): void {
+    this.#draining ??= code;
   }
 
   /** Resolve once the refused sockets have closed (forced after 2 s). */
@@ -68,7 +77,7 @@ export class Gateway {
     this.#wss.close();
   }
 
-  #isDraining(): boolean {
+  #drainCode(): DrainCode | undefined {
     return this.#draining;
   }
 
@@ -83,8 +92,8 @@ export class Gateway {
       socket.destroy();
       return;
     }
-    if (this.#draining) {
-      this.#refuse(req, socket, head, CloseCode.ServerShutdown, 'server shutting down');
+    if (this.#draining !== undefined) {
+      this.#refuse(req, socket, head, this.#draining, drainReason(this.#draining));
       return;
     }
     const v = url.searchParams.get('v');
@@ -106,16 +115,19 @@ export class Gateway {
     }
     const result = await authenticateJoin(params, this.store);
     // The server may have started draining during the store lookups.
-    if (this.#isDraining()) {
-      this.#refuse(req, socket, head, CloseCode.ServerShutdown, 'server shutting down');
+    const drainCode = this.#drainCode();
+    if (drainCode !== undefined) {
+      this.#refuse(req, socket, head, drainCode, drainReason(drainCode));
       return;
     }
     if ('code' in result) {
       this.#refuse(req, socket, head, result.code, result.reason);
       return;
     }
+    // Grant what both sides have; a client that declared nothing gets nothing (PROTOCOL.md §Evolution).
+    const grant = { ...result, caps: negotiateWireCapabilities(params.caps ?? []) };
     this.#accept(req, socket, head, (ws) => {
-      this.core.join(ws, result);
+      this.core.join(ws, grant);
     });
   }
 

@@ -3,7 +3,7 @@
  * tokens and to join with raw clients.
  */
 import { createHmac } from 'node:crypto';
-import { handshakeQuery, type WelcomeMessage } from '@parley/protocol';
+import { handshakeQuery, type WelcomeMessage, type WireCapability } from '@parley/protocol';
 import type { ParleyServer, ServerOptions } from '@parley/server';
 import { generateToken, mintSessionId } from '@parley/server-sdk';
 import { startNodes, type BusKind, type Nodes } from '@parley/testkit';
@@ -78,9 +78,10 @@ export class Harness {
     return generateToken(API_KEY, API_SECRET, sessionId, opts);
   }
 
-  /** Open a raw client with a join query (nothing awaited). */
-  connect(sessionId: string, token: string, apiKey = API_KEY): RawClient {
-    return this.raw(`${this.nodes.next().wsUrl}?${handshakeQuery({ kind: 'join', apiKey, sessionId, token })}`);
+  /** Open a raw client with a join query (nothing awaited); `caps` omitted: an old client's query. */
+  connect(sessionId: string, token: string, apiKey = API_KEY, caps?: readonly WireCapability[]): RawClient {
+    const query = handshakeQuery({ kind: 'join', apiKey, sessionId, token, ...(caps !== undefined && { caps }) });
+    return this.raw(`${this.nodes.next().wsUrl}?${query}`);
   }
 
   raw(url: string): RawClient {
@@ -90,8 +91,12 @@ export class Harness {
   }
 
   /** Join and wait for `welcome`. */
-  async join(sessionId: string, opts: { role?: string; data?: string } = {}): Promise<Joined> {
-    const client = this.connect(sessionId, this.token(sessionId, opts));
+  async join(
+    sessionId: string,
+    opts: { role?: string; data?: string; caps?: readonly WireCapability[] } = {},
+  ): Promise<Joined> {
+    const { caps, ...tokenOpts } = opts;
+    const client = this.connect(sessionId, this.token(sessionId, tokenOpts), API_KEY, caps);
     const welcome = await client.nextOf('welcome');
     this.#nodeOf.set(welcome.connection.connectionId, client.url.slice(0, client.url.indexOf('?')));
     return { client, welcome };

@@ -2,7 +2,7 @@
  * A raw WebSocket client for the protocol conformance tests: it records every frame and every
  * decoded message, and waits for them with deadlines (never sleeps).
  */
-import { decodeServerFrame, type ServerMessage } from '@parley/protocol';
+import { decodeServerFrame, isSequenced, type ServerMessage } from '@parley/protocol';
 import { WebSocket } from 'ws';
 
 export interface Closed {
@@ -47,7 +47,7 @@ export class RawClient {
       this.frames.push(text);
       for (const m of decodeServerFrame(text)) {
         this.messages.push(m);
-        if (isSequencedType(m.t)) this.received++;
+        if (isSequenced(m)) this.received++;
       }
       this.#wake();
     });
@@ -161,8 +161,4 @@ export class RawClient {
   all<K extends ServerMessage['t']>(t: K): Extract<ServerMessage, { t: K }>[] {
     return this.messages.filter((m) => m.t === t) as Extract<ServerMessage, { t: K }>[];
   }
-}
-
-function isSequencedType(t: string): boolean {
-  return t === 'nack' || t === 'signal' || t.startsWith('connection');
 }
