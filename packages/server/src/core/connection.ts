@@ -1,7 +1,7 @@
 /**
- * One client connection's state in the in-memory core: identity, transport, the outgoing batch
+ * One client connection's state in the Parley endpoint: identity, transport, the outgoing batch
  * of the current tick, the replay buffer of sequenced messages and the request/rate counters.
- * Plain fields, no behaviour beyond buffer bookkeeping: the core owns the transitions.
+ * Plain fields, no behaviour beyond buffer bookkeeping: the endpoint owns the transitions.
  */
 import {
   capabilitiesFor,

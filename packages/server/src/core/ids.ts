@@ -1,5 +1,5 @@
 /**
- * Random identifiers and secrets of the core.
+ * Random identifiers and secrets of the endpoint.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 

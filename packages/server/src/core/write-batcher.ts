@@ -1,5 +1,5 @@
 /**
- * Per-socket write batching: everything the core writes to a connection during one event-loop
+ * Per-socket write batching: everything the endpoint writes to a connection during one event-loop
  * tick is collected in `connection.out` and flushed once, as ONE frame joined with "\n", by a
  * single `setImmediate` pass shared by every socket. Measured on 2 cores this moves the fan-out
  * knee from ~150k to ~300k deliveries/s (shared/reference/realtime-anchors.md §7.1): `ws` does
@@ -23,8 +23,8 @@ export class WriteBatcher {
 
   /**
    * @param flush writes one connection's batch (called once per dirty connection per tick)
-   * @param beforeFlush runs first in each pass (the core finishes deferred destroys there)
-   * @param afterFlush runs last in each pass (the core forgets the pass's shared frame there)
+   * @param beforeFlush runs first in each pass (the endpoint finishes deferred destroys there)
+   * @param afterFlush runs last in each pass (the endpoint forgets the pass's shared frame there)
    */
   constructor(
     private readonly flush: (c: Connection) => void,

@@ -1,5 +1,5 @@
 /**
- * The join checks the gateway runs BEFORE the core sees a socket (PROTOCOL.md §Handshake),
+ * The join checks the gateway runs BEFORE an endpoint sees a socket (PROTOCOL.md §Handshake),
  * in a fixed order so the close code is predictable: session ID shape, then the token, then
  * project and session ownership.
  */

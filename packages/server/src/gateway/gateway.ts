@@ -1,6 +1,6 @@
 /**
- * The WebSocket gateway: owns the HTTP `upgrade` path. It authenticates a join BEFORE the core
- * sees the socket, hands resumes to the core, and refuses everything else. The core never sees
+ * The WebSocket gateway: owns the HTTP `upgrade` path. It authenticates a join BEFORE the endpoint
+ * sees the socket, hands resumes to the endpoint, and refuses everything else. The endpoint never sees
  * HTTP.
  *
  * ```
