@@ -4,7 +4,7 @@
  * HTTP.
  *
  * ```
- *  client                       gateway                               core
+ *  client                       gateway                           endpoint
  *    | GET /v1/ws?v=1&...  ------> | path != /v1/ws → 400, destroy       |
  *    |                             | draining → 101 then close 4013/4016 |
  *    |                             | v != 1 → 101 then close 4003        |
