@@ -205,4 +205,22 @@ describe('a session spread over three nodes', () => {
     const again = h.resume(sessionId, a.welcome, 0);
     expect((await again.nextOf('resumed')).next).toBe(1);
   });
+
+  it('frames a client sends before its join is answered wait for it: welcome first, then their effects', async () => {
+    await h.stop();
+    h = await Harness.start({}, 'split', () => 40); // two hops of 40 ms before a welcome
+    sessionId = await h.session();
+    const a = await h.join(sessionId, { data: 'a' });
+    const b = h.connect(sessionId, h.token(sessionId, { data: 'b' }));
+    await b.open();
+    expect(b.messages).toEqual([]); // no welcome yet
+    b.send({ t: 'signal', s: 1, data: 'early' });
+    const welcome = await b.nextOf('welcome');
+    expect((await b.nextOf('signal')).data).toBe('early');
+    expect((await b.nextOf('ack')).a).toBe(1);
+    expect(b.messages[0]?.t).toBe('welcome');
+    const seen = await a.client.nextOf('signal');
+    expect(seen.from).toBe(welcome.connection.connectionId);
+    expect(a.client.messages.map((m) => m.t)).toEqual(['welcome', 'connectionCreated', 'signal']);
+  });
 });

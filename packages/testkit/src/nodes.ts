@@ -37,6 +37,8 @@ export async function startNodes(
   options: ServerOptions,
   /** The ports to listen on (a restart on the same ports); by default `options.port` then ephemeral ones. */
   ports?: readonly number[],
+  /** The split bus's delay per batch. @default 1 to 3 ms at random */
+  delay: () => number = () => 1 + Math.floor(Math.random() * 3),
 ): Promise<Nodes> {
   if (kind === 'memory') {
     const server = await createServer({ ...options, ...(ports?.[0] !== undefined && { port: ports[0] }) });
@@ -50,7 +52,7 @@ export async function startNodes(
     };
   }
   const store = options.store ?? openStore(options.dataDir ?? ':memory:');
-  const bus = new SplitBus({ delay: () => 1 + Math.floor(Math.random() * 3) });
+  const bus = new SplitBus({ delay });
   const servers: ParleyServer[] = [];
   for (let i = 0; i < SPLIT_NODES; i++) {
     // The first node takes the given port; the others an ephemeral one.

@@ -64,6 +64,9 @@ import { WriteBatcher } from './write-batcher.js';
 /** `ws.send` options for a Buffer that holds UTF-8 text: send it as a text frame. */
 const TEXT = { binary: false } as const;
 
+/** Frames a client may send before its join is answered (a client waits for `welcome`). */
+const MAX_EARLY_FRAMES = 16;
+
 /** How long a closing socket gets to finish the close handshake before it is terminated. */
 const CLOSE_GRACE_MS = 2000;
 
@@ -322,8 +325,17 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     c.pongQueued = false;
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (c.socket !== ws) return;
-      if (c.state === 'joining' && !isBinary) (c.early ??= []).push(data as Buffer);
-      else this.#onFrame(c, data, isBinary);
+      if (c.state !== 'joining') {
+        this.#onFrame(c, data, isBinary);
+        return;
+      }
+      // A client should wait for `welcome`; one that does not is held to a few text frames.
+      const early = (c.early ??= []);
+      if (!isBinary && early.length < MAX_EARLY_FRAMES) early.push(data as Buffer);
+      else {
+        const why = isBinary ? 'binary frames are not allowed' : 'too many frames before welcome';
+        this.#destroy(c, 'networkDisconnected', CloseCode.ProtocolError, why, true);
+      }
     });
     ws.on('close', () => {
       // A stale socket (replaced, or closed by us) must never touch a newer transport.

@@ -37,16 +37,21 @@ export class Harness {
    * @param bus `memory`: one server; `split`: several nodes over the split-process bus, with
    * the connections spread over them (round robin).
    */
-  static async start(options: ServerOptions = {}, bus: BusKind = 'memory'): Promise<Harness> {
-    const nodes = await startNodes(bus, {
-      port: 0,
-      dataDir: ':memory:',
-      projects: [
-        { apiKey: API_KEY, apiSecret: API_SECRET },
-        { apiKey: OTHER_KEY, apiSecret: OTHER_SECRET },
-      ],
-      ...options,
-    });
+  static async start(options: ServerOptions = {}, bus: BusKind = 'memory', delay?: () => number): Promise<Harness> {
+    const nodes = await startNodes(
+      bus,
+      {
+        port: 0,
+        dataDir: ':memory:',
+        projects: [
+          { apiKey: API_KEY, apiSecret: API_SECRET },
+          { apiKey: OTHER_KEY, apiSecret: OTHER_SECRET },
+        ],
+        ...options,
+      },
+      undefined,
+      delay,
+    );
     return new Harness(nodes, options.timings?.heartbeatInterval ?? 2500);
   }
 
