@@ -5,9 +5,9 @@
  * once and in order at every receiver, the sender included, and every signal() must resolve.
  */
 import { describe, expect, it } from 'vitest';
-import { formatChaosTable, runChaos } from '@parley/testkit';
+import { BUS_KINDS, formatChaosTable, runChaos } from '@parley/testkit';
 
-describe('chaos', () => {
+describe.each(BUS_KINDS)('chaos over the %s bus', (bus) => {
   it('4 clients, 30 fault cycles: nothing lost, duplicated or reordered, every signal() resolved', async () => {
     const log: string[] = [];
     const result = await runChaos({
@@ -15,6 +15,7 @@ describe('chaos', () => {
       cycles: 30,
       messagesPerCycle: 10,
       seed: 20240611,
+      bus,
       log: (line) => log.push(line),
     });
     // The table is the failure message's context when something is off.

@@ -18,10 +18,10 @@
  */
 import { Session, SessionConnectionStatus, type ReconnectPolicy } from '@parley/client';
 import type { SessionTimings } from '@parley/protocol';
-import { createServer, type ParleyServer } from '@parley/server';
 import { generateToken, Parley } from '@parley/server-sdk';
 import { DeliveryChecker, type DeliveryCounts } from './delivery-checker.js';
 import { FaultProxy } from './fault-proxy.js';
+import { startNodes, type BusKind } from './nodes.js';
 import { prng, type Prng } from './prng.js';
 import { waitFor } from './wait-for.js';
 
@@ -43,6 +43,8 @@ export interface ChaosOptions {
   drainTimeoutMs?: number;
   /** Progress lines. @default nothing */
   log?: (line: string) => void;
+  /** `split`: the clients spread over three nodes of the split-process bus. @default 'memory' */
+  bus?: BusKind;
 }
 
 /** What {@link runChaos} found. */
@@ -135,7 +137,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosResult>
   const pending = new Set<Promise<void>>();
   const pendingListeners = new Set<() => void>();
 
-  const server: ParleyServer = await createServer({
+  const nodes = await startNodes(options.bus ?? 'memory', {
     port: 0,
     dataDir: ':memory:',
     projects: [{ apiKey: API_KEY, apiSecret: API_SECRET }],
@@ -147,12 +149,14 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosResult>
   const proxies: FaultProxy[] = [];
   const clients: Client[] = [];
   try {
-    const { sessionId } = await new Parley(API_KEY, API_SECRET, { apiUrl: server.url }).createSession();
+    const { sessionId } = await new Parley(API_KEY, API_SECRET, { apiUrl: nodes.next().url }).createSession();
     const names = Array.from({ length: clientCount }, (_, i) => `c${i}`);
     const checker = new DeliveryChecker(names);
     const byConnection = new Map<string, string>();
 
     for (const name of names) {
+      // Each client's proxy leads to one node (round robin), where it resumes too.
+      const server = nodes.next();
       const proxy = await FaultProxy.start({ target: { port: server.port } });
       proxies.push(proxy);
       const session = new Session(API_KEY, sessionId, undefined, {
@@ -354,7 +358,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosResult>
     stopping = true;
     await Promise.all(clients.map((c) => c.session.disconnect().catch(() => undefined)));
     await Promise.all(proxies.map((p) => p.close()));
-    await server.close();
+    await nodes.close();
   }
 }
 
