@@ -20,6 +20,8 @@ export { ParleyEndpoint, type ParleyEndpointOptions } from './core/parley-endpoi
 export { systemClock, type ServerClock } from './core/clock.js';
 export type {
   BusListener,
+  ClaimCallbacks,
+  HandoffState,
   DisconnectOrigin,
   JoinResult,
   OpResult,

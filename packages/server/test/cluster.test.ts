@@ -5,6 +5,7 @@
  * random delay per batch.
  */
 import { handshakeQuery, type ServerMessage } from '@parley/protocol';
+import type { ParleyServer } from '@parley/server';
 import { Parley } from '@parley/server-sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { API_KEY, API_SECRET, Harness, type Joined } from './support/harness.js';
@@ -22,6 +23,8 @@ afterEach(async () => {
 /** The WebSocket URL (node) a raw client joined through. */
 const nodeOf = (j: Joined) => j.client.url.slice(0, j.client.url.indexOf('?'));
 const idOf = (j: Joined) => j.welcome.connection.connectionId;
+const resumeQuery = (j: Joined, ack: number, resumeKey = j.welcome.resumeKey) =>
+  handshakeQuery({ kind: 'resume', apiKey: API_KEY, sessionId, connectionId: idOf(j), resumeKey, ack });
 
 /** The signals a client received, as "from:data". */
 function signals(j: Joined): string[] {
@@ -185,25 +188,53 @@ describe('a session spread over three nodes', () => {
     expect((await m.client.nextOf('nack')).r).toBe(2);
   });
 
-  it('a resume that reaches another node is refused (4010): resume state lives with the endpoint that held it', async () => {
+  it('a resume that reaches another node moves the connection there: replayed in order, nothing lost or doubled', async () => {
+    const a = await h.join(sessionId, { data: 'a' });
+    const b = await h.join(sessionId, { data: 'b' });
+    await a.client.nextOf('connectionCreated');
+    b.client.send({ t: 'signal', s: 1, data: 'one' });
+    await a.client.nextOf('signal');
+    const position = a.client.received; // connectionCreated(b), "one"
+    a.client.drop();
+    await b.client.nextOf('connectionReconnecting');
+    b.client.send({ t: 'signal', s: 2, data: 'two' }, { t: 'signal', s: 3, data: 'three' });
+    await b.client.nextOf('ack', 3000, (m) => m.a === 3);
+
+    const elsewhere = h.nodes.servers.find((s) => s.wsUrl !== nodeOf(a)) as ParleyServer;
+    const r = h.raw(`${elsewhere.wsUrl}?${resumeQuery(a, position)}`);
+    // b keeps talking while the connection moves.
+    b.client.send({ t: 'signal', s: 4, data: 'four' });
+    expect(await r.nextOf('resumed')).toMatchObject({ ack: 0, next: position + 1 });
+    b.client.send({ t: 'signal', s: 5, data: 'five' });
+    await r.until('five', () => r.all('signal').some((m) => m.data === 'five'));
+    expect(r.all('signal').map((m) => m.data)).toEqual(['two', 'three', 'four', 'five']);
+    expect(await b.client.nextOf('connectionReconnected')).toEqual({
+      t: 'connectionReconnected',
+      connectionId: idOf(a),
+    });
+    expect(elsewhere.connectionCount()).toBeGreaterThanOrEqual(1);
+
+    // It is at home there: its requests flow, and the session still sees one `a`.
+    r.send({ t: 'signal', s: 1, data: 'from the new node' });
+    expect(await b.client.nextOf('signal', 3000, (m) => m.data === 'from the new node')).toMatchObject({
+      from: idOf(a),
+    });
+    expect((await r.nextOf('ack', 3000, (m) => m.a === 1)).a).toBe(1);
+    expect(h.connectionCount()).toBe(2);
+    expect(b.client.all('connectionDestroyed')).toEqual([]);
+  });
+
+  it('a resume on another node with a wrong key is refused (4010) and the connection stays where it was', async () => {
     const a = await h.join(sessionId, { data: 'a' });
     const b = await h.join(sessionId, { data: 'b' });
     a.client.drop();
     await b.client.nextOf('connectionReconnecting');
-    const elsewhere = h.nodes.servers.find((s) => s.wsUrl !== nodeOf(a)) ?? h.server;
-    const q = handshakeQuery({
-      kind: 'resume',
-      apiKey: API_KEY,
-      sessionId,
-      connectionId: idOf(a),
-      resumeKey: a.welcome.resumeKey,
-      ack: 0,
-    });
-    const wrongNode = h.raw(`${elsewhere.wsUrl}?${q}`);
-    expect((await wrongNode.close()).code).toBe(4010);
-    // On its own node the same resume still works.
+    const elsewhere = h.nodes.servers.find((s) => s.wsUrl !== nodeOf(a)) as ParleyServer;
+    const wrong = h.raw(`${elsewhere.wsUrl}?${resumeQuery(a, 0, 'AAAAAAAAAAAAAAAAAAAAAA')}`);
+    expect((await wrong.close()).code).toBe(4010);
     const again = h.resume(sessionId, a.welcome, 0);
     expect((await again.nextOf('resumed')).next).toBe(1);
+    expect(await b.client.nextOf('connectionReconnected')).toMatchObject({ connectionId: idOf(a) });
   });
 
   it('frames a client sends before its join is answered wait for it: welcome first, then their effects', async () => {

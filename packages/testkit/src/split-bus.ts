@@ -13,7 +13,9 @@
 import type { ConnectionInfo, DisconnectReason } from '@parley/protocol';
 import type {
   BusListener,
+  ClaimCallbacks,
   DisconnectOrigin,
+  HandoffState,
   JoinResult,
   OpResult,
   SessionBus,
@@ -23,7 +25,9 @@ import type {
 
 /** Node → broker. */
 type Op =
-  | { op: 'join'; id: number; sessionId: string; connection: ConnectionInfo; max: number }
+  | { op: 'join'; id: number; sessionId: string; connection: ConnectionInfo; resumeKey: string; max: number }
+  | { op: 'claim'; id: number; sessionId: string; connectionId: string; resumeKey: string }
+  | { op: 'handoff'; sessionId: string; claim: number; state: HandoffState | null }
   | { op: 'leave'; sessionId: string; connectionId: string; reason: DisconnectReason | null }
   | { op: 'announce'; sessionId: string; event: SessionEvent; except: string | null }
   | { op: 'signal'; id: number; sessionId: string; event: SignalEvent; to: string | null }
@@ -33,7 +37,9 @@ type Op =
 type Note =
   | { t: 'deliver'; sessionId: string; event: SessionEvent; except: string | null; to: string | null }
   | { t: 'disconnect'; sessionId: string; connectionId: string; origin: DisconnectOrigin }
-  | { t: 'done'; id: number; result: unknown };
+  | { t: 'done'; id: number; result: unknown }
+  | { t: 'moved'; id: number }
+  | { t: 'release'; sessionId: string; connectionId: string; claim: number };
 
 /** One direction of a link: FIFO, delivered in batches after the delay (one timer at a time). */
 class Channel<T> {
@@ -67,7 +73,9 @@ export interface SplitBusOptions {
 
 interface Member {
   readonly info: ConnectionInfo;
-  readonly node: SplitBusNode;
+  readonly resumeKey: string;
+  /** The node that holds the connection (changed by a claim). */
+  node: SplitBusNode;
 }
 
 /**
@@ -79,6 +87,9 @@ interface Member {
 export class SplitBus {
   readonly #sessions = new Map<string, Map<string, Member>>();
   readonly #delay: () => number;
+  /** Claims waiting for the old node's state: claim number → the claiming node and its call id. */
+  readonly #claims = new Map<number, { node: SplitBusNode; id: number }>();
+  #nextClaim = 1;
 
   constructor(options: SplitBusOptions = {}) {
     this.#delay = options.delay ?? (() => 1);
@@ -108,7 +119,7 @@ export class SplitBus {
         const roster = session === undefined ? [] : [...session.values()].map((m) => m.info);
         const members = session ?? new Map<string, Member>();
         this.#sessions.set(o.sessionId, members);
-        members.set(o.connection.connectionId, { info: o.connection, node: from });
+        members.set(o.connection.connectionId, { info: o.connection, resumeKey: o.resumeKey, node: from });
         from.note({ t: 'done', id: o.id, result: roster });
         const event: SessionEvent = { kind: 'connectionCreated', connection: o.connection };
         this.#broadcast(members, o.sessionId, event, o.connection.connectionId);
@@ -140,6 +151,29 @@ export class SplitBus {
         if (target === undefined) this.#broadcast(session, o.sessionId, o.event, null);
         else target.node.note({ t: 'deliver', sessionId: o.sessionId, event: o.event, except: null, to: o.to });
         from.note({ t: 'done', id: o.id, result: 'ok' });
+        return;
+      }
+      case 'claim': {
+        const member = session?.get(o.connectionId);
+        // (A real bus compares a hash of the key, in constant time.)
+        if (member === undefined || member.resumeKey !== o.resumeKey || member.node === from) {
+          from.note({ t: 'done', id: o.id, result: null });
+          return;
+        }
+        // From here on the member's events go to the claiming node; the old node's state holds
+        // every event before this point (its channel is FIFO: the release comes after them).
+        const old = member.node;
+        member.node = from;
+        const claim = this.#nextClaim++;
+        this.#claims.set(claim, { node: from, id: o.id });
+        from.note({ t: 'moved', id: o.id });
+        old.note({ t: 'release', sessionId: o.sessionId, connectionId: o.connectionId, claim });
+        return;
+      }
+      case 'handoff': {
+        const claim = this.#claims.get(o.claim);
+        this.#claims.delete(o.claim);
+        claim?.node.note({ t: 'done', id: claim.id, result: o.state });
         return;
       }
       case 'forceDisconnect': {
@@ -176,6 +210,7 @@ class SplitBusNode implements SessionBus {
   #listener: BusListener | undefined;
   #nextId = 1;
   readonly #waiting = new Map<number, (result: never) => void>();
+  readonly #moved = new Map<number, () => void>();
   readonly #up: Channel<Op>;
   readonly #down: Channel<Note>;
 
@@ -197,8 +232,24 @@ class SplitBusNode implements SessionBus {
     this.#listener = listener;
   }
 
-  join(sessionId: string, connection: ConnectionInfo, max: number, done: (r: JoinResult) => void): void {
-    this.#up.push({ op: 'join', id: this.#wait(done), sessionId, connection, max });
+  join(
+    sessionId: string,
+    connection: ConnectionInfo,
+    resumeKey: string,
+    max: number,
+    done: (r: JoinResult) => void,
+  ): void {
+    this.#up.push({ op: 'join', id: this.#wait(done), sessionId, connection, resumeKey, max });
+  }
+
+  claim(sessionId: string, connectionId: string, resumeKey: string, callbacks: ClaimCallbacks): void {
+    const id = this.#wait((state: HandoffState | null) => {
+      callbacks.done(state);
+    });
+    this.#moved.set(id, () => {
+      callbacks.moved();
+    });
+    this.#up.push({ op: 'claim', id, sessionId, connectionId, resumeKey });
   }
 
   leave(sessionId: string, connectionId: string, reason: DisconnectReason | null): void {
@@ -239,7 +290,17 @@ class SplitBusNode implements SessionBus {
       case 'done': {
         const done = this.#waiting.get(n.id);
         this.#waiting.delete(n.id);
+        this.#moved.delete(n.id);
         done?.(n.result as never);
+        return;
+      }
+      case 'moved':
+        this.#moved.get(n.id)?.();
+        this.#moved.delete(n.id);
+        return;
+      case 'release': {
+        const state = this.#listener?.release(n.sessionId, n.connectionId) ?? null;
+        this.#up.push({ op: 'handoff', sessionId: n.sessionId, claim: n.claim, state });
         return;
       }
     }

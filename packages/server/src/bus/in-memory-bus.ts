@@ -5,6 +5,7 @@
 import type { ConnectionInfo, DisconnectReason } from '@parley/protocol';
 import type {
   BusListener,
+  ClaimCallbacks,
   DisconnectOrigin,
   JoinResult,
   OpResult,
@@ -29,7 +30,13 @@ export class InMemoryBus implements SessionBus {
     this.#listener = listener;
   }
 
-  join(sessionId: string, connection: ConnectionInfo, maxMembers: number, done: (result: JoinResult) => void): void {
+  join(
+    sessionId: string,
+    connection: ConnectionInfo,
+    _resumeKey: string,
+    maxMembers: number,
+    done: (result: JoinResult) => void,
+  ): void {
     let session = this.#sessions.get(sessionId);
     if (session !== undefined && session.size >= maxMembers) {
       done('full');
@@ -67,6 +74,11 @@ export class InMemoryBus implements SessionBus {
     }
     this.#deliver(sessionId, event, null, to);
     done('ok');
+  }
+
+  /** One node: a connection this node does not know is known nowhere. */
+  claim(_sessionId: string, _connectionId: string, _resumeKey: string, callbacks: ClaimCallbacks): void {
+    callbacks.done(null);
   }
 
   forceDisconnect(

@@ -51,6 +51,23 @@ export interface BusListener {
    * told the others `connectionDestroyed` (forceDisconnected).
    */
   disconnect(sessionId: string, connectionId: string, origin: DisconnectOrigin): void;
+  /**
+   * Hand one of this endpoint's connections over to another node (its client resumed there):
+   * return its state as plain data and forget it without leaving the session, or return null
+   * (and end it) when it cannot move. Every event the bus ordered before the move is in the state.
+   */
+  release(sessionId: string, connectionId: string): HandoffState | null;
+}
+
+/** A connection's state in transit between two endpoints of the same protocol: plain data. */
+export type HandoffState = Readonly<Record<string, unknown>>;
+
+/** The two steps of a claim: the bus moved the member here, then the state arrived (or not). */
+export interface ClaimCallbacks {
+  /** From here on, this node's listener receives the member's events (hold them for it). */
+  moved(): void;
+  /** The state of the connection, or null: no such member, wrong key, or it could not move. */
+  done(state: HandoffState | null): void;
 }
 
 /**
@@ -63,8 +80,17 @@ export interface BusListener {
 export interface SessionBus {
   /** Register the endpoint that receives this node's events (one per node and protocol). */
   listen(listener: BusListener): void;
-  /** Add a member (refused when the session already holds `maxMembers`); the others get connectionCreated. */
-  join(sessionId: string, connection: ConnectionInfo, maxMembers: number, done: (result: JoinResult) => void): void;
+  /**
+   * Add a member (refused when the session already holds `maxMembers`); the others get
+   * connectionCreated. The bus keeps `resumeKey` to check a claim from another node.
+   */
+  join(
+    sessionId: string,
+    connection: ConnectionInfo,
+    resumeKey: string,
+    maxMembers: number,
+    done: (result: JoinResult) => void,
+  ): void;
   /** Remove a member; the others get connectionDestroyed with `reason`, or nothing when it is null. */
   leave(sessionId: string, connectionId: string, reason: DisconnectReason | null): void;
   /** Tell every member but `except` (connectionReconnecting / connectionReconnected). */
@@ -74,6 +100,11 @@ export interface SessionBus {
    * `connection-not-found` when `to` (or the sender) is not a member.
    */
   signal(sessionId: string, event: SignalEvent, to: string | null, done: (result: OpResult) => void): void;
+  /**
+   * Move a member to this node (its client resumed here): checked against the join's resume
+   * key; the node that held it releases its state (BusListener.release).
+   */
+  claim(sessionId: string, connectionId: string, resumeKey: string, callbacks: ClaimCallbacks): void;
   /** Remove a member and tell the others; its node ends its transport. */
   forceDisconnect(
     sessionId: string,

@@ -46,11 +46,19 @@ import {
   type SessionTimings,
 } from '@parley/protocol';
 import { WebSocket, type RawData } from 'ws';
-import type { BusListener, DisconnectOrigin, JoinResult, SessionBus, SessionEvent } from '../bus/session-bus.js';
+import type {
+  BusListener,
+  DisconnectOrigin,
+  HandoffState,
+  JoinResult,
+  SessionBus,
+  SessionEvent,
+} from '../bus/session-bus.js';
 import { systemClock, type ServerClock } from './clock.js';
 import { Connection } from './connection.js';
 import { drainReason, type DrainCode } from './drain.js';
 import type { Endpoint, JoinGrant } from './endpoint.js';
+import { exportConnection, importConnection } from './handoff.js';
 import { newConnectionId, newResumeKey } from './ids.js';
 import { RequestHandler, type EndpointActions } from './request-handler.js';
 import { resumeRefusal } from './resume-check.js';
@@ -122,6 +130,8 @@ export class ParleyEndpoint implements Endpoint, BusListener {
   readonly #timingFields: SessionTimings;
   readonly #shared = new SharedFrame();
   readonly #wire = new WireEncoder();
+  /** Connections being moved here by a claim: the events the bus ordered after the move. */
+  readonly #incoming = new Map<string, { readonly sessionId: string; readonly events: string[] }>();
   #shuttingDown = false;
   #drainCode: DrainCode = CloseCode.ServerShutdown;
 
@@ -177,13 +187,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
       this.#closer.close(ws, this.#drainCode, drainReason(this.#drainCode));
       return;
     }
-    let session = this.#sessions.get(grant.sessionId);
-    if (session === undefined) {
-      session = new LocalSession(
-        new SessionBudget(this.#sessionSignals.burst, this.#sessionSignals.byteBurst, this.#clock.now()),
-      );
-      this.#sessions.set(grant.sessionId, session);
-    }
+    const session = this.#localSession(grant.sessionId);
     const c = new Connection(
       newConnectionId(),
       grant.sessionId,
@@ -201,7 +205,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     this.#byId.set(c.id, c);
     this.#attach(c, ws);
     const max = this.options.maxConnectionsPerSession;
-    this.#bus.join(c.sessionId, c.info, max, (result) => {
+    this.#bus.join(c.sessionId, c.info, c.resumeKey, max, (result) => {
       this.#guard(() => {
         this.#joined(c, ws, session, result);
       });
@@ -243,9 +247,18 @@ export class ParleyEndpoint implements Endpoint, BusListener {
       return;
     }
     const c = this.#byId.get(p.connectionId);
-    const refusal = c?.state === 'joining' ? 'unknown connection' : resumeRefusal(c, p);
-    if (refusal !== null || c === undefined) {
-      this.#closer.close(ws, CloseCode.ResumeRefused, refusal ?? 'unknown connection');
+    if (c === undefined) {
+      this.#claim(ws, p);
+      return;
+    }
+    this.#resumeOn(c, ws, p);
+  }
+
+  /** Resume a connection this endpoint holds (or has just imported), or refuse with 4010. */
+  #resumeOn(c: Connection, ws: WebSocket, p: ResumeParams): void {
+    const refusal = c.state === 'joining' ? 'unknown connection' : resumeRefusal(c, p);
+    if (refusal !== null) {
+      this.#closer.close(ws, CloseCode.ResumeRefused, refusal);
       return;
     }
     this.#clock.clearTimeout(c.expiryTimer);
@@ -274,6 +287,51 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     }
   }
 
+  /**
+   * A resume for a connection this endpoint does not hold: ask the bus to move it here from the
+   * node that does (its events from the move on are held in `#incoming` until its state arrives).
+   */
+  #claim(ws: WebSocket, p: ResumeParams): void {
+    let moved = false;
+    this.#bus.claim(p.sessionId, p.connectionId, p.resumeKey, {
+      moved: () => {
+        moved = true;
+        this.#incoming.set(p.connectionId, { sessionId: p.sessionId, events: [] });
+      },
+      done: (state) => {
+        this.#guard(() => {
+          const events = this.#incoming.get(p.connectionId)?.events ?? [];
+          this.#incoming.delete(p.connectionId);
+          const c = state === null || !moved ? null : this.#import(state, events);
+          if (c === null) this.#closer.close(ws, CloseCode.ResumeRefused, 'unknown connection');
+          else this.#resumeOn(c, ws, p);
+        });
+      },
+    });
+  }
+
+  /** Adopt a connection released by another node, with the events ordered after the move. */
+  #import(state: HandoffState, events: readonly string[]): Connection | null {
+    const session = this.#localSession(state.sessionId as string);
+    const c = importConnection(state, session.budget, this.#rate.burst, this.#signalBytes.burst, this.#clock.now());
+    if (c === null || this.#shuttingDown) {
+      // The bus has made this node its home: nobody else will end it.
+      this.#forgetIfEmpty(state.sessionId as string, session);
+      if (typeof state.id === 'string')
+        this.#bus.leave(state.sessionId as string, state.id, this.#shuttingDown ? null : 'networkDisconnected');
+      return null;
+    }
+    session.set(c.id, c);
+    this.#byId.set(c.id, c);
+    for (const e of events) this.#deliver(c, e);
+    const generation = c.generation;
+    c.expiryTimer = this.#clock.setTimeout(() => {
+      this.#expire(c, generation);
+    }, this.options.timings.reconnectWindow);
+    this.#log(`connection ${c.id} moved here from another node`);
+    return c;
+  }
+
   connectionCount(): number {
     return this.#byId.size;
   }
@@ -294,6 +352,8 @@ export class ParleyEndpoint implements Endpoint, BusListener {
   // ------------------------------------------------------------------ the bus's calls
 
   deliver(sessionId: string, event: SessionEvent, except: string | null, to: string | null): void {
+    // Connections moving here (rare): their events wait for their state.
+    if (this.#incoming.size > 0) this.#holdIncoming(sessionId, event, except, to);
     const session = this.#sessions.get(sessionId);
     if (session === undefined) return;
     if (to !== null) {
@@ -303,6 +363,40 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     }
     const encoded = this.#wire.encode(event);
     for (const c of session.values()) if (c.id !== except) this.#deliver(c, encoded);
+  }
+
+  #holdIncoming(sessionId: string, event: SessionEvent, except: string | null, to: string | null): void {
+    for (const [id, incoming] of this.#incoming) {
+      if (incoming.sessionId !== sessionId || id === except || (to !== null && to !== id)) continue;
+      incoming.events.push(this.#wire.encode(event));
+    }
+  }
+
+  release(sessionId: string, connectionId: string): HandoffState | null {
+    const c = this.#sessions.get(sessionId)?.get(connectionId);
+    if (c === undefined || c.state === 'closed' || c.state === 'joining') return null;
+    if (c.overflowed || c.inFlight.length > 0) {
+      // Its held messages are not complete, or requests wait for answers that would come here.
+      this.#destroy(c, 'networkDisconnected', CloseCode.ResumeRefused, 'could not move to another node', true);
+      return null;
+    }
+    const state = exportConnection(c);
+    // Gone from here without leaving the session: the bus has made the other node its home.
+    const ws = c.socket;
+    c.state = 'closed';
+    c.socket = null;
+    this.#clock.clearTimeout(c.expiryTimer);
+    c.expiryTimer = undefined;
+    if (ws !== null) this.#closer.close(ws, CloseCode.Replaced, 'replaced by a newer transport');
+    c.clear();
+    this.#byId.delete(c.id);
+    const session = this.#sessions.get(sessionId);
+    if (session !== undefined) {
+      session.delete(c.id);
+      this.#forgetIfEmpty(sessionId, session);
+    }
+    this.#log(`connection ${c.id} moved to another node`);
+    return state;
   }
 
   disconnect(sessionId: string, connectionId: string, origin: DisconnectOrigin): void {
@@ -508,6 +602,16 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     }
     this.#bus.leave(c.sessionId, c.id, tellOthers ? reason : null);
     this.#log(`connection ${c.id} of ${c.sessionId.slice(0, 24)}… ended: ${reason} (${code})`);
+  }
+
+  #localSession(sessionId: string): LocalSession {
+    let session = this.#sessions.get(sessionId);
+    if (session === undefined) {
+      const { burst, byteBurst } = this.#sessionSignals;
+      session = new LocalSession(new SessionBudget(burst, byteBurst, this.#clock.now()));
+      this.#sessions.set(sessionId, session);
+    }
+    return session;
   }
 
   #forgetIfEmpty(sessionId: string, session: LocalSession): void {

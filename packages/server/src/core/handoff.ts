@@ -1,0 +1,101 @@
+/**
+ * A Parley connection's state as plain data, to move it to another node when its client resumes
+ * there (SessionBus.claim / BusListener.release). The held messages are Parley-encoded: only a
+ * Parley endpoint imports them.
+ */
+import type { Role, WireCapability } from '@parley/protocol';
+import type { HandoffState } from '../bus/session-bus.js';
+import { Connection } from './connection.js';
+import type { SessionBudget } from './token-bucket.js';
+
+interface ParleyHandoff {
+  readonly protocol: 'parley';
+  readonly id: string;
+  readonly sessionId: string;
+  readonly apiKey: string;
+  readonly creationTime: number;
+  readonly data: string;
+  readonly role: Role;
+  readonly resumeKey: string;
+  readonly caps: readonly WireCapability[];
+  /** Sequenced messages acked+1 .. sent, oldest first. */
+  readonly held: readonly string[];
+  readonly acked: number;
+  readonly sent: number;
+  readonly highestProcessed: number;
+  readonly announcedReconnecting: boolean;
+}
+
+/** @example bus.release(...) returns exportConnection(c) */
+export function exportConnection(c: Connection): HandoffState {
+  const state: ParleyHandoff = {
+    protocol: 'parley',
+    id: c.id,
+    sessionId: c.sessionId,
+    apiKey: c.apiKey,
+    creationTime: c.info.creationTime,
+    data: c.info.data,
+    role: c.role,
+    resumeKey: c.resumeKey,
+    caps: c.wireCaps,
+    held: c.heldAfter(c.acked),
+    acked: c.acked,
+    sent: c.sent,
+    highestProcessed: c.highestProcessed,
+    announcedReconnecting: c.announcedReconnecting,
+  };
+  return state as unknown as HandoffState;
+}
+
+/**
+ * Rebuild a detached connection from {@link exportConnection}'s data, or null when it is not a
+ * Parley connection's state.
+ */
+export function importConnection(
+  state: HandoffState,
+  budget: SessionBudget,
+  burst: number,
+  byteBurst: number,
+  now: number,
+): Connection | null {
+  const s = state as unknown as Partial<ParleyHandoff>;
+  if (
+    s.protocol !== 'parley' ||
+    !Array.isArray(s.held) ||
+    typeof s.id !== 'string' ||
+    typeof s.sessionId !== 'string' ||
+    typeof s.apiKey !== 'string' ||
+    typeof s.creationTime !== 'number' ||
+    typeof s.data !== 'string' ||
+    s.role === undefined ||
+    typeof s.resumeKey !== 'string' ||
+    s.caps === undefined ||
+    typeof s.acked !== 'number' ||
+    typeof s.sent !== 'number' ||
+    typeof s.highestProcessed !== 'number'
+  )
+    return null;
+  const c = new Connection(
+    s.id,
+    s.sessionId,
+    s.apiKey,
+    s.creationTime,
+    s.data,
+    s.role,
+    s.resumeKey,
+    budget,
+    burst,
+    byteBurst,
+  );
+  c.lastSeen = now;
+  c.wireCaps = s.caps;
+  c.acked = s.acked;
+  c.sent = s.acked;
+  for (const m of s.held as readonly string[]) c.hold(m);
+  if (c.sent !== s.sent) return null;
+  c.highestProcessed = s.highestProcessed;
+  c.received = s.highestProcessed;
+  c.announcedReconnecting = s.announcedReconnecting === true;
+  c.state = 'detached';
+  return c;
+}
