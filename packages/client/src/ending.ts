@@ -15,7 +15,7 @@ export interface Ending {
   readonly status: SessionConnectionStatus.NotConnected | SessionConnectionStatus.Failed;
 }
 
-/** `disconnect()` (or a suspended page). @internal */
+/** `disconnect()`, a frozen page, or a page that went away (pagehide). @internal */
 export const CLIENT_DISCONNECTED: Ending = {
   reason: 'clientDisconnected',
   error: null,

@@ -429,10 +429,41 @@ export class Session {
     }
   }
 
+  /**
+   * The page is going away (`pagehide`: closed, reloaded, navigated away, or put in the
+   * back/forward cache). No timer or socket event may run after this, so leave now, in this call:
+   * `bye` goes out before the transport closes (closing flushes what is queued), and the session
+   * ends with clientDisconnected without waiting for the server's answer. The server destroys the
+   * connection on `bye` and tells the others clientDisconnected at once; a browser's own 1001 close
+   * on unload says the same to a server that reads it (PROTOCOL.md §Leaving). Reconnecting, there is
+   * no open connection to say it on: the server keeps the connection until its window runs out.
+   */
+  private leavePage(): void {
+    switch (this.status) {
+      case Status.Connected:
+        this.link.send({ t: 'bye' });
+        this.end(CLIENT_DISCONNECTED);
+        return;
+      case Status.Disconnecting:
+      case Status.Reconnecting:
+        this.end(CLIENT_DISCONNECTED);
+        return;
+      case Status.Connecting:
+        this.end(connectFailed(null));
+        return;
+      case Status.NotConnected:
+      case Status.Failed:
+        return;
+    }
+  }
+
   private watchPageLifecycle(): void {
     if (!this.opts.pageLifecycle || this.detachLifecycle !== null) return;
     this.detachLifecycle = watchBrowserPage({
       suspend: () => void this.disconnect(),
+      leave: () => {
+        this.leavePage();
+      },
       wake: () => {
         this.wake();
       },
