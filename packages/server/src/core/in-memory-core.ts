@@ -280,11 +280,16 @@ export class InMemoryCore implements RealtimeCore {
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (c.socket === ws) this.#onFrame(c, data, isBinary);
     });
-    ws.on('close', () => {
+    ws.on('close', (code: number) => {
       // A stale socket (replaced, or closed by us) must never touch a newer transport.
       if (c.socket === ws && c.generation === generation && c.state === 'connected')
         this.#guard(() => {
-          this.#detach(c);
+          // 1001 is what a browser sends when the page unloads (closed, reloaded, navigated away):
+          // the client left, like `bye`. A network drop never carries it (PROTOCOL.md §Leaving).
+          if (code === CloseCode.GoingAway) {
+            c.socket = null; // already closed: nothing to write or close
+            this.#destroy(c, 'clientDisconnected', code, 'going away', true);
+          } else this.#detach(c);
         });
     });
     ws.on('error', (err) => {
