@@ -78,7 +78,8 @@ export async function authenticateByIssuer(
   if (jwt === undefined) return { ok: false, status: 401, message: 'Missing X-OPENTOK-AUTH header' };
   // A T1 connection token names its project too: verifying it as that project's REST token
   // refuses it with 403 and says why, instead of "malformed".
-  const iss = unverifiedIssuer(jwt) ?? (peekToken(jwt)?.format === 't1' ? peekToken(jwt)?.apiKey : undefined);
+  const t1 = peekToken(jwt);
+  const iss = unverifiedIssuer(jwt) ?? (t1?.format === 't1' ? t1.apiKey : undefined);
   if (iss === undefined) return { ok: false, status: 401, message: 'Malformed X-OPENTOK-AUTH token' };
   return authenticate(store, jwt, iss, nowMs);
 }
