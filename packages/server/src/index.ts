@@ -8,9 +8,13 @@
 export { createServer, type ParleyServer } from './create-server.js';
 export {
   DEFAULT_DATA_DIR,
+  DEFAULT_DEMO_LIMITS,
+  DEFAULT_HTTP_TIMEOUTS,
   DEFAULT_HOST,
   DEFAULT_PORT,
   resolveServerOptions,
+  type DemoLimits,
+  type HttpTimeouts,
   type ProjectCredentials,
   type ResolvedServerOptions,
   type ServerOptions,
