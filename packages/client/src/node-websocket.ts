@@ -10,7 +10,7 @@ import { setDefaultWebSocket, setMissingWebSocket, type WebSocketConstructor } f
 /** What `new Session()` says under Node when `ws` is not installed and no `options.WebSocket` is given. */
 export const WS_MISSING_MESSAGE =
   '@parley/client needs the "ws" package under Node.js and it is not installed: run `npm install ws` ' +
-  '(or pass options.WebSocket, e.g. globalThis.WebSocket on Node 22 and later)';
+  '(or pass options.WebSocket)';
 
 /**
  * Install `ws` as the default WebSocket, or, when it is not installed, record why there is none so
