@@ -10,15 +10,17 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const args = process.argv.slice(2);
-const outIndex = args.indexOf('--out');
-if (args.some((a, i) => a !== '--out' && i !== outIndex + 1) || (outIndex >= 0 && args[outIndex + 1] === undefined)) {
-  console.error('usage: node scripts/release.mjs [--out DIR]   (default DIR: release/)');
+let out;
+try {
+  const { values } = parseArgs({ options: { out: { type: 'string' } }, strict: true, allowPositionals: false });
+  out = resolve(values.out ?? join(root, 'release'));
+} catch (err) {
+  console.error(`release: ${err.message}\nusage: node scripts/release.mjs [--out DIR]   (default DIR: release/)`);
   process.exit(2);
 }
-const out = resolve(outIndex >= 0 ? args[outIndex + 1] : join(root, 'release'));
 
 const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
 const fail = (message) => {
