@@ -2,11 +2,12 @@
  * The SDKs installed as a user installs them: `npm run release`'s tarballs, `npm install`ed into a
  * fresh app in a temporary folder (real npm; the registry for ws, typescript and the server's
  * third-party dependencies, from npm's cache when it has them). The app's TypeScript program uses
- * every SDK and is compiled under NodeNext, Bundler and node10 with our declarations checked, then
- * run as ES modules and as CommonJS (require of our ES modules, Node >= 20.19): each run starts a
- * server from the installed @parley/server, connects an installed @parley/client to it, and
- * fetches the demo page and the client bundle from it. A second app installs only the client (and
- * the protocol) to show that browser users get no `ws`, and what Node says without it.
+ * every SDK and is compiled under NodeNext (every declaration file checked), Bundler and node10
+ * (each package's declarations loaded), then run as ES modules and as CommonJS (require of our ES
+ * modules, Node >= 20.19): each run starts a server from the installed @parley/server, connects an
+ * installed @parley/client to it, and fetches the demo page and the client bundle from it. A second app installs only the client (and
+ * the protocol) to show that browser users get no `ws` (a browser bundle of it needs none), and
+ * what Node says without it.
  *
  * One shortcut, for time: better-sqlite3 (the server's SQLite) is installed with its install script
  * off and its native build copied from this repository's install of the same version, instead of
@@ -18,6 +19,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionErrorCode } from '@parley/protocol';
 import { CHECK_PROGRAM, CHECK_RESULT, NO_WS_CJS, NO_WS_ESM, TSCONFIGS, tsconfig } from './support/install-app.js';
@@ -193,5 +195,23 @@ describe('a browser user’s install: the client without ws', () => {
       expect(message, file).toMatch(/"ws" package .*not installed: run `npm install ws`/);
       expect(message.startsWith(`${SessionErrorCode.NullOrInvalidParameter} `), message).toBe(true);
     }
+  });
+
+  it('bundles for the browser from the installed package without ws or anything from Node', async () => {
+    writeFileSync(join(lite, 'page.js'), "import { Session } from '@parley/client';\nconsole.log(Session);\n");
+    const result = await build({
+      absWorkingDir: lite,
+      entryPoints: ['page.js'],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs).toContain('node_modules/@parley/client/dist/browser.js');
+    expect(inputs.filter((i) => i.endsWith('/node.js') || i.includes('node_modules/ws/'))).toEqual([]);
+    expect(result.outputFiles[0]?.text).not.toMatch(/["']node:|createRequire/);
   });
 });
