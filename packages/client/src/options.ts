@@ -4,7 +4,7 @@
 import { WS_PATH } from '@parley/protocol';
 import { ParleyError, SessionErrorCode } from './errors.js';
 import { defaultReconnectPolicy, type ReconnectPolicy } from './reconnect-policy.js';
-import { defaultWebSocket, type WebSocketConstructor } from './websocket.js';
+import { defaultWebSocket, missingWebSocketReason, type WebSocketConstructor } from './websocket.js';
 
 /**
  * A wall clock. Liveness and the reconnect window are wall-clock deadlines, so a test can move time.
@@ -143,7 +143,8 @@ export function resolveOptions(options: SessionOptions = {}): ResolvedOptions {
   const WebSocket = options.WebSocket ?? defaultWebSocket();
   if (typeof WebSocket !== 'function') {
     throw ParleyError.invalidParameter(
-      'no WebSocket implementation: pass options.WebSocket or import @parley/client from Node or a browser',
+      missingWebSocketReason() ??
+        'no WebSocket implementation: pass options.WebSocket or import @parley/client from Node or a browser',
     );
   }
   const connectAttempts = nonNegative('connectAttempts', options.connectAttempts, 3);
