@@ -12,6 +12,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SessionErrorCode } from '@parley/protocol';
 import { createServer, type ParleyServer } from '@parley/server';
 import { FaultProxy, launchChromium, type LaunchedChromium } from '@parley/testkit';
 
@@ -265,17 +266,22 @@ describe('the demo page', () => {
     const shown = t.page.locator('#join-error');
     await shown.waitFor({ timeout: T });
     const text = (await shown.textContent()) ?? '';
-    expect(text).toMatch(/\(error \d+\)$/);
+    const auth = String(SessionErrorCode.AuthorizationFailure);
+    expect(text.endsWith(`(error ${auth})`)).toBe(true);
+    expect(text.match(/\d{3,}/g)).toEqual([auth]); // and no WebSocket close code beside it
+    expect(await t.page.textContent('#join-button')).toBe('Join'); // never in: not "Rejoin"
     const body = (await t.page.textContent('body')) ?? '';
     expect(body.split(text).length - 1).toBe(1);
     expect(body.match(/error \d+/g)).toHaveLength(1);
     expect(await t.page.textContent('#banner')).toContain('Could not join');
+    await t.page.screenshot({ path: `${ARTIFACTS}desktop-join-error.png`, fullPage: true });
     expect(t.problems).toEqual([]);
 
     // An invite to a session that does not exist: the server's reason, with its one code.
     await t.page.goto(`${server.url}/?sessionId=1_MX5ub3RoZXJlfg`);
     await t.page.click('#join-button');
-    await t.page.waitForSelector('#join-error:has-text("no such session in the demo project (error 404)")', {
+    // (404 is the HTTP status of /demo/credentials here, which the page shows as the error's code.)
+    await t.page.waitForSelector('#join-error:has-text("(error 404)")', {
       timeout: T,
     });
     expect(((await t.page.textContent('body')) ?? '').match(/error \d+/g)).toHaveLength(1);
@@ -297,7 +303,10 @@ describe('the demo page', () => {
       }));
       expect(widths.screen).toBe(PHONE.width);
       expect(widths.page).toBeLessThanOrEqual(widths.screen);
-      expect(await page.isVisible('#send')).toBe(true);
+      // In a session the chat comes first: the message box and Send are on the first screen.
+      const box = await page.locator('#send').boundingBox();
+      expect(box).not.toBeNull();
+      expect(box!.y + box!.height).toBeLessThanOrEqual(PHONE.height);
     }
     await bob.page.bringToFront();
     await bob.page.screenshot({ path: `${ARTIFACTS}phone.png`, fullPage: true });

@@ -100,7 +100,8 @@ export function addMessage({ mine, from, to, text, type }) {
   if (atBottom || mine) list.scrollTop = list.scrollHeight;
   return (next, error) => {
     li.dataset.state = next;
-    state.textContent = next === 'failed' ? `not sent: ${error.message} (error ${error.code})` : STATE_TEXT[next];
+    state.textContent =
+      next === 'failed' ? `not sent: ${sentence(error.message)} (error ${error.code})` : STATE_TEXT[next];
   };
 }
 
@@ -117,6 +118,15 @@ export function log(text) {
   $('log-count').textContent = String(logged);
 }
 
+/**
+ * An SDK message as a sentence for people. Refusals end with the WebSocket close code, "(4004)":
+ * a wire detail; the page shows the error's own code instead, so there is one code, not two.
+ */
+export function sentence(message) {
+  const text = String(message).replace(/\s*\(\d+\)$/, '');
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 /** The status banner: what is happening and what to do about it. */
 export function renderBanner(tone, title, text) {
   const banner = $('banner');
@@ -125,9 +135,12 @@ export function renderBanner(tone, title, text) {
   $('banner-text').textContent = text;
 }
 
-/** An error next to the action that caused it, with its one code; null hides it. */
+/** An error next to the action that caused it, with its one code (none when the server never answered); null hides it. */
 export function showError(id, error) {
   const node = $(id);
   node.hidden = error === null;
-  node.textContent = error === null ? '' : `${error.message} (error ${error.code})`;
+  if (error === null) node.textContent = '';
+  else
+    node.textContent =
+      error.code === undefined ? sentence(error.message) : `${sentence(error.message)} (error ${error.code})`;
 }

@@ -1,7 +1,16 @@
 // The demo page: one Session at a time, driven by the page. Loads the client's browser bundle and
 // nothing else; demo-view.js draws. The one owner of what the page shows is render().
 import { Session, SessionConnectionStatus as Status } from '/demo/parley.browser.js';
-import { addMessage, log, nameOf, renderBanner, renderPeople, renderRecipients, showError } from '/demo/demo-view.js';
+import {
+  addMessage,
+  log,
+  nameOf,
+  renderBanner,
+  renderPeople,
+  renderRecipients,
+  sentence,
+  showError,
+} from '/demo/demo-view.js';
 
 const $ = (id) => document.getElementById(id);
 /** Signal types of the demo's chat. Receivers cannot see whom a signal was sent to, so a private message says so by its type. */
@@ -23,6 +32,8 @@ let sessionId = params.get('sessionId') || null;
 /** The development project's API key, once the server told us; invites for it join in one click. */
 let demoApiKey = null;
 let session = null;
+/** True once this page has been in a session: the Join button then says Rejoin. */
+let wasIn = false;
 /** True while `connect()` runs: its failure is shown under Join, not in the banner. */
 let joining = false;
 let dropError = null;
@@ -56,10 +67,11 @@ function render() {
   const idle = status === Status.NotConnected || status === Status.Failed;
   const present = others();
 
+  document.body.toggleAttribute('data-in-session', !idle); // phones put the chat first then
   $('join').hidden = !idle;
   $('join-title').textContent =
-    sessionId === null ? 'Start a session' : session ? 'Rejoin the session' : 'Join the session';
-  $('join-button').textContent = sessionId === null ? 'Start a session' : session ? 'Rejoin' : 'Join';
+    sessionId === null ? 'Start a session' : wasIn ? 'Rejoin the session' : 'Join the session';
+  $('join-button').textContent = sessionId === null ? 'Start a session' : wasIn ? 'Rejoin' : 'Join';
   $('room').hidden = idle;
   if (session !== null) $('invite-link').value = inviteLink(session);
   renderPeople(idle ? null : session.connection, present, reconnecting, status === Status.Reconnecting);
@@ -108,7 +120,7 @@ function banner(status, present) {
       return renderBanner(
         'error',
         'Disconnected.',
-        `${dropError?.message ?? 'The connection was lost'} (error ${dropError?.code ?? 1022}). Press Rejoin to join again.`,
+        `${dropError === null ? 'The connection was lost' : `${sentence(dropError.message)} (error ${dropError.code})`}. Press Rejoin to join again.`,
       );
     default:
       if (session === null) {
@@ -151,7 +163,10 @@ function watch(s) {
   s.on('connectionStatusChanged', mine(render));
   s.on(
     'sessionConnected',
-    mine(({ connection }) => log(`You joined as ${nameOf(connection)}`)),
+    mine(({ connection }) => {
+      wasIn = true;
+      log(`You joined as ${nameOf(connection)}`);
+    }),
   );
   s.on(
     'sessionError',
@@ -247,7 +262,7 @@ $('join-form').addEventListener('submit', (event) => {
       body = await res.json().catch(() => ({}));
       if (!res.ok) return showError('join-error', { code: res.status, message: body.message ?? res.statusText });
     } catch (error) {
-      return showError('join-error', { code: 'network', message: `the server did not answer: ${error.message}` });
+      return showError('join-error', { message: `The server did not answer (${error.message}). Is it running?` });
     }
     demoApiKey = body.apiKey;
     await connect(body.apiKey, body.sessionId, body.token);
@@ -271,6 +286,7 @@ $('copy-invite').addEventListener('click', async () => {
   } catch {
     $('copy-invite').textContent = 'Press Ctrl+C';
   }
+  setTimeout(() => ($('copy-invite').textContent = 'Copy'), 2000);
 });
 
 $('to').addEventListener('change', () => {
