@@ -12,7 +12,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SessionErrorCode } from '@parley/protocol';
+import { MAX_SIGNAL_DATA_LENGTH, SessionErrorCode } from '@parley/protocol';
 import { createServer, type ParleyServer } from '@parley/server';
 import { FaultProxy, launchChromium, type LaunchedChromium } from '@parley/testkit';
 
@@ -251,6 +251,44 @@ describe('the demo page', () => {
     await closeAll();
   });
 
+  it('says why when the connection is lost for good and what to do; Rejoin brings you back', async () => {
+    // A server whose reconnect window is short, so the window runs out within the test.
+    const short = await createServer({ port: 0, dataDir: ':memory:', demo: true, timings: { reconnectWindow: 1_500 } });
+    try {
+      const proxy = await FaultProxy.start({ target: { port: new URL(short.url).port } });
+      proxies.push(proxy);
+      const bob = await tab();
+      await join(bob, `${proxy.url(short.url)}/`, 'Bob');
+      proxy.refuse(true);
+      proxy.cut();
+      await bob.page.waitForSelector('#status[data-status="Reconnecting"]', { timeout: T });
+      await send(bob.page, 'never delivered');
+      await bob.page.waitForSelector('#status[data-status="Failed"]', { timeout: T });
+      expect(await bob.page.getAttribute('#banner', 'data-tone')).toBe('error');
+      const banner = (await bob.page.textContent('#banner')) ?? '';
+      const dropped = String(SessionErrorCode.ConnectionDropped);
+      expect(banner).toContain(`(error ${dropped}). Press Rejoin to join again.`);
+      expect(banner.match(/error \d+/g)).toEqual([`error ${dropped}`]);
+      expect(banner).not.toMatch(/\(\d+\)/); // no bare close code
+      // The message that was queued says it was not sent, without repeating the banner's error.
+      await bob.page.waitForSelector('#messages li.mine[data-state="failed"]:has-text("never delivered")');
+      expect(await message(bob.page, 'never delivered').locator('.state').textContent()).toBe(
+        'not sent: you were disconnected',
+      );
+      expect(((await bob.page.textContent('body')) ?? '').match(/error \d+/g)).toHaveLength(1);
+      await bob.page.screenshot({ path: `${ARTIFACTS}desktop-failed.png`, fullPage: true });
+
+      proxy.restore();
+      expect(await bob.page.textContent('#join-button')).toBe('Rejoin');
+      await bob.page.click('#join-button');
+      await bob.page.waitForSelector('#status[data-status="Connected"]', { timeout: T });
+      expect(await bob.page.textContent('#banner')).toContain("You're in, Bob.");
+    } finally {
+      await closeAll();
+      await short.close();
+    }
+  });
+
   it('shows an error once, next to the action, with one code', async () => {
     // A join refused by the server: a bad token, through "Use your own API key and token".
     const res = await fetch(`${server.url}/demo/credentials?name=Probe`);
@@ -285,6 +323,18 @@ describe('the demo page', () => {
       timeout: T,
     });
     expect(((await t.page.textContent('body')) ?? '').match(/error \d+/g)).toHaveLength(1);
+
+    // A message the SDK refuses: the error is on that message, once, and the page goes on.
+    const { alice } = await start('Alice');
+    await send(alice.page, 'x'.repeat(MAX_SIGNAL_DATA_LENGTH + 1));
+    const tooLong = String(SessionErrorCode.SignalDataTooLong);
+    await alice.page.waitForSelector('#messages li.mine[data-state="failed"]');
+    const state = (await alice.page.textContent('#messages li.mine[data-state="failed"] .state')) ?? '';
+    expect(state.endsWith(`(error ${tooLong})`)).toBe(true);
+    expect(((await alice.page.textContent('body')) ?? '').match(/error \d+/g)).toEqual([`error ${tooLong}`]);
+    await send(alice.page, 'a short one');
+    await alice.page.waitForSelector('#messages li.mine[data-state="sent"]:has-text("a short one")');
+    expect(alice.problems).toEqual([]);
     await closeAll();
   });
 

@@ -100,8 +100,9 @@ export function addMessage({ mine, from, to, text, type }) {
   if (atBottom || mine) list.scrollTop = list.scrollHeight;
   return (next, error) => {
     li.dataset.state = next;
-    state.textContent =
-      next === 'failed' ? `not sent: ${sentence(error.message)} (error ${error.code})` : STATE_TEXT[next];
+    if (next !== 'failed') state.textContent = STATE_TEXT[next];
+    else if (error === null) state.textContent = 'not sent: you were disconnected';
+    else state.textContent = `not sent: ${sentence(error.message)} (error ${error.code})`;
   };
 }
 

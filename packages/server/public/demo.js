@@ -308,7 +308,9 @@ $('composer').addEventListener('submit', async (event) => {
     await session.signal({ type: to === '' ? CHAT : PRIVATE, data: text, ...(to !== '' && { to }) });
     update('sent');
   } catch (error) {
-    update('failed', error);
+    // When the connection ended, the banner already says why: the message just says it did not go.
+    const ended = statusOf() === Status.Failed || statusOf() === Status.NotConnected;
+    update('failed', ended ? null : error);
   } finally {
     pending.delete(update);
   }
