@@ -80,6 +80,10 @@ async function start(name = 'Alice', viewport = DESKTOP): Promise<{ alice: Tab; 
   const alice = await tab(viewport);
   await alice.page.goto(`${server.url}/`);
   expect(await alice.page.textContent('#join-button')).toBe('Start a session');
+  await alice.page.screenshot({
+    path: `${ARTIFACTS}${viewport === PHONE ? 'phone' : 'desktop'}-start.png`,
+    fullPage: true,
+  });
   await alice.page.fill('#name', name);
   await alice.page.click('#join-button');
   await alice.page.waitForSelector('#status[data-status="Connected"]', { timeout: T });
@@ -125,9 +129,10 @@ describe('the demo page', () => {
     const { alice, invite } = await start('Alice');
     await alice.page.waitForSelector('#banner[data-tone="ok"]:has-text("Nobody else is here yet")');
 
-    const bob = await tab();
+    const bob = await tab(PHONE);
     await bob.page.goto(invite);
     expect(await bob.page.textContent('#banner')).toContain("You're invited");
+    await bob.page.screenshot({ path: `${ARTIFACTS}phone-invited.png`, fullPage: true });
     expect(await bob.page.textContent('#join-button')).toBe('Join');
     await bob.page.fill('#name', 'Bob');
     await bob.page.click('#join-button'); // the one click
@@ -341,7 +346,11 @@ describe('the demo page', () => {
   it('is usable at phone width: nothing wider than the screen, the join button and chat in reach', async () => {
     const { alice, invite } = await start('Alice', PHONE);
     const bob = await tab(PHONE);
-    await join(bob, invite, 'Bob');
+    // Opened in the same browser, the invite does not take Alice's name: one click joins as a guest.
+    await join(bob, invite);
+    const guest = (await bob.page.textContent('#people li:first-child .who')) ?? '';
+    expect(guest).toMatch(/^Guest \d+$/);
+    await person(alice.page, guest, 'connected');
     await send(bob.page, 'hi from a phone');
     await message(alice.page, 'hi from a phone').waitFor({ timeout: T });
     await send(alice.page, 'a reply that is a little longer, so that it has to wrap on a small screen');

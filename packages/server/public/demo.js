@@ -16,6 +16,7 @@ const $ = (id) => document.getElementById(id);
 /** Signal types of the demo's chat. Receivers cannot see whom a signal was sent to, so a private message says so by its type. */
 const CHAT = 'chat';
 const PRIVATE = 'chat-private';
+/** Per tab, not per browser: a second tab opened from the invite link is someone else, not you again. */
 const NAME_KEY = 'parley-demo-name';
 const STATUS_LABEL = {
   NotConnected: 'Not connected',
@@ -47,7 +48,7 @@ let chosenName = '';
 const pending = new Set();
 
 for (const field of ['apiKey', 'sessionId', 'token']) if (params.get(field)) $(field).value = params.get(field);
-$('name').value = localStorage.getItem(NAME_KEY) || `Guest ${100 + Math.floor(Math.random() * 900)}`;
+$('name').value = sessionStorage.getItem(NAME_KEY) || `Guest ${100 + Math.floor(Math.random() * 900)}`;
 
 function statusOf() {
   return session?.connectionStatus ?? Status.NotConnected;
@@ -253,7 +254,7 @@ $('join-form').addEventListener('submit', (event) => {
   event.preventDefault();
   void busy($('join-button'), async () => {
     const name = $('name').value.trim();
-    localStorage.setItem(NAME_KEY, name);
+    sessionStorage.setItem(NAME_KEY, name);
     const query = new URLSearchParams({ name });
     if (sessionId !== null) query.set('sessionId', sessionId);
     let body;
