@@ -257,8 +257,9 @@ describe('the demo page', () => {
   });
 
   it('says why when the connection is lost for good and what to do; Rejoin brings you back', async () => {
-    // A server whose reconnect window is short, so the window runs out within the test.
-    const short = await createServer({ port: 0, dataDir: ':memory:', demo: true, timings: { reconnectWindow: 1_500 } });
+    // A server whose reconnect window is short, so it runs out within the test, yet long enough
+    // for the page to send a message while reconnecting first.
+    const short = await createServer({ port: 0, dataDir: ':memory:', demo: true, timings: { reconnectWindow: 4_000 } });
     try {
       const proxy = await FaultProxy.start({ target: { port: new URL(short.url).port } });
       proxies.push(proxy);
