@@ -180,7 +180,13 @@ function watch(s) {
     'sessionDisconnected',
     mine(({ reason }) => {
       endReason = reason;
-      log(`You are out of the session (${reason})`);
+      log(
+        reason === 'clientDisconnected'
+          ? 'You left the session'
+          : reason === 'forceDisconnected'
+            ? 'A moderator removed you'
+            : 'You were disconnected',
+      );
       render();
     }),
   );
