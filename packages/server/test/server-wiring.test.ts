@@ -67,10 +67,14 @@ describe('HTTP routing around the gateway', () => {
     await h.stop();
   });
 
-  it('GET / serves the demo page (or 404 JSON when it is not installed)', async () => {
+  it('GET / serves the demo page, and /demo/ its script; nothing outside public/', async () => {
     const res = await fetch(`${h.server.url}/`);
-    expect([200, 404]).toContain(res.status);
-    if (res.status === 200) expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await res.text()).toContain('/demo/demo.js');
+    const script = await fetch(`${h.server.url}/demo/demo.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/text\/javascript/);
     const traversal = await fetch(`${h.server.url}/demo/..%2f..%2fpackage.json`);
     expect(traversal.status).toBe(404);
   });
