@@ -10,6 +10,7 @@ import { newDevProject } from './dev-project.js';
 import { Gateway } from './gateway/gateway.js';
 import { DEMO_CREDENTIALS_PATH, serveDemoCredentials } from './http/demo-credentials.js';
 import { isStaticRequest, serveStatic } from './http/static-files.js';
+import { tlsHint } from './http/tls-hint.js';
 import { createRestApi } from './rest/rest-api.js';
 import { resolveServerOptions, type ServerOptions } from './server-options.js';
 import { openStore } from './store/open-store.js';
@@ -82,7 +83,7 @@ function hostForUrl(host: string): string {
  */
 export async function createServer(options: ServerOptions = {}): Promise<ParleyServer> {
   const o = resolveServerOptions(options);
-  const store = openStore(o.dataDir);
+  const store = openStore(o.dataDir, o.log);
   let projects: Project[];
   let created: Project | undefined;
   try {
@@ -138,6 +139,8 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
   http.on('upgrade', gateway.handleUpgrade);
   http.on('clientError', (err, socket) => {
     o.log(`http: client error: ${err.message}`);
+    const hint = tlsHint(err);
+    if (hint !== undefined) o.log(hint);
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     else socket.destroy();
   });
