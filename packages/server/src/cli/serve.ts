@@ -16,6 +16,30 @@ export function isLoopbackHost(host: string): boolean {
   return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
+/**
+ * Whether the demo page may mint tokens, and the warning to print. Minting is for the development
+ * project only (never with --api-key), and on a non-loopback bind only when asked for: anyone who
+ * can reach the server could then join that project's sessions.
+ * @example demoMode('0.0.0.0', undefined, false) // { demo: false, warning: undefined }
+ */
+export function demoMode(
+  host: string,
+  apiKey: string | undefined,
+  forced: boolean,
+): { demo: boolean; warning: string | undefined } {
+  if (apiKey !== undefined) {
+    if (forced)
+      throw new UsageError('--demo-credentials mints for the development project only; not with --api-key', 'serve');
+    return { demo: false, warning: undefined };
+  }
+  if (isLoopbackHost(host)) return { demo: true, warning: undefined };
+  if (!forced) return { demo: false, warning: undefined };
+  return {
+    demo: true,
+    warning: `WARNING: demo credentials are on while listening on ${host}: anyone who can reach this server can mint tokens for the development project's sessions`,
+  };
+}
+
 function errnoCode(err: unknown): string | undefined {
   return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
 }
@@ -81,22 +105,14 @@ export async function serve(args: string[]): Promise<void> {
   const apiSecret = values['api-secret'] ?? env('PARLEY_API_SECRET');
   if ((apiKey === undefined) !== (apiSecret === undefined))
     throw new UsageError('--api-key and --api-secret (or PARLEY_API_KEY and PARLEY_API_SECRET) go together', 'serve');
-  const demoForced = values['demo-credentials'] === true || booleanVariable('PARLEY_DEMO_CREDENTIALS');
-  if (demoForced && apiKey !== undefined)
-    throw new UsageError('--demo-credentials mints for the development project only; not with --api-key', 'serve');
-  const loopback = isLoopbackHost(host);
-  // Off on a network bind unless asked for: anyone who can reach the server could mint tokens.
-  const demo = apiKey === undefined && (loopback || demoForced);
+  const forced = values['demo-credentials'] === true || booleanVariable('PARLEY_DEMO_CREDENTIALS');
+  const { demo, warning } = demoMode(host, apiKey, forced);
 
   await checkPort(host, port);
   const log = (line: string): void => {
     process.stderr.write(`${new Date().toISOString()} ${line}\n`);
   };
-  if (demo && !loopback) {
-    log(
-      `WARNING: demo credentials are on while listening on ${host}: anyone who can reach this server can mint tokens for the development project's sessions`,
-    );
-  }
+  if (warning !== undefined) log(warning);
   let server;
   try {
     server = await createServer({
