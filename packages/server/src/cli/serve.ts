@@ -134,25 +134,7 @@ export async function serve(args: string[]): Promise<void> {
   if (!inMemory)
     writeServerFile(absDataDir, { url: localUrl(host, server.port), apiKey: project?.apiKey, pid: process.pid });
 
-  const dirFlag = dataDir === DEFAULT_DATA_DIR ? '' : ` --data-dir ${shellArg(dataDir)}`;
-  const parley = parleyCommand(process.cwd());
-  const out: string[] = [`Parley listening on ${server.url} (WebSocket ${server.wsUrl})`];
-  if (server.createdDevProject !== undefined) out.push('Created a development project (stored in the data dir):');
-  if (project !== undefined) {
-    out.push(`  API key:    ${project.apiKey}`);
-    if (apiKey === undefined) out.push(`  API secret: ${project.apiSecret}`);
-  }
-  if (demo) out.push(`Demo page: ${server.url}/ (mints a session and a token for this project)`);
-  else if (apiKey === undefined)
-    out.push(`Demo page: ${server.url}/ (token minting is off on a non-loopback host; --demo-credentials turns it on)`);
-  out.push(
-    'Create a session:',
-    `  ${parley} session create${dirFlag}`,
-    'Mint a token for it:',
-    `  ${parley} token SESSION_ID --role publisher${dirFlag}`,
-  );
-  process.stdout.write(`${out.join('\n')}\n`);
-
+  // Handlers before the banner: whoever reads the banner may signal at once.
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -173,4 +155,23 @@ export async function serve(args: string[]): Promise<void> {
   process.on('SIGINT', () => {
     stop('SIGINT');
   });
+
+  const dirFlag = dataDir === DEFAULT_DATA_DIR ? '' : ` --data-dir ${shellArg(dataDir)}`;
+  const parley = parleyCommand(process.cwd());
+  const out: string[] = [`Parley listening on ${server.url} (WebSocket ${server.wsUrl})`];
+  if (server.createdDevProject !== undefined) out.push('Created a development project (stored in the data dir):');
+  if (project !== undefined) {
+    out.push(`  API key:    ${project.apiKey}`);
+    if (apiKey === undefined) out.push(`  API secret: ${project.apiSecret}`);
+  }
+  if (demo) out.push(`Demo page: ${server.url}/ (mints a session and a token for this project)`);
+  else if (apiKey === undefined)
+    out.push(`Demo page: ${server.url}/ (token minting is off on a non-loopback host; --demo-credentials turns it on)`);
+  out.push(
+    'Create a session:',
+    `  ${parley} session create${dirFlag}`,
+    'Mint a token for it:',
+    `  ${parley} token SESSION_ID --role publisher${dirFlag}`,
+  );
+  process.stdout.write(`${out.join('\n')}\n`);
 }
