@@ -143,6 +143,7 @@ describe('a fresh clone, following the README and the banner', () => {
       `${wsUrl}?${handshakeQuery({ kind: 'join', apiKey, sessionId: sessionId!, token: token! })}`,
     );
     expect(await client.nextOf('welcome')).toMatchObject({ role: 'moderator', connection: { data: 'name=Alice' } });
-    await client.close();
+    client.send({ t: 'bye' });
+    expect((await client.close()).code).toBe(1000);
   });
 });
