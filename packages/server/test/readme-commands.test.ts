@@ -28,6 +28,7 @@ let tmp: string;
 let clone: string;
 let server: ChildProcess | undefined;
 let banner = '';
+let unbuilt: { status: number | null; stdout: string; stderr: string };
 
 /** The lines of the README's ```sh blocks, comments and blanks left out (the shell runs the rest as is). */
 function readmeShellLines(): string[] {
@@ -57,6 +58,8 @@ beforeAll(async () => {
   rmSync(join(clone, 'node_modules/.bin/parley'), { force: true });
   execFileSync('npm', ['rebuild', '--ignore-scripts'], { cwd: clone, env: env(), stdio: 'pipe' });
   expect(existsSync(join(clone, 'packages/server/dist'))).toBe(false);
+  // The bin is linked before any build, and says so instead of npx's "could not determine executable".
+  unbuilt = run('npx parley --version');
 
   // `npm start`, in its own process group so the stop reaches npm and the server it started.
   server = spawn('npm', ['start'], { cwd: clone, env: { ...env(), PARLEY_PORT: '0' }, detached: true });
@@ -104,6 +107,14 @@ describe('a fresh clone, following the README and the banner', () => {
     expect(pkg.bin).toEqual({ parley: './bin/parley.js' });
     expect(lock.packages['packages/server']?.bin).toEqual({ parley: 'bin/parley.js' });
     expect(existsSync(join(clone, 'packages/server/bin/parley.js'))).toBe(true);
+  });
+
+  it('before the build, npx parley runs the linked bin, which says to build first', () => {
+    expect(unbuilt).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: 'parley: the server is not built yet (no dist/cli.js): run `npm run build` in the repository\n',
+    });
   });
 
   it('the banner commands work as printed', () => {
