@@ -53,6 +53,17 @@ describe('parley serve: one line per mistake', () => {
     }
   });
 
+  it('a host that is not a local address is one line, and nothing is created', () => {
+    const dataDir = join(tmp, 'badhost');
+    // 192.0.2.0/24 is TEST-NET-1 (RFC 5737): never an address of this machine.
+    const r = cli(['serve', '--host', '192.0.2.1', '--port', '0', '--data-dir', dataDir]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(
+      'parley: cannot listen on host 192.0.2.1: no such local address (--host) (parley serve --help)\n',
+    );
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
   it('a data dir that cannot be created is one line with its absolute path', () => {
     const file = join(tmp, 'a-file');
     writeFileSync(file, '');

@@ -62,10 +62,10 @@ function listenError(err: unknown, host: string, port: Setting): UsageError | un
 /**
  * Fail on a busy port before anything is created: the data dir and the development project are
  * made only once the port is known to be free. (A server taking the port in between still gets
- * the same one-line error from createServer, with the data dir already made.)
+ * the same one-line error from createServer, with the data dir already made.) Port 0 is probed
+ * too: that checks the host.
  */
 function checkPort(host: string, port: Setting): Promise<void> {
-  if (port.value === '0') return Promise.resolve();
   return new Promise((resolvePromise, reject) => {
     const probe = createNetServer();
     probe.once('error', (err) => {
