@@ -32,7 +32,7 @@ let unbuilt: { status: number | null; stdout: string; stderr: string };
 
 /** The lines of the README's ```sh blocks, comments and blanks left out (the shell runs the rest as is). */
 function readmeShellLines(): string[] {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const readme = readFileSync(join(clone, 'README.md'), 'utf8'); // the README as committed
   const lines: string[] = [];
   for (const block of readme.matchAll(/^```sh\n([\s\S]*?)^```$/gm)) {
     for (const line of (block[1] ?? '').split('\n')) {
