@@ -12,6 +12,7 @@ import { answerClientError } from './http/client-error.js';
 import { DEMO_CREDENTIALS_PATH, serveDemoCredentials } from './http/demo-credentials.js';
 import { DemoLimiter } from './http/demo-guard.js';
 import { isStaticRequest, serveStatic } from './http/static-files.js';
+import { tlsHint } from './http/tls-hint.js';
 import { createRestApi } from './rest/rest-api.js';
 import { resolveServerOptions, type ServerOptions } from './server-options.js';
 import { openStore } from './store/open-store.js';
@@ -84,7 +85,7 @@ function hostForUrl(host: string): string {
  */
 export async function createServer(options: ServerOptions = {}): Promise<ParleyServer> {
   const o = resolveServerOptions(options);
-  const store = openStore(o.dataDir);
+  const store = openStore(o.dataDir, o.log);
   let projects: Project[];
   let created: Project | undefined;
   try {
@@ -143,6 +144,8 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
   });
   http.on('upgrade', gateway.handleUpgrade);
   http.on('clientError', (err: Error & { code?: string }, socket) => {
+    const hint = tlsHint(err);
+    if (hint !== undefined) o.log(hint);
     answerClientError(err, socket, o.log);
   });
 

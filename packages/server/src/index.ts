@@ -25,3 +25,4 @@ export type { OpResult, RealtimeOps } from './rest/realtime-ops.js';
 export type { ArchiveMode, MediaMode, Project, SessionRecord, Store } from './store/store.js';
 export { SqliteStore } from './store/sqlite-store.js';
 export { openStore } from './store/open-store.js';
+export { DataDirError } from './store/data-dir.js';

@@ -88,7 +88,8 @@ export interface ServerOptions {
    * Let the demo page mint sessions and tokens (`GET /demo/credentials`) for the development
    * project. Applies only when no `projects` are configured (the server manages its own
    * development project); anyone who can reach the server can then join that project's sessions.
-   * `parley serve` turns it on unless `--api-key` is given.
+   * `parley serve` turns it on when no `--api-key` is given and it listens on a loopback host
+   * (or with `--demo-credentials`, which warns).
    * @default false
    */
   demo?: boolean;

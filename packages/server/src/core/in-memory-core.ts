@@ -47,6 +47,7 @@ import { Connection } from './connection.js';
 import { newConnectionId, newResumeKey } from './ids.js';
 import type { JoinGrant, RealtimeCore } from './realtime-core.js';
 import { RequestHandler, type CoreActions } from './request-handler.js';
+import { logSafe } from '../log-safe.js';
 import { resumeRefusal } from './resume-check.js';
 import { SocketCloser } from './socket-closer.js';
 import { encodeWelcome } from './welcome.js';
@@ -166,6 +167,9 @@ export class InMemoryCore implements RealtimeCore {
     const max = this.options.maxConnectionsPerSession;
     if (session !== undefined && session.size >= max) {
       this.#closer.close(ws, CloseCode.ConnectionLimitExceeded, `session is full (${max} connections)`);
+      this.#log(
+        `join refused: session ${grant.sessionId} is full (${max} connections) (${CloseCode.ConnectionLimitExceeded})`,
+      );
       return;
     }
     if (session === undefined) {
@@ -190,6 +194,7 @@ export class InMemoryCore implements RealtimeCore {
     c.out.push(encodeWelcome(c, others, this.#timingFields));
     this.#batcher.schedule(c);
     this.#fanout(session, encodeMessage({ t: 'connectionCreated', connection: c.info }), c);
+    this.#log(`connection ${c.id} joined session ${c.sessionId} as ${c.role}`);
   }
 
   resume(ws: WebSocket, p: ResumeParams): void {
@@ -201,6 +206,9 @@ export class InMemoryCore implements RealtimeCore {
     const refusal = resumeRefusal(c, p);
     if (refusal !== null || c === undefined) {
       this.#closer.close(ws, CloseCode.ResumeRefused, refusal ?? 'unknown connection');
+      this.#log(
+        `resume refused: connection ${logSafe(p.connectionId)}: ${refusal ?? 'unknown connection'} (${CloseCode.ResumeRefused})`,
+      );
       return;
     }
     clearTimeout(c.expiryTimer);
@@ -222,6 +230,7 @@ export class InMemoryCore implements RealtimeCore {
     // (PROTOCOL.md: "Right after the replay the server writes ack {a: resumed.ack}").
     c.ackPending = true;
     this.#batcher.schedule(c);
+    this.#log(`connection ${c.id} resumed in session ${c.sessionId} (${held.length} replayed)`);
     if (c.announcedReconnecting) {
       c.announcedReconnecting = false;
       const session = this.#sessions.get(c.sessionId);
@@ -326,6 +335,9 @@ export class InMemoryCore implements RealtimeCore {
     c.expiryTimer = setTimeout(this.#expire, this.options.timings.reconnectWindow, c, c.generation);
     c.expiryTimer.unref();
     c.announcedReconnecting = true;
+    this.#log(
+      `connection ${c.id} of session ${c.sessionId} lost its transport; kept ${this.options.timings.reconnectWindow} ms for a resume`,
+    );
     const session = this.#sessions.get(c.sessionId);
     if (session) this.#fanout(session, encodeMessage({ t: 'connectionReconnecting', connectionId: c.id }), c);
   }
@@ -432,7 +444,7 @@ export class InMemoryCore implements RealtimeCore {
     if (session.size === 0) this.#sessions.delete(c.sessionId);
     else if (tellOthers)
       this.#fanout(session, encodeMessage({ t: 'connectionDestroyed', connectionId: c.id, reason }), undefined);
-    this.#log(`connection ${c.id} of ${c.sessionId.slice(0, 24)}… ended: ${reason} (${code})`);
+    this.#log(`connection ${c.id} left session ${c.sessionId}: ${reason} (${code})`);
   }
 
   /** Run a handler; an exception is logged, never allowed to crash the process. */
