@@ -84,6 +84,11 @@ export enum CloseCode {
   ServerShutdown = 4013,
   /** The client stopped acknowledging and the server's replay buffer overflowed. */
   BufferOverflow = 4014,
+  /**
+   * The client did not read what the server wrote: the socket's unsent bytes passed the bound
+   * (`DEFAULT_MAX_UNSENT_BYTES`). Not terminal: the connection may resume within the reconnect window.
+   */
+  SlowReader = 4015,
   /** The session holds as many connections as it may. */
   ConnectionLimitExceeded = 4027,
   /** The client kept sending far past its rate limit. */

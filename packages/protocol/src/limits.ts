@@ -36,18 +36,37 @@ export const DEFAULT_TIMINGS: Readonly<SessionTimings> = Object.freeze({
   reconnectWindow: 30_000,
 });
 
-/** Bounds of the server's per-connection replay buffer (messages sent but not acknowledged). */
+/**
+ * Bounds of the server's per-connection replay buffer (messages sent but not acknowledged).
+ * A healthy consumer (acks every {@link ACK_EVERY_MESSAGES} / {@link ACK_DELAY_MS}) has at most
+ * one session burst plus about a second of the session's sustained rate outstanding
+ * ({@link DEFAULT_SESSION_SIGNAL_BUDGET}: 1,000 + 1,000 messages, 4 + 2 MiB); the bounds are twice
+ * that. Past them the connection is closed with `CloseCode.BufferOverflow` (4014). PROTOCOL.md
+ * §Flow control has the arithmetic.
+ */
 export interface ReplayBounds {
-  /** @default 2000 */
+  /** @default 4096 */
   maxMessages: number;
-  /** Sum of encoded message lengths, in UTF-16 units. @default 1 MiB */
+  /**
+   * Sum of encoded message lengths, in UTF-16 units (a JSON escape such as `\u0001` counts 6;
+   * never more than the UTF-8 bytes the signal budgets charge). @default 8 MiB
+   */
   maxBytes: number;
 }
 
 export const DEFAULT_REPLAY_BOUNDS: Readonly<ReplayBounds> = Object.freeze({
-  maxMessages: 2000,
-  maxBytes: 1024 * 1024,
+  maxMessages: 4096,
+  maxBytes: 8 * 1024 * 1024,
 });
+
+/**
+ * Unsent bytes one socket may hold at the server (WebSocket `bufferedAmount` after a write:
+ * written by the core, not yet taken by the kernel because the peer does not read). Past it the
+ * transport is closed with `CloseCode.SlowReader` (4015); the connection may resume within the
+ * reconnect window. Twice the replay bound: an honest client's unsent bytes are part of what it
+ * has not acknowledged (at most {@link DEFAULT_REPLAY_BOUNDS}`.maxBytes`) plus its `welcome`.
+ */
+export const DEFAULT_MAX_UNSENT_BYTES = 16 * 1024 * 1024;
 
 /** A client acknowledges after this many sequenced messages, or {@link ACK_DELAY_MS} after the first unacknowledged one. */
 export const ACK_EVERY_MESSAGES = 64;
@@ -62,6 +81,47 @@ export interface RateLimit {
 }
 
 export const DEFAULT_SIGNAL_RATE: Readonly<RateLimit> = Object.freeze({ perSecond: 100, burst: 200 });
+
+/**
+ * Per-connection signal byte budget (token bucket in bytes): each accepted signal costs the UTF-8
+ * bytes of the encoded `signal` message its receivers get (JSON escapes included: a `\u0001`
+ * character costs 6). Refused: `nack` 429. The burst holds a full {@link DEFAULT_SIGNAL_RATE}
+ * burst of maximum-length ASCII signals (200 × ~8.3 KB ≈ 1.66 MB).
+ */
+export interface ByteRate {
+  /** Sustained bytes per second. @default 1 MiB */
+  perSecond: number;
+  /** Bucket size in bytes. @default 2 MiB */
+  burst: number;
+}
+
+export const DEFAULT_SIGNAL_BYTE_RATE: Readonly<ByteRate> = Object.freeze({
+  perSecond: 1024 * 1024,
+  burst: 2 * 1024 * 1024,
+});
+
+/**
+ * Per-session signal budget shared by all its senders (two token buckets: messages and bytes,
+ * bytes counted as in {@link ByteRate}). It bounds what any one receiver can be sent before it
+ * can acknowledge, however many members send at once. Refused: `nack` 429.
+ */
+export interface SessionSignalBudget {
+  /** Sustained signals per second, all senders together. @default 1000 */
+  perSecond: number;
+  /** Signals in one burst. @default 1000 */
+  burst: number;
+  /** Sustained signal bytes per second. @default 2 MiB */
+  bytesPerSecond: number;
+  /** Signal bytes in one burst. @default 4 MiB */
+  byteBurst: number;
+}
+
+export const DEFAULT_SESSION_SIGNAL_BUDGET: Readonly<SessionSignalBudget> = Object.freeze({
+  perSecond: 1000,
+  burst: 1000,
+  bytesPerSecond: 2 * 1024 * 1024,
+  byteBurst: 4 * 1024 * 1024,
+});
 
 /** Connections one session may hold. @default 2000 */
 export const DEFAULT_MAX_CONNECTIONS_PER_SESSION = 2000;

@@ -100,6 +100,9 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
     timings: o.timings,
     replay: o.replay,
     signalRate: o.signalRate,
+    signalBytes: o.signalBytes,
+    sessionSignals: o.sessionSignals,
+    maxUnsentBytes: o.maxUnsentBytes,
     maxConnectionsPerSession: o.maxConnectionsPerSession,
     log: o.log,
   });

@@ -4,11 +4,16 @@
  */
 import {
   DEFAULT_MAX_CONNECTIONS_PER_SESSION,
+  DEFAULT_MAX_UNSENT_BYTES,
   DEFAULT_REPLAY_BOUNDS,
+  DEFAULT_SESSION_SIGNAL_BUDGET,
+  DEFAULT_SIGNAL_BYTE_RATE,
   DEFAULT_SIGNAL_RATE,
   DEFAULT_TIMINGS,
+  type ByteRate,
   type RateLimit,
   type ReplayBounds,
+  type SessionSignalBudget,
   type SessionTimings,
 } from '@parley/protocol';
 
@@ -76,10 +81,19 @@ export interface ServerOptions {
   dataDir?: string;
   /** Heartbeat and reconnection timings told to clients. @default DEFAULT_TIMINGS (2500 / 7000 / 30000 ms) */
   timings?: Partial<SessionTimings>;
-  /** Per-connection replay buffer bounds. @default DEFAULT_REPLAY_BOUNDS (2000 messages, 1 MiB) */
+  /** Per-connection replay buffer bounds. @default DEFAULT_REPLAY_BOUNDS (4096 messages, 8 MiB) */
   replay?: Partial<ReplayBounds>;
   /** Per-connection signal rate limit. @default DEFAULT_SIGNAL_RATE (100/s, burst 200) */
   signalRate?: Partial<RateLimit>;
+  /** Per-connection signal byte budget. @default DEFAULT_SIGNAL_BYTE_RATE (1 MiB/s, burst 2 MiB) */
+  signalBytes?: Partial<ByteRate>;
+  /**
+   * Per-session signal budget, all senders together.
+   * @default DEFAULT_SESSION_SIGNAL_BUDGET (1000/s, burst 1000; 2 MiB/s, burst 4 MiB)
+   */
+  sessionSignals?: Partial<SessionSignalBudget>;
+  /** Unsent bytes one socket may hold before it is closed with 4015. @default DEFAULT_MAX_UNSENT_BYTES (16 MiB) */
+  maxUnsentBytes?: number;
   /** Connections one session may hold; one more is refused with 4027. @default 2000 */
   maxConnectionsPerSession?: number;
   /** Where log lines go. @default a function that writes nothing */
@@ -108,6 +122,9 @@ export interface ResolvedServerOptions {
   readonly timings: Readonly<SessionTimings>;
   readonly replay: Readonly<ReplayBounds>;
   readonly signalRate: Readonly<RateLimit>;
+  readonly signalBytes: Readonly<ByteRate>;
+  readonly sessionSignals: Readonly<SessionSignalBudget>;
+  readonly maxUnsentBytes: number;
   readonly maxConnectionsPerSession: number;
   readonly log: (line: string) => void;
   readonly demo: boolean;
@@ -123,6 +140,9 @@ const KNOWN = new Set([
   'timings',
   'replay',
   'signalRate',
+  'signalBytes',
+  'sessionSignals',
+  'maxUnsentBytes',
   'maxConnectionsPerSession',
   'log',
   'demo',
@@ -217,6 +237,20 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     perSecond: positiveNumber('signalRate.perSecond', s.perSecond ?? DEFAULT_SIGNAL_RATE.perSecond),
     burst: positiveInt('signalRate.burst', s.burst ?? DEFAULT_SIGNAL_RATE.burst),
   };
+  const b = record('signalBytes', o.signalBytes);
+  const signalBytes: ByteRate = {
+    perSecond: positiveNumber('signalBytes.perSecond', b.perSecond ?? DEFAULT_SIGNAL_BYTE_RATE.perSecond),
+    burst: positiveInt('signalBytes.burst', b.burst ?? DEFAULT_SIGNAL_BYTE_RATE.burst),
+  };
+  const ss = record('sessionSignals', o.sessionSignals);
+  const d = DEFAULT_SESSION_SIGNAL_BUDGET;
+  const sessionSignals: SessionSignalBudget = {
+    perSecond: positiveNumber('sessionSignals.perSecond', ss.perSecond ?? d.perSecond),
+    burst: positiveInt('sessionSignals.burst', ss.burst ?? d.burst),
+    bytesPerSecond: positiveNumber('sessionSignals.bytesPerSecond', ss.bytesPerSecond ?? d.bytesPerSecond),
+    byteBurst: positiveInt('sessionSignals.byteBurst', ss.byteBurst ?? d.byteBurst),
+  };
+  const maxUnsentBytes = positiveInt('maxUnsentBytes', o.maxUnsentBytes ?? DEFAULT_MAX_UNSENT_BYTES);
   const maxConnectionsPerSession = positiveInt(
     'maxConnectionsPerSession',
     o.maxConnectionsPerSession ?? DEFAULT_MAX_CONNECTIONS_PER_SESSION,
@@ -256,6 +290,9 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     timings: Object.freeze(timings),
     replay: Object.freeze(replay),
     signalRate: Object.freeze(signalRate),
+    signalBytes: Object.freeze(signalBytes),
+    sessionSignals: Object.freeze(sessionSignals),
+    maxUnsentBytes,
     maxConnectionsPerSession,
     log: log as (line: string) => void,
     demo: optionalBoolean('demo', o.demo),

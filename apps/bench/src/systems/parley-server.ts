@@ -1,8 +1,9 @@
 /**
  * Parley: the real server through createServer, an in-memory store, one bench project.
  * Limits are raised so the bench measures the server, not its guards (see docs/BENCHMARKS.md):
- * the per-connection signal rate (default 100/s, burst 200) and the per-session connection cap
- * (default 2000). Delivery guarantees (sequencing, acks, replay buffer) stay at their defaults.
+ * the per-connection signal rate (default 100/s, burst 200), the signal byte budgets (per
+ * connection and per session) and the per-session connection cap (default 2000). Delivery guarantees (sequencing, acks, replay buffer,
+ * unsent-bytes bound) stay at their defaults.
  */
 import { createServer } from '@parley/server';
 import { Parley } from '@parley/server-sdk';
@@ -25,6 +26,8 @@ export async function startParley(
     dataDir: ':memory:',
     projects: [{ apiKey: BENCH_API_KEY, apiSecret: BENCH_API_SECRET }],
     signalRate: { perSecond: 1_000_000, burst: 1_000_000 },
+    sessionSignals: { perSecond: 1e9, burst: 1e9, bytesPerSecond: 1e12, byteBurst: 1e12 },
+    signalBytes: { perSecond: 1e12, burst: 1e12 },
     maxConnectionsPerSession: 100_000,
     ...(extra.timings ? { timings: extra.timings } : {}),
   };
@@ -41,6 +44,8 @@ export async function startParley(
       apiSecret: BENCH_API_SECRET,
       options: {
         signalRate: options.signalRate,
+        sessionSignals: options.sessionSignals,
+        signalBytes: options.signalBytes,
         maxConnectionsPerSession: options.maxConnectionsPerSession,
         timings: extra.timings ?? 'defaults',
         replay: 'defaults',

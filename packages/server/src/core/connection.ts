@@ -5,12 +5,13 @@
  */
 import { capabilitiesFor, type Capabilities, type ConnectionInfo, type Role } from '@parley/protocol';
 import type { WebSocket } from 'ws';
+import { TokenBucket, type SessionBudget } from './token-bucket.js';
 
 export type ConnectionState = 'connected' | 'detached' | 'closed';
 
 /**
  * @example
- * const c = new Connection(id, sessionId, apiKey, Date.now(), '', 'publisher', key, burst);
+ * const c = new Connection(id, sessionId, apiKey, Date.now(), '', 'publisher', key, budget, 200, 2 << 20);
  * c.hold('{"t":"signal","from":null}'); // seq 1
  */
 export class Connection {
@@ -34,6 +35,17 @@ export class Connection {
   scheduled = false;
   /** A request was processed this tick: write `ack` at flush. */
   ackPending = false;
+  /**
+   * A `pong` was queued and its frame not yet handed to the kernel: further pings get no pong
+   * until it is (at most one pong outstanding per connection; PROTOCOL.md §Flow control).
+   */
+  pongOutstanding = false;
+  /** The `pong` in `out` (if any) is this tick's: the flush writes it with {@link pongWritten}. */
+  pongQueued = false;
+  /** Write callback of a frame that carried a pong (one function per connection, not per write). */
+  readonly pongWritten = (): void => {
+    this.pongOutstanding = false;
+  };
 
   // Replay buffer: held[head..] are the sequenced messages acked+1 .. sent, in order. The same
   // string reference is shared by every recipient of a fan-out.
@@ -48,9 +60,9 @@ export class Connection {
   /** Highest client request `s` processed. */
   highestProcessed = 0;
 
-  /** Token bucket for signals. */
-  tokens: number;
-  refilledAt = Date.now();
+  /** Token buckets for signals: count and encoded bytes (PROTOCOL.md §Flow control). */
+  readonly signals: TokenBucket;
+  readonly signalBytes: TokenBucket;
   /** Requests refused for rate in a row; past 2 × burst the client is a flooder (4029). */
   refusedInARow = 0;
 
@@ -62,11 +74,15 @@ export class Connection {
     data: string,
     readonly role: Role,
     readonly resumeKey: string,
+    /** The session's signal budget, shared by all its connections. */
+    readonly budget: SessionBudget,
     burst: number,
+    byteBurst: number,
   ) {
     this.info = { connectionId: id, creationTime, data };
     this.capabilities = capabilitiesFor(role);
-    this.tokens = burst;
+    this.signals = new TokenBucket(burst);
+    this.signalBytes = new TokenBucket(byteBurst);
   }
 
   /** Number of sequenced messages held (sent, not acknowledged). */

@@ -31,14 +31,19 @@
 import {
   CloseCode,
   decodeClientFrame,
+  DEFAULT_MAX_UNSENT_BYTES,
+  DEFAULT_SESSION_SIGNAL_BUDGET,
+  DEFAULT_SIGNAL_BYTE_RATE,
   DEFAULT_SIGNAL_RATE,
   encodeMessage,
   joinFrame,
   ProtocolError,
+  type ByteRate,
   type DisconnectReason,
   type RateLimit,
   type ReplayBounds,
   type ResumeParams,
+  type SessionSignalBudget,
   type SessionTimings,
 } from '@parley/protocol';
 import { WebSocket, type RawData } from 'ws';
@@ -50,6 +55,7 @@ import { RequestHandler, type CoreActions } from './request-handler.js';
 import { logSafe } from '../log-safe.js';
 import { resumeRefusal } from './resume-check.js';
 import { SocketCloser } from './socket-closer.js';
+import { SessionBudget } from './token-bucket.js';
 import { encodeWelcome } from './welcome.js';
 import { WriteBatcher } from './write-batcher.js';
 
@@ -91,11 +97,22 @@ export interface InMemoryCoreOptions {
   readonly timings: Readonly<SessionTimings>;
   readonly replay: Readonly<ReplayBounds>;
   readonly signalRate?: Readonly<RateLimit>;
+  /** @default DEFAULT_SIGNAL_BYTE_RATE */
+  readonly signalBytes?: Readonly<ByteRate>;
+  /** @default DEFAULT_SESSION_SIGNAL_BUDGET */
+  readonly sessionSignals?: Readonly<SessionSignalBudget>;
+  /** @default DEFAULT_MAX_UNSENT_BYTES */
+  readonly maxUnsentBytes?: number;
   readonly maxConnectionsPerSession: number;
   readonly log?: (line: string) => void;
 }
 
-type Session = Map<string, Connection>;
+/** A session's connections in join order (Map keeps insertion order: oldest first), and its signal budget. */
+class Session extends Map<string, Connection> {
+  constructor(readonly budget: SessionBudget) {
+    super();
+  }
+}
 
 /**
  * @example
@@ -114,6 +131,9 @@ export class InMemoryCore implements RealtimeCore {
   readonly #sweepTimer: NodeJS.Timeout;
   readonly #log: (line: string) => void;
   readonly #rate: Readonly<RateLimit>;
+  readonly #signalBytes: Readonly<ByteRate>;
+  readonly #sessionSignals: Readonly<SessionSignalBudget>;
+  readonly #maxUnsent: number;
   readonly #timingFields: SessionTimings;
   readonly #shared = new SharedFrame();
   #shuttingDown = false;
@@ -121,6 +141,9 @@ export class InMemoryCore implements RealtimeCore {
   constructor(private readonly options: InMemoryCoreOptions) {
     this.#log = options.log ?? (() => {});
     this.#rate = options.signalRate ?? DEFAULT_SIGNAL_RATE;
+    this.#signalBytes = options.signalBytes ?? DEFAULT_SIGNAL_BYTE_RATE;
+    this.#sessionSignals = options.sessionSignals ?? DEFAULT_SESSION_SIGNAL_BUDGET;
+    this.#maxUnsent = options.maxUnsentBytes ?? DEFAULT_MAX_UNSENT_BYTES;
     const { heartbeatInterval, heartbeatTimeout, reconnectWindow } = options.timings;
     this.#timingFields = { heartbeatInterval, heartbeatTimeout, reconnectWindow };
     this.#batcher = new WriteBatcher(
@@ -150,7 +173,11 @@ export class InMemoryCore implements RealtimeCore {
         this.#batcher.schedule(c);
       },
     };
-    this.#requests = new RequestHandler(actions, this.#rate);
+    this.#requests = new RequestHandler(actions, {
+      rate: this.#rate,
+      bytes: this.#signalBytes,
+      session: this.#sessionSignals,
+    });
     // ONE timer for every connection: a Date.now() deadline check, so a late timer still notices.
     this.#sweepTimer = setInterval(() => {
       this.#sweep();
@@ -173,7 +200,7 @@ export class InMemoryCore implements RealtimeCore {
       return;
     }
     if (session === undefined) {
-      session = new Map();
+      session = new Session(new SessionBudget(this.#sessionSignals.burst, this.#sessionSignals.byteBurst));
       this.#sessions.set(grant.sessionId, session);
     }
     const c = new Connection(
@@ -184,7 +211,9 @@ export class InMemoryCore implements RealtimeCore {
       grant.data,
       grant.role,
       newResumeKey(),
+      session.budget,
       this.#rate.burst,
+      this.#signalBytes.burst,
     );
     const others = [];
     for (const o of session.values()) others.push(o.info);
@@ -286,6 +315,9 @@ export class InMemoryCore implements RealtimeCore {
     c.socket = ws;
     c.state = 'connected';
     c.lastSeen = Date.now();
+    // A pong queued for (or unsent on) an older transport is gone with it.
+    c.pongOutstanding = false;
+    c.pongQueued = false;
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (c.socket === ws) this.#onFrame(c, data, isBinary);
     });
@@ -396,20 +428,37 @@ export class InMemoryCore implements RealtimeCore {
     }
     this.#guard(() => {
       this.#writeNow(c, ws);
+      // The one check of the write path: bytes written but not taken by the kernel (everything,
+      // sequenced or not). A peer that does not read cannot make them grow past the bound.
+      const unsent = ws.bufferedAmount;
+      if (unsent > this.#maxUnsent) this.#slowReader(c, ws, unsent);
     });
   }
 
   #writeNow(c: Connection, ws: WebSocket): void {
+    // The write callback is passed only for a frame that carries a pong (rare: one per ping).
+    const done = c.pongQueued ? c.pongWritten : undefined;
+    c.pongQueued = false;
     if (c.ackPending) {
       // A batch with an ack is this connection's own: joined and sent as a string.
       c.ackPending = false;
       c.out.push(`{"t":"ack","a":${c.highestProcessed}}`);
-      if (ws.readyState === WebSocket.OPEN) ws.send(joinFrame(c.out));
+      if (ws.readyState === WebSocket.OPEN) ws.send(joinFrame(c.out), done);
     } else if (c.out.length > 0 && ws.readyState === WebSocket.OPEN) {
       // Usually the same messages as the previous socket's (a broadcast): one Buffer for all.
-      ws.send(this.#shared.frame(c.out), TEXT);
+      ws.send(this.#shared.frame(c.out), TEXT, done);
     }
     c.out.length = 0;
+  }
+
+  /**
+   * The peer left more than the bound unread: drop this transport like a heartbeat timeout (the
+   * connection is kept for the reconnect window, its replay buffer bounded as ever), so the
+   * unsent bytes go with the socket (terminated after the close grace).
+   */
+  #slowReader(c: Connection, ws: WebSocket, unsent: number): void {
+    this.#detach(c);
+    this.#closer.close(ws, CloseCode.SlowReader, `${unsent} bytes unread (bound ${this.#maxUnsent})`);
   }
 
   #finishDoomed(): void {

@@ -11,12 +11,13 @@ import {
   validateSignal,
   type ClientMessage,
   type DisconnectReason,
+  type ByteRate,
   type ForceDisconnectRequest,
   type RateLimit,
+  type SessionSignalBudget,
   type SignalRequest,
 } from '@parley/protocol';
 import type { Connection } from './connection.js';
-import { takeToken } from './token-bucket.js';
 
 const PONG = encodeMessage({ t: 'pong' });
 
@@ -34,16 +35,35 @@ export interface CoreActions {
   schedule(c: Connection): void;
 }
 
+/** The signal limits in force (PROTOCOL.md §Flow control). */
+export interface SignalLimits {
+  readonly rate: Readonly<RateLimit>;
+  readonly bytes: Readonly<ByteRate>;
+  readonly session: Readonly<SessionSignalBudget>;
+}
+
 /**
  * @example
- * const handler = new RequestHandler(actions, { perSecond: 100, burst: 200 });
+ * const handler = new RequestHandler(actions, { rate: DEFAULT_SIGNAL_RATE, bytes: DEFAULT_SIGNAL_BYTE_RATE, session: DEFAULT_SESSION_SIGNAL_BUDGET });
  * handler.handle(conn, decodeClientFrame(text));
  */
 export class RequestHandler {
+  readonly #rate: Readonly<RateLimit>;
+  readonly #rateText: string;
+  readonly #budgetText: string;
+
   constructor(
     private readonly core: CoreActions,
-    private readonly rate: Readonly<RateLimit>,
-  ) {}
+    private readonly limits: SignalLimits,
+  ) {
+    this.#rate = limits.rate;
+    this.#rateText = `signal rate limit exceeded (${limits.rate.perSecond} per second, burst ${limits.rate.burst})`;
+    const { bytes, session } = limits;
+    this.#budgetText =
+      `signal budget exceeded (per connection ${bytes.perSecond} bytes/s, burst ${bytes.burst}; ` +
+      `per session ${session.perSecond} signals/s, burst ${session.burst}, ` +
+      `${session.bytesPerSecond} bytes/s, burst ${session.byteBurst})`;
+  }
 
   /** Process one frame's messages, in order, stopping as soon as the connection is no longer connected. */
   handle(c: Connection, messages: readonly ClientMessage[]): void {
@@ -53,8 +73,14 @@ export class RequestHandler {
       switch (m.t) {
         case 'ping':
           if (!this.#ack(c, m.a)) return;
-          c.out.push(PONG);
-          this.core.schedule(c);
+          // At most one pong outstanding: a client that pings without reading gets no more
+          // pongs (its pings still count as liveness), so it cannot queue pongs at the server.
+          if (!c.pongOutstanding) {
+            c.pongOutstanding = true;
+            c.pongQueued = true;
+            c.out.push(PONG);
+            this.core.schedule(c);
+          }
           break;
         case 'ack':
           if (!this.#ack(c, m.a)) return;
@@ -115,13 +141,14 @@ export class RequestHandler {
       return;
     }
     // Rate first, so invalid requests cannot be used to flood either.
-    if (!takeToken(c, this.rate, Date.now())) {
-      if (++c.refusedInARow > 2 * this.rate.burst) {
+    const rate = this.#rate;
+    const now = Date.now();
+    if (!c.signals.take(1, rate.perSecond, rate.burst, now)) {
+      if (++c.refusedInARow > 2 * rate.burst) {
         this.core.end(c, 'networkDisconnected', CloseCode.Flood, 'kept sending signals far past the rate limit');
         return;
       }
-      const limit = `${this.rate.perSecond} per second, burst ${this.rate.burst}`;
-      this.#nack(c, m.s, SessionErrorCode.RateLimitExceeded, `signal rate limit exceeded (${limit})`);
+      this.#nack(c, m.s, SessionErrorCode.RateLimitExceeded, this.#rateText);
       return;
     }
     c.refusedInARow = 0;
@@ -133,16 +160,39 @@ export class RequestHandler {
     // An empty type means "no type" (PROTOCOL.md §Limits): receivers never see type "".
     const type = m.type === '' ? undefined : m.type;
     const encoded = encodeMessage({ t: 'signal', from: c.id, type, data: m.data });
-    if (m.to === undefined) {
-      this.core.broadcast(c.sessionId, encoded);
+    let target: Connection | undefined;
+    if (m.to !== undefined) {
+      target = this.core.lookup(c.sessionId, m.to);
+      if (target === undefined) {
+        this.#nack(c, m.s, SessionErrorCode.NotFound, `connection ${m.to.slice(0, 64)} is not in the session`);
+        return;
+      }
+    }
+    if (!this.#charge(c, Buffer.byteLength(encoded, 'utf8'), now)) {
+      this.#nack(c, m.s, SessionErrorCode.RateLimitExceeded, this.#budgetText);
       return;
     }
-    const target = this.core.lookup(c.sessionId, m.to);
-    if (target === undefined) {
-      this.#nack(c, m.s, SessionErrorCode.NotFound, `connection ${m.to.slice(0, 64)} is not in the session`);
-      return;
-    }
-    this.core.deliver(target, encoded);
+    if (target === undefined) this.core.broadcast(c.sessionId, encoded);
+    else this.core.deliver(target, encoded);
+  }
+
+  /**
+   * Take one signal of `bytes` encoded bytes from the connection's byte bucket and the session's
+   * two buckets, all or nothing. These budgets are what keep a burst inside every receiver's
+   * replay bound (PROTOCOL.md §Flow control).
+   */
+  #charge(c: Connection, bytes: number, now: number): boolean {
+    const { bytes: perConnection, session } = this.limits;
+    const mine = c.signalBytes;
+    const shared = c.budget;
+    mine.refill(perConnection.perSecond, perConnection.burst, now);
+    shared.signals.refill(session.perSecond, session.burst, now);
+    shared.bytes.refill(session.bytesPerSecond, session.byteBurst, now);
+    if (mine.tokens < bytes || shared.signals.tokens < 1 || shared.bytes.tokens < bytes) return false;
+    mine.tokens -= bytes;
+    shared.signals.tokens -= 1;
+    shared.bytes.tokens -= bytes;
+    return true;
   }
 
   #forceDisconnect(c: Connection, m: ForceDisconnectRequest): void {

@@ -115,6 +115,11 @@ export class RawClient {
     );
   }
 
+  /** Resolves once `condition()` holds over what was received (checked on every frame and close). */
+  until(what: string, condition: () => boolean, ms = 3000): Promise<void> {
+    return this.#wait(what, () => (condition() ? true : undefined), ms).then(() => undefined);
+  }
+
   /** Resolves when the socket is open (rejects when it closes first). */
   open(ms = 3000): Promise<void> {
     return this.#wait('open', () => (this.opened ? true : this.closed ? true : undefined), ms).then(() => {
