@@ -243,12 +243,12 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     burst: positiveInt('signalBytes.burst', b.burst ?? DEFAULT_SIGNAL_BYTE_RATE.burst),
   };
   const ss = record('sessionSignals', o.sessionSignals);
-  const d = DEFAULT_SESSION_SIGNAL_BUDGET;
+  const sd = DEFAULT_SESSION_SIGNAL_BUDGET;
   const sessionSignals: SessionSignalBudget = {
-    perSecond: positiveNumber('sessionSignals.perSecond', ss.perSecond ?? d.perSecond),
-    burst: positiveInt('sessionSignals.burst', ss.burst ?? d.burst),
-    bytesPerSecond: positiveNumber('sessionSignals.bytesPerSecond', ss.bytesPerSecond ?? d.bytesPerSecond),
-    byteBurst: positiveInt('sessionSignals.byteBurst', ss.byteBurst ?? d.byteBurst),
+    perSecond: positiveNumber('sessionSignals.perSecond', ss.perSecond ?? sd.perSecond),
+    burst: positiveInt('sessionSignals.burst', ss.burst ?? sd.burst),
+    bytesPerSecond: positiveNumber('sessionSignals.bytesPerSecond', ss.bytesPerSecond ?? sd.bytesPerSecond),
+    byteBurst: positiveInt('sessionSignals.byteBurst', ss.byteBurst ?? sd.byteBurst),
   };
   const maxUnsentBytes = positiveInt('maxUnsentBytes', o.maxUnsentBytes ?? DEFAULT_MAX_UNSENT_BYTES);
   const maxConnectionsPerSession = positiveInt(
