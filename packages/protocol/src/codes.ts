@@ -60,7 +60,7 @@ export enum SessionErrorCode {
 export enum CloseCode {
   /** Clean close after the client's `bye`. */
   Normal = 1000,
-  /** The client page is going away. */
+  /** Sent by a browser when its page unloads: the client left, as with `bye` (PROTOCOL.md §Leaving). */
   GoingAway = 1001,
   /** A frame over the size limit (set by the WebSocket layer). */
   MessageTooBig = 1009,

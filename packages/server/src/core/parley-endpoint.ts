@@ -63,6 +63,7 @@ import { newConnectionId, newResumeKey } from './ids.js';
 import { RequestHandler, type EndpointActions } from './request-handler.js';
 import { resumeRefusal } from './resume-check.js';
 import { SharedFrame } from './shared-frame.js';
+import { logSafe } from '../log-safe.js';
 import { SocketCloser } from './socket-closer.js';
 import { SessionBudget } from './token-bucket.js';
 import { encodeWelcome } from './welcome.js';
@@ -224,6 +225,9 @@ export class ParleyEndpoint implements Endpoint, BusListener {
       const max = this.options.maxConnectionsPerSession;
       if (state !== 'closed')
         this.#closer.close(ws, CloseCode.ConnectionLimitExceeded, `session is full (${max} connections)`);
+      this.#log(
+        `join refused: session ${c.sessionId} is full (${max} connections) (${CloseCode.ConnectionLimitExceeded})`,
+      );
       return;
     }
     if (c.state === 'closed') {
@@ -236,6 +240,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     c.state = 'connected';
     c.out.push(encodeWelcome(c, result, this.#timingFields));
     this.#batcher.schedule(c);
+    this.#log(`connection ${c.id} joined session ${c.sessionId} as ${c.role}`);
     const early = c.early;
     c.early = null;
     if (early !== null) for (const data of early) this.#onFrame(c, data, false);
@@ -259,6 +264,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     const refusal = c.state === 'joining' ? 'unknown connection' : resumeRefusal(c, p);
     if (refusal !== null) {
       this.#closer.close(ws, CloseCode.ResumeRefused, refusal);
+      this.#log(`resume refused: connection ${logSafe(p.connectionId)}: ${refusal} (${CloseCode.ResumeRefused})`);
       return;
     }
     this.#clock.clearTimeout(c.expiryTimer);
@@ -281,6 +287,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     // (PROTOCOL.md: "Right after the replay the server writes ack {a: resumed.ack}").
     c.ackPending = true;
     this.#batcher.schedule(c);
+    this.#log(`connection ${c.id} resumed in session ${c.sessionId} (${held.length} replayed)`);
     if (c.announcedReconnecting) {
       c.announcedReconnecting = false;
       this.#bus.announce(c.sessionId, { kind: 'connectionReconnected', connectionId: c.id }, c.id);
@@ -303,8 +310,12 @@ export class ParleyEndpoint implements Endpoint, BusListener {
           const events = this.#incoming.get(p.connectionId)?.events ?? [];
           this.#incoming.delete(p.connectionId);
           const c = state === null || !moved ? null : this.#import(state, events);
-          if (c === null) this.#closer.close(ws, CloseCode.ResumeRefused, 'unknown connection');
-          else this.#resumeOn(c, ws, p);
+          if (c === null) {
+            this.#closer.close(ws, CloseCode.ResumeRefused, 'unknown connection');
+            this.#log(
+              `resume refused: connection ${logSafe(p.connectionId)}: unknown connection (${CloseCode.ResumeRefused})`,
+            );
+          } else this.#resumeOn(c, ws, p);
         });
       },
     });
@@ -431,7 +442,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
         this.#destroy(c, 'networkDisconnected', CloseCode.ProtocolError, why, true);
       }
     });
-    ws.on('close', () => {
+    ws.on('close', (code: number) => {
       // A stale socket (replaced, or closed by us) must never touch a newer transport.
       if (c.socket !== ws || c.generation !== generation) return;
       if (c.state === 'joining') {
@@ -441,7 +452,12 @@ export class ParleyEndpoint implements Endpoint, BusListener {
         this.#byId.delete(c.id);
       } else if (c.state === 'connected')
         this.#guard(() => {
-          this.#detach(c);
+          // 1001 is what a browser sends when the page unloads (closed, reloaded, navigated away):
+          // the client left, like `bye`. A network drop never carries it (PROTOCOL.md §Leaving).
+          if (code === CloseCode.GoingAway) {
+            c.socket = null; // already closed: nothing to write or close
+            this.#destroy(c, 'clientDisconnected', code, 'going away', true);
+          } else this.#detach(c);
         });
     });
     ws.on('error', (err) => {
@@ -480,6 +496,9 @@ export class ParleyEndpoint implements Endpoint, BusListener {
       this.#expire(c, generation);
     }, this.options.timings.reconnectWindow);
     c.announcedReconnecting = true;
+    this.#log(
+      `connection ${c.id} of session ${c.sessionId} lost its transport; kept ${this.options.timings.reconnectWindow} ms for a resume`,
+    );
     this.#bus.announce(c.sessionId, { kind: 'connectionReconnecting', connectionId: c.id }, c.id);
   }
 
@@ -601,7 +620,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
       this.#forgetIfEmpty(c.sessionId, session);
     }
     this.#bus.leave(c.sessionId, c.id, tellOthers ? reason : null);
-    this.#log(`connection ${c.id} of ${c.sessionId.slice(0, 24)}… ended: ${reason} (${code})`);
+    this.#log(`connection ${c.id} left session ${c.sessionId}: ${reason} (${code})`);
   }
 
   #localSession(sessionId: string): LocalSession {
