@@ -18,6 +18,7 @@ import {
   CloseCode,
   DEFAULT_TIMINGS,
   handshakeQuery,
+  isParleyCloseCode,
   isTerminalClose,
   WIRE_CAPABILITIES,
   type Capabilities,
@@ -321,7 +322,7 @@ export class Session {
 
   /** The transport closed, timed out, or went silent; `code` decides what happens next. */
   private transportLost(code: number, reason: string, cause?: unknown, sendCode = code): void {
-    this.dropTransport(sendCode >= 4000 ? sendCode : CloseCode.Normal, reason);
+    this.dropTransport(isParleyCloseCode(sendCode) ? sendCode : CloseCode.Normal, reason);
     switch (this.status) {
       case Status.Connecting:
         this.joinFailed(code, reason, cause);

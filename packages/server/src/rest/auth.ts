@@ -1,7 +1,7 @@
 /**
  * REST authentication: the `X-OPENTOK-AUTH` JWT (HS256, `iss` = API key, `ist` = "project",
  * short-lived), verified with the project's secret by `@parley/server-sdk`'s `verifyRestJwt`.
- * Reference §3 and §10.2.
+ * What the SDK sends: `opentok@2.23.2` lib/generateJwt.js.
  */
 import type { IncomingMessage } from 'node:http';
 import { verifyRestJwt } from '@parley/server-sdk';

@@ -5,7 +5,7 @@
  * every non-2xx reply, and `signal` / `forceDisconnect` read `response.status` without a null
  * check. An empty `application/json` error body makes the SDK throw inside its own promise chain,
  * which becomes an unhandled rejection that exits the caller's process
- * (docs: /work/shared/reference/opentok-server-wire.md §2.2, §9).
+ * (`opentok@2.23.2` lib/api.js, lib/signaling.js, lib/moderation.js).
  */
 import type { ServerResponse } from 'node:http';
 
