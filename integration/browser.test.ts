@@ -1,77 +1,18 @@
 /**
  * The browser tier: the built client bundle (packages/client/dist/parley.browser.js) in real
- * headless Chromium, against the real server. A tiny static server on 127.0.0.1:0 serves a page
- * that imports the bundle; the Parley server is another origin, as in production.
+ * headless Chromium, against the real server (the page and its static server: browser-page.ts).
  */
-import { execFile } from 'node:child_process';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, nextEvent, type LaunchedChromium } from '@parley/testkit';
+import { ensureBundle, serveStatic, type StaticSite } from './browser-page.js';
 import { API_KEY, startHarness, type Harness } from './harness.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const bundlePath = join(root, 'packages/client/dist/parley.browser.js');
 const T = 10_000;
-
-const PAGE = `<!doctype html>
-<html><head><meta charset="utf-8"><title>parley browser tier</title></head>
-<body><script type="module">
-  import * as Parley from '/parley.browser.js';
-  window.Parley = Parley;
-  window.pageEvents = [];
-  for (const type of ['freeze', 'resume', 'pagehide', 'visibilitychange']) {
-    document.addEventListener(type, () => window.pageEvents.push(type));
-    window.addEventListener(type, () => window.pageEvents.push('window:' + type));
-  }
-</script></body></html>`;
-
-/** Newest modification time (ms) of the files under `dir`. */
-async function newest(dir: string): Promise<number> {
-  let max = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) max = Math.max(max, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
-  }
-  return max;
-}
-
-/** Build the bundle when it is missing or older than the client or protocol sources. */
-async function ensureBundle(): Promise<void> {
-  const built = await stat(bundlePath).then(
-    (s) => s.mtimeMs,
-    () => 0,
-  );
-  const sources = Math.max(
-    await newest(join(root, 'packages/client/src')),
-    await newest(join(root, 'packages/protocol/src')),
-  );
-  if (built >= sources) return;
-  await promisify(execFile)(process.execPath, [join(root, 'packages/client/build-browser.mjs')], { cwd: root });
-}
-
-async function serveStatic(): Promise<{ server: Server; url: string }> {
-  const bundle = await readFile(bundlePath);
-  const server = createServer((req, res) => {
-    if (req.url === '/' || req.url === '/index.html') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
-    } else if (req.url === '/parley.browser.js') {
-      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(bundle);
-    } else {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
-}
 
 describe('in Chromium', () => {
   let chrome: LaunchedChromium | undefined;
-  let web: { server: Server; url: string } | undefined;
+  let web: StaticSite | undefined;
   let h: Harness | undefined;
   let page: Page | undefined;
 
@@ -82,13 +23,7 @@ describe('in Chromium', () => {
   }, 60_000);
   afterAll(async () => {
     await chrome?.close();
-    const server = web?.server;
-    if (server !== undefined)
-      await new Promise<void>((resolve) =>
-        server.close(() => {
-          resolve();
-        }),
-      );
+    await web?.close();
   });
   afterEach(async () => {
     await page?.close();

@@ -225,7 +225,7 @@ describe('automatic reconnection', () => {
   });
 
   it('a replay bigger than any one frame (600 messages held while away) arrives whole, once, in order', async () => {
-    // Well inside the documented replay bound (2,000 messages / 1 MiB); the rate limit is raised
+    // Well inside the documented replay bound (4,096 messages / 8 MiB); the rate limit is raised
     // so that bob can send them quickly.
     const env = await harness({}, { signalRate: { perSecond: 100_000, burst: 100_000 } });
     const { bob, alice } = await bobAndAlice(env);

@@ -15,7 +15,7 @@ export interface Ending {
   readonly status: SessionConnectionStatus.NotConnected | SessionConnectionStatus.Failed;
 }
 
-/** `disconnect()` (or a suspended page). @internal */
+/** `disconnect()`, a frozen page, or a page that went away (pagehide). @internal */
 export const CLIENT_DISCONNECTED: Ending = {
   reason: 'clientDisconnected',
   error: null,
@@ -49,14 +49,24 @@ const WHY: Partial<Record<number, string>> = {
   [CloseCode.ConnectionLimitExceeded]: 'the session is full',
 };
 
+/** Every word of the server's close reason is already in our description ("server shutting down"). */
+function restates(description: string, reason: string): boolean {
+  const words = new Set(description.toLowerCase().split(/\W+/));
+  return reason
+    .toLowerCase()
+    .split(/\W+/)
+    .every((word) => word === '' || words.has(word));
+}
+
 /** A terminal close of an established connection (while connected or resuming). @internal */
 export function endingForClose(code: number, reason: string): Ending {
   if (code === CloseCode.ForceDisconnected) {
     return { reason: 'forceDisconnected', error: null, status: SessionConnectionStatus.NotConnected };
   }
-  const detail = reason === '' ? '' : ` (${reason})`;
-  if (code === CloseCode.ServerShutdown) {
-    return { ...dropped(`server is shutting down${detail}`, { code, reason }), reason: 'serverShutdown' };
-  }
-  return dropped(`${WHY[code] ?? `closed with code ${code}`}${detail}`, { code, reason });
+  const description =
+    code === CloseCode.ServerShutdown ? 'the server is shutting down' : (WHY[code] ?? `closed with code ${code}`);
+  // The server's reason is added only when it says something the description does not.
+  const detail = restates(description, reason) ? '' : ` (${reason})`;
+  const ending = dropped(`${description}${detail}`, { code, reason });
+  return code === CloseCode.ServerShutdown ? { ...ending, reason: 'serverShutdown' } : ending;
 }

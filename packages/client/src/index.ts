@@ -4,7 +4,7 @@
  *
  * @example
  * import { Session } from '@parley/client';
- * const session = new Session(apiKey, sessionId, undefined, { url: 'http://127.0.0.1:8080' });
+ * const session = new Session(apiKey, sessionId, undefined, { url: 'http://127.0.0.1:8720' });
  * await session.connect(token);
  */
 export { Session } from './session.js';

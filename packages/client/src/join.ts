@@ -41,7 +41,9 @@ export function afterFailedJoin(
   retry: JoinRetry,
 ): { readonly error: ParleyError } | { readonly retryIn: number } {
   const mapped = connectErrorForClose(code);
-  const detail = reason === '' ? `closed with ${code}` : `${reason} (${code})`;
+  // A socket that never opened closes with 1006 and no reason; the cause (Node) says why.
+  const why = reason !== '' ? reason : cause instanceof Error ? cause.message : '';
+  const detail = why === '' ? `closed with ${code}` : `${why} (${code})`;
   const options = { cause: cause ?? { code, reason } };
   if (mapped !== SessionErrorCode.ConnectionFailed)
     return { error: new ParleyError(mapped, `connect refused: ${detail}`, options) };

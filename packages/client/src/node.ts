@@ -1,13 +1,13 @@
 /**
- * Node.js entry point: everything from `index.ts`, with the `ws` package as the WebSocket.
+ * Node.js entry point: everything from `index.ts`, with the `ws` package as the WebSocket when it
+ * is installed (see node-websocket.ts for why it is optional and loaded with `require`).
  * @example
  * import { Session } from '@parley/client'; // resolves here under Node
- * const session = new Session(apiKey, sessionId, undefined, { url: 'http://127.0.0.1:8080' });
+ * const session = new Session(apiKey, sessionId, undefined, { url: 'http://127.0.0.1:8720' });
  */
-import { WebSocket } from 'ws';
-import { setDefaultWebSocket, type WebSocketConstructor } from './websocket.js';
+import { createRequire } from 'node:module';
+import { installNodeWebSocket } from './node-websocket.js';
 
-// ws's handler properties take its own event classes; structurally they carry what WebSocketLike reads.
-setDefaultWebSocket(WebSocket as unknown as WebSocketConstructor);
+installNodeWebSocket(() => createRequire(import.meta.url)('ws'));
 
 export * from './index.js';

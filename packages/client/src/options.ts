@@ -4,7 +4,7 @@
 import { WS_PATH } from '@parley/protocol';
 import { ParleyError, SessionErrorCode } from './errors.js';
 import { defaultReconnectPolicy, type ReconnectPolicy } from './reconnect-policy.js';
-import { defaultWebSocket, type WebSocketConstructor } from './websocket.js';
+import { defaultWebSocket, missingWebSocketReason, type WebSocketConstructor } from './websocket.js';
 
 /**
  * A wall clock. Liveness and the reconnect window are wall-clock deadlines, so a test can move time.
@@ -123,13 +123,20 @@ const globalTimers: Timers = {
   },
 };
 
-/** Check the Session constructor's arguments (the public API is called from plain JavaScript too); throws 1011. @internal */
-export function checkSessionArguments(apiKey: unknown, sessionId: unknown, delegate: unknown): void {
-  if (typeof apiKey !== 'string') throw ParleyError.invalidParameter('apiKey must be a string');
+/** Check the Session constructor's arguments (the public API is called from plain JavaScript too) and return the API key as a string; throws 1011. @internal */
+export function checkSessionArguments(apiKey: unknown, sessionId: unknown, delegate: unknown): string {
+  // A number is accepted as the server SDK and OpenTok accept it: many apps store the key as one.
+  if (typeof apiKey === 'number') {
+    if (!Number.isSafeInteger(apiKey) || apiKey < 0)
+      throw ParleyError.invalidParameter(`apiKey must be a string or a non-negative integer; got ${apiKey}`);
+    apiKey = String(apiKey);
+  }
+  if (typeof apiKey !== 'string') throw ParleyError.invalidParameter('apiKey must be a string or a number');
   if (typeof sessionId !== 'string') throw ParleyError.invalidParameter('sessionId must be a string');
   if (delegate !== undefined && (typeof delegate !== 'object' || delegate === null)) {
     throw ParleyError.invalidParameter('delegate must be an object or undefined');
   }
+  return apiKey;
 }
 
 /** Apply defaults and check every option; throws a ParleyError (1011) naming the first misuse. @internal */
@@ -138,13 +145,14 @@ export function resolveOptions(options: SessionOptions = {}): ResolvedOptions {
   const base = options.url ?? origin;
   if (base === undefined || base === 'null') {
     throw ParleyError.invalidParameter(
-      'options.url is required outside a browser (e.g. { url: "http://127.0.0.1:8080" })',
+      'options.url is required outside a browser (e.g. { url: "http://127.0.0.1:8720" })',
     );
   }
   const WebSocket = options.WebSocket ?? defaultWebSocket();
   if (typeof WebSocket !== 'function') {
     throw ParleyError.invalidParameter(
-      'no WebSocket implementation: pass options.WebSocket or import @parley/client from Node or a browser',
+      missingWebSocketReason() ??
+        'no WebSocket implementation: pass options.WebSocket or import @parley/client from Node or a browser',
     );
   }
   const connectAttempts = nonNegative('connectAttempts', options.connectAttempts, 3);

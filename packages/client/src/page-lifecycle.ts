@@ -1,8 +1,10 @@
 /**
  * Browser page lifecycle (https://developer.chrome.com/docs/web-platform/page-lifecycle-api).
- * A frozen page or one entering the back/forward cache cannot keep a socket: the session
- * disconnects, as an iOS app does when suspended. Coming back online or to the foreground is a
- * good moment to retry a resume at once, or to check that a connected socket is still alive.
+ * A page that goes away (`pagehide`: closed, reloaded, navigated away from, or put in the
+ * back/forward cache) leaves the session at once, so the others do not see a ghost for the whole
+ * reconnect window. A frozen page cannot keep a socket: the session disconnects, as an iOS app does
+ * when suspended. Coming back online or to the foreground is a good moment to retry a resume at
+ * once, or to check that a connected socket is still alive.
  */
 
 /** The part of `EventTarget` used here (a fake one is enough in tests). */
@@ -19,8 +21,13 @@ export interface PageLifecycleEnv {
 
 /** What the session does on each kind of moment. */
 export interface PageLifecycleHooks {
-  /** The page is being frozen or put in the back/forward cache: disconnect. */
+  /** The page is being frozen: disconnect. */
   readonly suspend: () => void;
+  /**
+   * The page is going away (`pagehide`, persisted or not): leave now, synchronously. Nothing
+   * asynchronous is sure to run after a `pagehide` listener returns (the socket may be torn down).
+   */
+  readonly leave: () => void;
   /** The network or the page came back: retry a resume now, or check liveness now. */
   readonly wake: () => void;
 }
@@ -37,18 +44,20 @@ export function browserPageLifecycleEnv(): PageLifecycleEnv | null {
 }
 
 /**
- * Listen to `freeze`, `pagehide` (persisted), `online` and `visibilitychange`; returns a detach function.
+ * Listen to `freeze`, `pagehide`, `online` and `visibilitychange`; returns a detach function.
+ * `unload` and `beforeunload` are deliberately not used: listening to them keeps a page out of
+ * the back/forward cache, and `pagehide` fires in every case they would (close, reload, navigation).
  * `offline` is deliberately ignored: the browser's guess is often wrong, and liveness decides.
  * @example
- * const detach = attachPageLifecycle({ document, window }, { suspend: () => void session.disconnect(), wake: () => {} });
+ * const detach = attachPageLifecycle({ document, window }, { suspend: () => {}, leave: () => {}, wake: () => {} });
  * detach();
  */
 export function attachPageLifecycle(env: PageLifecycleEnv, hooks: PageLifecycleHooks): () => void {
   const onFreeze = (): void => {
     hooks.suspend();
   };
-  const onPageHide = (event: Event): void => {
-    if ((event as Event & { persisted?: boolean }).persisted === true) hooks.suspend();
+  const onPageHide = (): void => {
+    hooks.leave();
   };
   const onOnline = (): void => {
     hooks.wake();

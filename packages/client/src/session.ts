@@ -53,13 +53,15 @@ const LEAVE_RESUME_TIMEOUT = 2000;
 /**
  * A client's handle on one session: connect, signal, watch the others, reconnect by itself.
  * @example
- * const session = new Session(apiKey, sessionId, { sessionDidConnect: () => console.log('in') }, { url: 'http://127.0.0.1:8080' });
+ * const session = new Session(apiKey, sessionId, { sessionDidConnect: () => console.log('in') }, { url: 'http://127.0.0.1:8720' });
  * session.on('signal:chat', ({ data, from }) => console.log(from?.connectionId, data));
  * await session.connect(token);
  * await session.signal({ type: 'chat', data: 'hello' });
  * await session.disconnect();
  */
 export class Session {
+  /** The project's API key, always a string (a number given to the constructor is turned into one). */
+  readonly apiKey: string;
   private readonly opts: ResolvedOptions;
   private readonly emitter: TypedEmitter<SessionEventMap>;
   private readonly dispatch: Dispatch;
@@ -85,20 +87,21 @@ export class Session {
   private detachLifecycle: (() => void) | null = null;
 
   /**
-   * @param apiKey - the project's API key (must match the one inside the session ID)
+   * @param apiKey - the project's API key (must match the one inside the session ID); a number
+   *   (as OpenTok users often store it) is turned into its decimal string
    * @param sessionId - the session to join
    * @param delegate - optional OpenTok-style callbacks
    * @param options - see {@link SessionOptions}; `url` is required outside a browser
    * @throws ParleyError 1011 when an argument or option is invalid
-   * @example new Session('123456', sessionId, undefined, { url: 'https://parley.example.com' })
+   * @example new Session(123456, sessionId, undefined, { url: 'https://parley.example.com' })
    */
   constructor(
-    readonly apiKey: string,
+    apiKey: string | number,
     readonly sessionId: string,
     delegate?: SessionDelegate,
     options?: SessionOptions,
   ) {
-    checkSessionArguments(apiKey, sessionId, delegate);
+    this.apiKey = checkSessionArguments(apiKey, sessionId, delegate);
     this.opts = resolveOptions(options);
     this.emitter = new TypedEmitter(this.opts.onListenerError);
     this.dispatch = createDispatch(delegate, this.emitter, this.opts.onListenerError);
@@ -463,10 +466,41 @@ export class Session {
     }
   }
 
+  /**
+   * The page is going away (`pagehide`: closed, reloaded, navigated away, or put in the
+   * back/forward cache). No timer or socket event may run after this, so leave now, in this call:
+   * `bye` goes out before the transport closes (closing flushes what is queued), and the session
+   * ends with clientDisconnected without waiting for the server's answer. The server destroys the
+   * connection on `bye` and tells the others clientDisconnected at once; a browser's own 1001 close
+   * on unload says the same to a server that reads it (PROTOCOL.md §Leaving). Reconnecting, there is
+   * no open connection to say it on: the server keeps the connection until its window runs out.
+   */
+  private leavePage(): void {
+    switch (this.status) {
+      case Status.Connected:
+        this.link.send({ t: 'bye' });
+        this.end(CLIENT_DISCONNECTED);
+        return;
+      case Status.Disconnecting:
+      case Status.Reconnecting:
+        this.end(CLIENT_DISCONNECTED);
+        return;
+      case Status.Connecting:
+        this.end(connectFailed(null));
+        return;
+      case Status.NotConnected:
+      case Status.Failed:
+        return;
+    }
+  }
+
   private watchPageLifecycle(): void {
     if (!this.opts.pageLifecycle || this.detachLifecycle !== null) return;
     this.detachLifecycle = watchBrowserPage({
       suspend: () => void this.disconnect(),
+      leave: () => {
+        this.leavePage();
+      },
       wake: () => {
         this.wake();
       },

@@ -36,6 +36,8 @@ export class Transport {
   private queue: string[] = [];
   private flushScheduled = false;
   private done = false;
+  /** What the socket's last 'error' event carried, when the platform says (Node's `ws`). */
+  private error: Error | undefined = undefined;
 
   constructor(
     url: string,
@@ -57,10 +59,15 @@ export class Transport {
       this.onFrame(event.data);
     };
     socket.onclose = (event) => {
-      this.finish(event.code, event.reason);
+      this.finish(event.code, event.reason, this.error);
     };
-    // The close event that follows an error carries the code; the error itself says nothing more.
-    socket.onerror = () => undefined;
+    // The close event that follows an error carries the code. In Node, `ws` also hands over the
+    // underlying error (ECONNREFUSED, ENOTFOUND, a TLS failure): kept as the close's cause so a
+    // failed connect can say why. A browser's error event carries nothing.
+    socket.onerror = (event) => {
+      const error = (event as { error?: unknown } | null)?.error;
+      if (error instanceof Error) this.error = error;
+    };
   }
 
   /** Queue a message; everything queued in this tick leaves in one frame. */

@@ -22,6 +22,8 @@ export interface WebSocketLike {
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
 let installed: WebSocketConstructor | undefined;
+/** Why the entry point could not install one (node.ts without `ws`); then there is no default. */
+let missing: string | undefined;
 
 /**
  * Set the WebSocket implementation sessions use when `SessionOptions.WebSocket` is not given.
@@ -30,13 +32,31 @@ let installed: WebSocketConstructor | undefined;
  */
 export function setDefaultWebSocket(ctor: WebSocketConstructor | undefined): void {
   installed = ctor;
+  missing = undefined;
 }
 
 /**
- * The WebSocket implementation a session uses by default: the installed one, else `globalThis.WebSocket`.
+ * Record that the environment's WebSocket is missing and why (the Node entry without `ws`): there
+ * is then no default, not even `globalThis.WebSocket`, and `new Session()` without
+ * `options.WebSocket` throws with `reason`. @internal
+ */
+export function setMissingWebSocket(reason: string): void {
+  installed = undefined;
+  missing = reason;
+}
+
+/** The reason given to {@link setMissingWebSocket}, if the default WebSocket is missing. @internal */
+export function missingWebSocketReason(): string | undefined {
+  return missing;
+}
+
+/**
+ * The WebSocket implementation a session uses by default: the installed one, else
+ * `globalThis.WebSocket` (none when the entry point reported it missing).
  * @example if (!defaultWebSocket()) throw new Error('no WebSocket here')
  */
 export function defaultWebSocket(): WebSocketConstructor | undefined {
+  if (missing !== undefined) return undefined;
   return installed ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
 }
 

@@ -164,9 +164,47 @@ describe('connect', () => {
     const error = (await session.connect('tok').catch((e: unknown) => e)) as ParleyError;
     expect(error).toMatchObject({ code: SessionErrorCode.ConnectionFailed });
     expect(error.message).toMatch(/after 3 attempt/);
+    // Node's `ws` says why the socket never opened: the message and the cause carry it.
+    expect(error.message).toContain(`connect ECONNREFUSED 127.0.0.1:${port} (1006)`);
+    expect(error.cause).toBeInstanceOf(Error);
+    expect((error.cause as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
     expect(attempts).toBe(3);
     expect(log).toEqual(['d:fail:1006']);
     expect(session.connectionStatus).toBe(S.NotConnected);
+  });
+
+  it('a socket whose error event says nothing (as in a browser) fails with "closed with 1006" and the close as cause', async () => {
+    /** Like a browser's WebSocket to a closed port: an error event without detail, then close 1006. */
+    class Refused {
+      readonly readyState = 3;
+      onopen: ((event: unknown) => void) | null = null;
+      onmessage: ((event: { readonly data: unknown }) => void) | null = null;
+      onclose: ((event: { readonly code: number; readonly reason: string }) => void) | null = null;
+      onerror: ((event: unknown) => void) | null = null;
+      constructor() {
+        queueMicrotask(() => {
+          this.onerror?.(new Event('error'));
+          this.onclose?.({ code: 1006, reason: '' });
+        });
+      }
+      send(): void {}
+      close(): void {}
+    }
+    const session = makeSession('http://127.0.0.1:9', undefined, { WebSocket: Refused, connectAttempts: 1 });
+    const error = (await session.connect('tok').catch((e: unknown) => e)) as ParleyError;
+    expect(error.message).toBe('could not reach ws://127.0.0.1:9/v1/ws after 1 attempt(s): closed with 1006');
+    expect(error.cause).toEqual({ code: 1006, reason: '' });
+  });
+
+  it('accepts a numeric API key (as OpenTok apps often store it) and sends it as its decimal string', async () => {
+    const session = new Session(Number(API_KEY), SESSION_ID, undefined, { url: server.url });
+    expect(session.apiKey).toBe(API_KEY);
+    const connecting = session.connect('tok');
+    const client = await server.nextClient();
+    expect(client.query.get('apiKey')).toBe(API_KEY);
+    client.send(welcome());
+    await connecting;
+    expect(session.connectionStatus).toBe(S.Connected);
   });
 
   it('retries when the socket drops before welcome, and connects on a later attempt', async () => {

@@ -13,16 +13,19 @@ function persisted(type: string, value: boolean): Event {
 }
 
 describe('attachPageLifecycle', () => {
-  it('suspends on freeze and on a persisted pagehide; wakes on online and on becoming visible; ignores offline', () => {
+  it('suspends on freeze; leaves on every pagehide; wakes on online and on becoming visible; ignores offline', () => {
     const document = new FakeDocument();
     const window = new EventTarget();
     const suspend = vi.fn();
+    const leave = vi.fn();
     const wake = vi.fn();
-    const detach = attachPageLifecycle({ document, window }, { suspend, wake });
+    const detach = attachPageLifecycle({ document, window }, { suspend, leave, wake });
     document.dispatchEvent(new Event('freeze'));
+    expect(suspend).toHaveBeenCalledTimes(1);
     window.dispatchEvent(persisted('pagehide', false));
     window.dispatchEvent(persisted('pagehide', true));
-    expect(suspend).toHaveBeenCalledTimes(2);
+    expect(leave).toHaveBeenCalledTimes(2);
+    expect(suspend).toHaveBeenCalledTimes(1);
     window.dispatchEvent(new Event('offline'));
     window.dispatchEvent(new Event('online'));
     document.visibilityState = 'hidden';
@@ -30,11 +33,14 @@ describe('attachPageLifecycle', () => {
     document.visibilityState = 'visible';
     document.dispatchEvent(new Event('visibilitychange'));
     expect(wake).toHaveBeenCalledTimes(2);
-    expect(suspend).toHaveBeenCalledTimes(2);
+    expect(suspend).toHaveBeenCalledTimes(1);
+    expect(leave).toHaveBeenCalledTimes(2);
     detach();
     document.dispatchEvent(new Event('freeze'));
+    window.dispatchEvent(persisted('pagehide', false));
     window.dispatchEvent(new Event('online'));
-    expect(suspend).toHaveBeenCalledTimes(2);
+    expect(suspend).toHaveBeenCalledTimes(1);
+    expect(leave).toHaveBeenCalledTimes(2);
     expect(wake).toHaveBeenCalledTimes(2);
   });
 });
@@ -92,6 +98,56 @@ describe('a session in a page', () => {
     expect(session.connectionStatus).toBe(S.Disconnecting);
     await retried.next((m) => m.t === 'bye');
     retried.close(1000);
+    expect((await disconnected).reason).toBe('clientDisconnected');
+  });
+
+  it('pagehide while connected leaves in the same call: bye, then the socket closed, then sessionDisconnected', async () => {
+    const document = new FakeDocument();
+    const window = new EventTarget();
+    g.document = document;
+    g.window = window;
+    server = await FakeServer.start();
+    const session = makeSession(server.url, undefined, { pageLifecycle: true });
+    const p = session.connect('tok');
+    const client = await server.nextClient();
+    client.send(welcome());
+    await p;
+    const events: string[] = [];
+    session.on('sessionDisconnected', (e) => events.push(e.reason));
+    window.dispatchEvent(persisted('pagehide', false));
+    // Nothing asynchronous may be needed: the session has ended before dispatchEvent returns.
+    expect(events).toEqual(['clientDisconnected']);
+    expect(session.connectionStatus).toBe(S.NotConnected);
+    await client.next((m) => m.t === 'bye');
+    expect((await client.closed).code).toBe(1000);
+  });
+
+  it('pagehide while connecting aborts the connect; while reconnecting it ends the session', async () => {
+    const document = new FakeDocument();
+    const window = new EventTarget();
+    g.document = document;
+    g.window = window;
+    server = await FakeServer.start();
+    const session = makeSession(server.url, undefined, {
+      pageLifecycle: true,
+      reconnectPolicy: { nextRetryDelay: () => 60_000 },
+    });
+    const aborted = session.connect('tok');
+    await server.nextClient();
+    window.dispatchEvent(persisted('pagehide', false));
+    await expect(aborted).rejects.toMatchObject({ code: 1010 });
+    expect(session.connectionStatus).toBe(S.NotConnected);
+
+    const p = session.connect('tok');
+    const client = await server.nextClient();
+    client.send(welcome());
+    await p;
+    const reconnecting = waitFor(session, 'sessionReconnecting');
+    client.terminate();
+    await reconnecting;
+    const disconnected = waitFor(session, 'sessionDisconnected');
+    window.dispatchEvent(persisted('pagehide', true));
+    expect(session.connectionStatus).toBe(S.NotConnected);
     expect((await disconnected).reason).toBe('clientDisconnected');
   });
 });

@@ -193,12 +193,20 @@ describe('reconnection', () => {
     await expect(pending).rejects.toMatchObject({ code: 1010 });
   });
 
-  it('4013 server shutdown: 1022 "server is shutting down", then sessionDidDisconnect(serverShutdown), Failed', async () => {
+  it('4013 server shutdown: 1022 "the server is shutting down", then sessionDidDisconnect(serverShutdown), Failed', async () => {
     const { session, client, log } = await connected();
     client.close(CloseCode.ServerShutdown, 'draining');
     const { error } = await waitFor(session, 'sessionError');
-    expect(error.message).toMatch(/server is shutting down/);
+    expect(error.message).toBe('connection dropped: the server is shutting down (draining)');
     expect(log).toEqual(['status:Connected->Failed', 'd:fail:1022', 'd:disconnect', 'e:disconnected:serverShutdown']);
+  });
+
+  it('4013 with the server\'s own reason ("server shutting down") says it once', async () => {
+    const { session, client } = await connected();
+    client.close(CloseCode.ServerShutdown, 'server shutting down');
+    const { error } = await waitFor(session, 'sessionError');
+    expect(error.message).toBe('connection dropped: the server is shutting down');
+    expect(error.cause).toEqual({ code: CloseCode.ServerShutdown, reason: 'server shutting down' });
   });
 
   it('disconnect() while reconnecting with no resume open resumes once only to send bye, then ends with clientDisconnected', async () => {

@@ -179,6 +179,13 @@ describe('options', () => {
       /connectAttempts/,
     );
     expect(() => new Session('1', SESSION_ID, undefined, { url: 'http://x', openTimeout: -1 })).toThrow(/openTimeout/);
+    for (const bad of [-1, 1.5, Number.NaN, 2 ** 60])
+      expect(() => new Session(bad, SESSION_ID, undefined, { url: 'http://x' })).toThrow(
+        /apiKey must be a string or a non-negative integer/,
+      );
+    expect(() => new Session({} as unknown as string, SESSION_ID, undefined, { url: 'http://x' })).toThrow(
+      'apiKey must be a string or a number',
+    );
     try {
       new Session('1', SESSION_ID, undefined, { url: 'nope' });
     } catch (e) {

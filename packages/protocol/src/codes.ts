@@ -60,7 +60,7 @@ export enum SessionErrorCode {
 export enum CloseCode {
   /** Clean close after the client's `bye`. */
   Normal = 1000,
-  /** The client page is going away. */
+  /** Sent by a browser when its page unloads: the client left, as with `bye` (PROTOCOL.md §Leaving). */
   GoingAway = 1001,
   /**
    * Never sent: what the WebSocket layer reports when the connection died without a close frame

@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { describe, it, expect } from 'vitest';
 import jwt from 'jsonwebtoken';
-import { mintRestJwt, verifyRestJwt } from '@parley/server-sdk';
+import OpenTok from 'opentok';
+import { generateToken, mintRestJwt, mintSessionId, verifyRestJwt } from '@parley/server-sdk';
 
 const API_KEY = '123456';
 const SECRET = 'secret';
@@ -154,5 +155,46 @@ describe('verifyRestJwt', () => {
     expect(() => verifyRestJwt('x', API_KEY, SECRET, { skewSeconds: Number.NaN })).toThrow(
       'skewSeconds must be a finite number',
     );
+  });
+
+  describe('a client connection token is never a REST credential, whatever its lifetime', () => {
+    const sessionId = mintSessionId(API_KEY);
+    const inFiveMinutes = () => Math.floor(Date.now() / 1000) + 300;
+    const live = (token: string) => verifyRestJwt(token, API_KEY, SECRET);
+    const refusal = { ok: false, status: 403, message: expect.stringContaining('connection token') as string };
+
+    it('refuses our own JWT and T1 connection tokens, of every role', () => {
+      for (const role of ['subscriber', 'publisher', 'moderator'] as const) {
+        expect(live(generateToken(API_KEY, SECRET, sessionId, { role, expireTime: inFiveMinutes() }))).toEqual(refusal);
+        expect(live(generateToken(API_KEY, SECRET, sessionId, { role, expireTime: inFiveMinutes() }, 't1'))).toEqual(
+          refusal,
+        );
+      }
+    });
+
+    it("refuses the official SDK's JWT and T1 connection tokens", () => {
+      const ot = new OpenTok(API_KEY, SECRET);
+      const options = { role: 'subscriber' as const, expireTime: inFiveMinutes() };
+      expect(live(ot.generateToken(sessionId, options))).toEqual(refusal);
+      expect(
+        live((ot.generateToken as (s: string, o: object, t1: boolean) => string)(sessionId, options, true)),
+      ).toEqual(refusal);
+    });
+
+    it('refuses a REST-shaped token with any one connection claim added, or any unknown claim', () => {
+      for (const claim of ['scope', 'session_id', 'role', 'nonce', 'expire_time', 'connection_data']) {
+        expect(verify(officialRestJwt({ [claim]: 'x' }))).toEqual(refusal);
+      }
+      expect(verify(officialRestJwt({ admin: true }))).toEqual({
+        ok: false,
+        status: 403,
+        message: 'X-OPENTOK-AUTH carries the claim "admin", which a project REST token does not have',
+      });
+    });
+
+    it('still accepts the REST token the official SDK sends for its own calls', () => {
+      const ot = new OpenTok(API_KEY, SECRET);
+      expect(live((ot as unknown as { generateJwt(): string }).generateJwt())).toEqual({ ok: true });
+    });
   });
 });

@@ -9,8 +9,11 @@ import { drainCodeFor } from './core/drain.js';
 import { InMemoryCore } from './core/in-memory-core.js';
 import { newDevProject } from './dev-project.js';
 import { Gateway } from './gateway/gateway.js';
+import { answerClientError } from './http/client-error.js';
 import { DEMO_CREDENTIALS_PATH, serveDemoCredentials } from './http/demo-credentials.js';
+import { DemoLimiter } from './http/demo-guard.js';
 import { isStaticRequest, serveStatic } from './http/static-files.js';
+import { tlsHint } from './http/tls-hint.js';
 import { createRestApi } from './rest/rest-api.js';
 import { resolveServerOptions, type ServerOptions } from './server-options.js';
 import { openStore } from './store/open-store.js';
@@ -83,7 +86,7 @@ function hostForUrl(host: string): string {
  */
 export async function createServer(options: ServerOptions = {}): Promise<ParleyServer> {
   const o = resolveServerOptions(options);
-  const store = openStore(o.dataDir);
+  const store = openStore(o.dataDir, o.log);
   let projects: Project[];
   let created: Project | undefined;
   try {
@@ -106,18 +109,22 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
   });
   const gateway = new Gateway(core, store, o.log);
   const rest = createRestApi({ store, realtime: core });
+  const demo = { store, demoProject, boundHost: o.host, limiter: new DemoLimiter(o.demoLimits) };
 
-  const http = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
+  const httpOptions = {
+    headersTimeout: o.httpTimeouts.headersTimeout,
+    requestTimeout: o.httpTimeouts.requestTimeout,
+    connectionsCheckingInterval: o.httpTimeouts.checkInterval,
+  };
+  const http = createHttpServer(httpOptions, (req: IncomingMessage, res: ServerResponse) => {
     try {
       const pathname = new URL(req.url ?? '/', 'http://parley.invalid').pathname;
       if (pathname === DEMO_CREDENTIALS_PATH && req.method === 'GET') {
-        serveDemoCredentials(new URL(req.url ?? '/', 'http://parley.invalid'), res, store, demoProject).catch(
-          (err: unknown) => {
-            o.log(`http: demo credentials failed: ${String(err)}`);
-            if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-            res.end(JSON.stringify({ message: 'internal error' }));
-          },
-        );
+        serveDemoCredentials(req, new URL(req.url ?? '/', 'http://parley.invalid'), res, demo).catch((err: unknown) => {
+          o.log(`http: demo credentials failed: ${String(err)}`);
+          if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+          res.end(JSON.stringify({ message: 'internal error' }));
+        });
         return;
       }
       if (isStaticRequest(req.method, pathname)) {
@@ -140,10 +147,10 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
     }
   });
   http.on('upgrade', gateway.handleUpgrade);
-  http.on('clientError', (err, socket) => {
-    o.log(`http: client error: ${err.message}`);
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
+  http.on('clientError', (err: Error & { code?: string }, socket) => {
+    const hint = tlsHint(err);
+    if (hint !== undefined) o.log(hint);
+    answerClientError(err, socket, o.log);
   });
 
   try {

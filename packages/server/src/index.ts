@@ -8,9 +8,13 @@
 export { createServer, type ParleyServer } from './create-server.js';
 export {
   DEFAULT_DATA_DIR,
+  DEFAULT_DEMO_LIMITS,
+  DEFAULT_HTTP_TIMEOUTS,
   DEFAULT_HOST,
   DEFAULT_PORT,
   resolveServerOptions,
+  type DemoLimits,
+  type HttpTimeouts,
   type ProjectCredentials,
   type ResolvedServerOptions,
   type ServerOptions,
@@ -22,3 +26,4 @@ export type { OpResult, RealtimeOps } from './rest/realtime-ops.js';
 export type { ArchiveMode, MediaMode, Project, SessionRecord, Store } from './store/store.js';
 export { SqliteStore } from './store/sqlite-store.js';
 export { openStore } from './store/open-store.js';
+export { DataDirError } from './store/data-dir.js';

@@ -25,6 +25,42 @@ export const DEFAULT_HOST = '127.0.0.1';
 /** Default data directory (holds `parley.db`). */
 export const DEFAULT_DATA_DIR = './.parley';
 
+/**
+ * How long the HTTP server waits for a request (Node's `headersTimeout` and `requestTimeout`, in
+ * ms), and how often it checks (`connectionsCheckingInterval`). A request past its deadline is
+ * answered 408 and its socket destroyed. WebSocket connections are not affected once upgraded.
+ */
+export interface HttpTimeouts {
+  readonly headersTimeout: number;
+  readonly requestTimeout: number;
+  readonly checkInterval: number;
+}
+
+/** Node 20's own defaults: 60 s for the headers, 300 s for the whole request, checked every 30 s. */
+export const DEFAULT_HTTP_TIMEOUTS: Readonly<HttpTimeouts> = Object.freeze({
+  headersTimeout: 60_000,
+  requestTimeout: 300_000,
+  checkInterval: 30_000,
+});
+
+/**
+ * How many new sessions `GET /demo/credentials` may create: a token bucket per client IP address
+ * (`perIpBurst` at once, refilled at `perIpPerMinute`), and at most `maxSessions` per server run.
+ * Tokens for an existing session (`?sessionId=`) are not counted: they store nothing.
+ */
+export interface DemoLimits {
+  readonly perIpBurst: number;
+  readonly perIpPerMinute: number;
+  readonly maxSessions: number;
+}
+
+/** 10 sessions at once per IP, then 10 a minute; 1,000 per server run. */
+export const DEFAULT_DEMO_LIMITS: Readonly<DemoLimits> = Object.freeze({
+  perIpBurst: 10,
+  perIpPerMinute: 10,
+  maxSessions: 1000,
+});
+
 /** A project's credentials, as given to {@link createServer}. */
 export interface ProjectCredentials {
   readonly apiKey: string;
@@ -75,10 +111,15 @@ export interface ServerOptions {
    * Let the demo page mint sessions and tokens (`GET /demo/credentials`) for the development
    * project. Applies only when no `projects` are configured (the server manages its own
    * development project); anyone who can reach the server can then join that project's sessions.
-   * `parley serve` turns it on unless `--api-key` is given.
+   * `parley serve` turns it on when no `--api-key` is given and it listens on a loopback host
+   * (or with `--demo-credentials`, which warns).
    * @default false
    */
   demo?: boolean;
+  /** Limits on the sessions the demo endpoint creates. @default DEFAULT_DEMO_LIMITS (10 per IP at once, 10/min per IP, 1000 per run) */
+  demoLimits?: Partial<DemoLimits>;
+  /** HTTP request deadlines. @default DEFAULT_HTTP_TIMEOUTS (headers 60 s, request 300 s, checked every 30 s) */
+  httpTimeouts?: Partial<HttpTimeouts>;
 }
 
 /** {@link ServerOptions} with every default applied. */
@@ -97,6 +138,8 @@ export interface ResolvedServerOptions {
   readonly log: (line: string) => void;
   readonly demo: boolean;
   readonly drain: DrainMode;
+  readonly demoLimits: Readonly<DemoLimits>;
+  readonly httpTimeouts: Readonly<HttpTimeouts>;
 }
 
 const KNOWN = new Set([
@@ -114,6 +157,8 @@ const KNOWN = new Set([
   'log',
   'demo',
   'drain',
+  'demoLimits',
+  'httpTimeouts',
 ]);
 
 function optionalBoolean(name: string, v: unknown): boolean {
@@ -209,12 +254,12 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     burst: positiveInt('signalBytes.burst', b.burst ?? DEFAULT_SIGNAL_BYTE_RATE.burst),
   };
   const ss = record('sessionSignals', o.sessionSignals);
-  const d = DEFAULT_SESSION_SIGNAL_BUDGET;
+  const sd = DEFAULT_SESSION_SIGNAL_BUDGET;
   const sessionSignals: SessionSignalBudget = {
-    perSecond: positiveNumber('sessionSignals.perSecond', ss.perSecond ?? d.perSecond),
-    burst: positiveInt('sessionSignals.burst', ss.burst ?? d.burst),
-    bytesPerSecond: positiveNumber('sessionSignals.bytesPerSecond', ss.bytesPerSecond ?? d.bytesPerSecond),
-    byteBurst: positiveInt('sessionSignals.byteBurst', ss.byteBurst ?? d.byteBurst),
+    perSecond: positiveNumber('sessionSignals.perSecond', ss.perSecond ?? sd.perSecond),
+    burst: positiveInt('sessionSignals.burst', ss.burst ?? sd.burst),
+    bytesPerSecond: positiveNumber('sessionSignals.bytesPerSecond', ss.bytesPerSecond ?? sd.bytesPerSecond),
+    byteBurst: positiveInt('sessionSignals.byteBurst', ss.byteBurst ?? sd.byteBurst),
   };
   const maxUnsentBytes = positiveInt('maxUnsentBytes', o.maxUnsentBytes ?? DEFAULT_MAX_UNSENT_BYTES);
   const maxConnectionsPerSession = positiveInt(
@@ -227,6 +272,30 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
   }
   const log = o.log ?? (() => {});
   if (typeof log !== 'function') throw new TypeError('log must be a function (line: string) => void');
+
+  const d = record('demoLimits', o.demoLimits);
+  const demoLimits: DemoLimits = {
+    perIpBurst: positiveInt('demoLimits.perIpBurst', d.perIpBurst ?? DEFAULT_DEMO_LIMITS.perIpBurst),
+    perIpPerMinute: positiveNumber('demoLimits.perIpPerMinute', d.perIpPerMinute ?? DEFAULT_DEMO_LIMITS.perIpPerMinute),
+    maxSessions: positiveInt('demoLimits.maxSessions', d.maxSessions ?? DEFAULT_DEMO_LIMITS.maxSessions),
+  };
+  const h = record('httpTimeouts', o.httpTimeouts);
+  const httpTimeouts: HttpTimeouts = {
+    headersTimeout: positiveInt(
+      'httpTimeouts.headersTimeout',
+      h.headersTimeout ?? DEFAULT_HTTP_TIMEOUTS.headersTimeout,
+    ),
+    requestTimeout: positiveInt(
+      'httpTimeouts.requestTimeout',
+      h.requestTimeout ?? DEFAULT_HTTP_TIMEOUTS.requestTimeout,
+    ),
+    checkInterval: positiveInt('httpTimeouts.checkInterval', h.checkInterval ?? DEFAULT_HTTP_TIMEOUTS.checkInterval),
+  };
+  if (httpTimeouts.headersTimeout > httpTimeouts.requestTimeout) {
+    throw new TypeError(
+      `httpTimeouts.headersTimeout (${httpTimeouts.headersTimeout}) must not exceed httpTimeouts.requestTimeout (${httpTimeouts.requestTimeout})`,
+    );
+  }
 
   return {
     port,
@@ -243,5 +312,7 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     log: log as (line: string) => void,
     demo: optionalBoolean('demo', o.demo),
     drain,
+    demoLimits: Object.freeze(demoLimits),
+    httpTimeouts: Object.freeze(httpTimeouts),
   };
 }

@@ -50,6 +50,24 @@ describe('join', () => {
     expect(b.client.all('connectionCreated')).toEqual([]);
   });
 
+  it('a close with 1001 (a browser page unloading) leaves at once; a close with 1000 and no bye is a drop', async () => {
+    const sessionId = await h.session();
+    const a = await h.join(sessionId, { data: 'a' });
+    const b = await h.join(sessionId, { data: 'b' });
+    const c = await h.join(sessionId, { data: 'c' });
+    const bId = b.welcome.connection.connectionId;
+    const cId = c.welcome.connection.connectionId;
+    b.client.ws.close(1001, 'page unloaded');
+    const destroyed = await a.client.nextOf('connectionDestroyed', 3000, (m) => m.connectionId === bId);
+    expect(destroyed.reason).toBe('clientDisconnected');
+    expect(a.client.all('connectionReconnecting')).toEqual([]);
+    // Any other close keeps the connection for the reconnect window, as a network drop does.
+    c.client.ws.close(1000);
+    expect((await a.client.nextOf('connectionReconnecting', 3000)).connectionId).toBe(cId);
+    const expired = await a.client.nextOf('connectionDestroyed', 3000, (m) => m.connectionId === cId);
+    expect(expired.reason).toBe('networkDisconnected');
+  });
+
   it('ten clients: each sees the others oldest first, and the later joins as connectionCreated in order', async () => {
     const sessionId = await h.session();
     const joined = [];

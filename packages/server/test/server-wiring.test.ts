@@ -1,3 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { createServer, resolveServerOptions } from '@parley/server';
 import { Parley } from '@parley/server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +27,10 @@ describe('options are validated at construction, one precise message per misuse'
     [{ timings: { heartbeatInterval: 5000, heartbeatTimeout: 4000 } }, /heartbeatTimeout \(4000\) must be greater/],
     [{ replay: { maxMessages: 0 } }, /replay\.maxMessages/],
     [{ signalRate: { burst: -1 } }, /signalRate\.burst/],
+    [{ signalBytes: { burst: 0 } }, /signalBytes\.burst/],
+    [{ sessionSignals: { bytesPerSecond: -5 } }, /sessionSignals\.bytesPerSecond/],
+    [{ sessionSignals: 3 }, /sessionSignals must be an object/],
+    [{ maxUnsentBytes: 1.5 }, /maxUnsentBytes must be a positive integer/],
     [{ maxConnectionsPerSession: 0 }, /maxConnectionsPerSession/],
     [{ log: 'console' }, /log must be a function/],
     [{ drain: 'cluster' }, /drain must be 'service' or 'node'/],
@@ -65,12 +72,27 @@ describe('HTTP routing around the gateway', () => {
     await h.stop();
   });
 
-  it('GET / serves the demo page (or 404 JSON when it is not installed)', async () => {
+  it('GET / serves the demo page, and /demo/ its script; nothing outside public/', async () => {
     const res = await fetch(`${h.server.url}/`);
-    expect([200, 404]).toContain(res.status);
-    if (res.status === 200) expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await res.text()).toContain('/demo/demo.js');
+    const script = await fetch(`${h.server.url}/demo/demo.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/text\/javascript/);
     const traversal = await fetch(`${h.server.url}/demo/..%2f..%2fpackage.json`);
     expect(traversal.status).toBe(404);
+  });
+
+  it('GET /demo/parley.browser.js serves the bundle of the @parley/client package Node resolves', async () => {
+    // The same lookup an installed @parley/server makes: through the package, not a relative path.
+    const manifest = createRequire(import.meta.url).resolve('@parley/client/package.json');
+    const file = join(dirname(manifest), 'dist', 'parley.browser.js');
+    expect(existsSync(file), `${file} is missing: run \`npm run build\` first`).toBe(true);
+    const res = await fetch(`${h.server.url}/demo/parley.browser.js`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/javascript/);
+    expect(Buffer.from(await res.arrayBuffer()).equals(readFileSync(file))).toBe(true);
   });
 
   it('unknown paths go to the REST API (404 JSON)', async () => {

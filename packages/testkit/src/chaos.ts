@@ -140,8 +140,9 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosResult>
     dataDir: ':memory:',
     projects: [{ apiKey: API_KEY, apiSecret: API_SECRET }],
     timings,
-    // The run is about delivery, not about the rate limiter: keep it out of the way.
+    // The run is about delivery, not about the rate limiter or the signal budgets: keep them out of the way.
     signalRate: { perSecond: 1_000_000, burst: 1_000_000 },
+    sessionSignals: { perSecond: 1_000_000, burst: 1_000_000, bytesPerSecond: 1e12, byteBurst: 1e12 },
   });
   const proxies: FaultProxy[] = [];
   const clients: Client[] = [];

@@ -53,6 +53,7 @@ import { drainReason, type DrainCode } from './drain.js';
 import { newConnectionId, newResumeKey } from './ids.js';
 import type { JoinGrant, RealtimeCore } from './realtime-core.js';
 import { RequestHandler, type CoreActions } from './request-handler.js';
+import { logSafe } from '../log-safe.js';
 import { resumeRefusal } from './resume-check.js';
 import { SocketCloser } from './socket-closer.js';
 import { SessionBudget } from './token-bucket.js';
@@ -195,6 +196,9 @@ export class InMemoryCore implements RealtimeCore {
     const max = this.options.maxConnectionsPerSession;
     if (session !== undefined && session.size >= max) {
       this.#closer.close(ws, CloseCode.ConnectionLimitExceeded, `session is full (${max} connections)`);
+      this.#log(
+        `join refused: session ${grant.sessionId} is full (${max} connections) (${CloseCode.ConnectionLimitExceeded})`,
+      );
       return;
     }
     if (session === undefined) {
@@ -222,6 +226,7 @@ export class InMemoryCore implements RealtimeCore {
     c.out.push(encodeWelcome(c, others, this.#timingFields));
     this.#batcher.schedule(c);
     this.#fanout(session, encodeMessage({ t: 'connectionCreated', connection: c.info }), c);
+    this.#log(`connection ${c.id} joined session ${c.sessionId} as ${c.role}`);
   }
 
   resume(ws: WebSocket, p: ResumeParams): void {
@@ -233,6 +238,9 @@ export class InMemoryCore implements RealtimeCore {
     const refusal = resumeRefusal(c, p);
     if (refusal !== null || c === undefined) {
       this.#closer.close(ws, CloseCode.ResumeRefused, refusal ?? 'unknown connection');
+      this.#log(
+        `resume refused: connection ${logSafe(p.connectionId)}: ${refusal ?? 'unknown connection'} (${CloseCode.ResumeRefused})`,
+      );
       return;
     }
     clearTimeout(c.expiryTimer);
@@ -254,6 +262,7 @@ export class InMemoryCore implements RealtimeCore {
     // (PROTOCOL.md: "Right after the replay the server writes ack {a: resumed.ack}").
     c.ackPending = true;
     this.#batcher.schedule(c);
+    this.#log(`connection ${c.id} resumed in session ${c.sessionId} (${held.length} replayed)`);
     if (c.announcedReconnecting) {
       c.announcedReconnecting = false;
       const session = this.#sessions.get(c.sessionId);
@@ -316,11 +325,16 @@ export class InMemoryCore implements RealtimeCore {
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (c.socket === ws) this.#onFrame(c, data, isBinary);
     });
-    ws.on('close', () => {
+    ws.on('close', (code: number) => {
       // A stale socket (replaced, or closed by us) must never touch a newer transport.
       if (c.socket === ws && c.generation === generation && c.state === 'connected')
         this.#guard(() => {
-          this.#detach(c);
+          // 1001 is what a browser sends when the page unloads (closed, reloaded, navigated away):
+          // the client left, like `bye`. A network drop never carries it (PROTOCOL.md §Leaving).
+          if (code === CloseCode.GoingAway) {
+            c.socket = null; // already closed: nothing to write or close
+            this.#destroy(c, 'clientDisconnected', code, 'going away', true);
+          } else this.#detach(c);
         });
     });
     ws.on('error', (err) => {
@@ -357,6 +371,9 @@ export class InMemoryCore implements RealtimeCore {
     c.expiryTimer = setTimeout(this.#expire, this.options.timings.reconnectWindow, c, c.generation);
     c.expiryTimer.unref();
     c.announcedReconnecting = true;
+    this.#log(
+      `connection ${c.id} of session ${c.sessionId} lost its transport; kept ${this.options.timings.reconnectWindow} ms for a resume`,
+    );
     const session = this.#sessions.get(c.sessionId);
     if (session) this.#fanout(session, encodeMessage({ t: 'connectionReconnecting', connectionId: c.id }), c);
   }
@@ -480,7 +497,7 @@ export class InMemoryCore implements RealtimeCore {
     if (session.size === 0) this.#sessions.delete(c.sessionId);
     else if (tellOthers)
       this.#fanout(session, encodeMessage({ t: 'connectionDestroyed', connectionId: c.id, reason }), undefined);
-    this.#log(`connection ${c.id} of ${c.sessionId.slice(0, 24)}… ended: ${reason} (${code})`);
+    this.#log(`connection ${c.id} left session ${c.sessionId}: ${reason} (${code})`);
   }
 
   /** Run a handler; an exception is logged, never allowed to crash the process. */

@@ -30,8 +30,17 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { RealtimeCore } from '../core/realtime-core.js';
 import { drainReason, type DrainCode } from '../core/drain.js';
 import { SocketCloser } from '../core/socket-closer.js';
+import { logSafe } from '../log-safe.js';
 import type { Store } from '../store/store.js';
 import { authenticateJoin } from './authenticate-join.js';
+
+/** What a refused handshake asked for, for the log: whole IDs, so a line can be traced. */
+function handshakeSubject(req: IncomingMessage): string {
+  const q = new URL(req.url ?? '/', 'http://parley.invalid').searchParams;
+  const resume = q.get('resume');
+  if (resume !== null) return `resume of connection ${logSafe(resume)}`;
+  return `join of session ${logSafe(q.get('sessionId') ?? '')}`;
+}
 
 /**
  * @example
@@ -147,6 +156,7 @@ export class Gateway {
   }
 
   #refuse(req: IncomingMessage, socket: Duplex, head: Buffer, code: CloseCode, reason: string): void {
+    this.log(`gateway: refused ${handshakeSubject(req)}: ${reason} (${code})`);
     this.#accept(req, socket, head, (ws) => {
       ws.on('error', this.#onSocketError);
       this.#refusals.close(ws, code, reason);

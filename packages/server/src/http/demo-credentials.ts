@@ -3,32 +3,55 @@
  * key, a session (a new one, or the one named) and a fresh publisher token whose connection data
  * is `name=NAME`. Served only for the project
  * named by the `demoProject` option (the CLI's development project); anyone who can reach the
- * server could otherwise join any session, so it is off unless configured.
+ * server could otherwise join any session, so it is off unless configured. While it is on, only
+ * requests addressed to a loopback name or the bound host are answered (403 otherwise: DNS
+ * rebinding), and new sessions are rate-limited per client address and capped per run (429).
  */
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { generateToken, mintSessionId } from '@parley/server-sdk';
 import type { Store } from '../store/store.js';
+import { clientKey, isDemoHost, type DemoLimiter } from './demo-guard.js';
 
 export const DEMO_CREDENTIALS_PATH = '/demo/credentials';
 
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+  });
   res.end(JSON.stringify(body));
+}
+
+/** What the demo endpoint needs. */
+export interface DemoCredentialsDeps {
+  readonly store: Store;
+  /** The development project's API key; undefined when minting is off. */
+  readonly demoProject: string | undefined;
+  /** The address the server listens on (`Host` headers naming it are answered). */
+  readonly boundHost: string;
+  readonly limiter: DemoLimiter;
 }
 
 /**
  * @example
- * if (pathname === DEMO_CREDENTIALS_PATH) await serveDemoCredentials(url, res, store, 'dev-key');
+ * if (pathname === DEMO_CREDENTIALS_PATH) await serveDemoCredentials(req, url, res, deps);
  */
 export async function serveDemoCredentials(
+  req: IncomingMessage,
   url: URL,
   res: ServerResponse,
-  store: Store,
-  demoProject: string | undefined,
+  { store, demoProject, boundHost, limiter }: DemoCredentialsDeps,
 ): Promise<void> {
   if (demoProject === undefined) {
     json(res, 404, {
       message: 'demo credentials are served only for the development project (parley serve without --api-key)',
+    });
+    return;
+  }
+  if (!isDemoHost(req.headers.host, boundHost)) {
+    json(res, 403, {
+      message: 'demo credentials are served only to requests addressed to localhost or the host the server is bound to',
     });
     return;
   }
@@ -39,6 +62,12 @@ export async function serveDemoCredentials(
   }
   let sessionId = url.searchParams.get('sessionId') ?? '';
   if (sessionId === '') {
+    const admission = limiter.admit(clientKey(req.socket.remoteAddress));
+    if (!admission.ok) {
+      const retry = admission.retryAfterSeconds;
+      json(res, 429, { message: admission.message }, retry === undefined ? {} : { 'retry-after': String(retry) });
+      return;
+    }
     sessionId = mintSessionId(project.apiKey, { relayed: false });
     await store.createSession({
       sessionId,

@@ -4,22 +4,35 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname, resolve, sep } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** `packages/server/public`, from `src/http/` (tests) or `dist/http/` (built) alike. */
 export const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
 
 /**
- * The client SDK's browser bundle, which the demo page imports. It is built into the client
- * package (`packages/client/dist`), a sibling of this one in the repository; the server does not
- * depend on the client package, it only serves the file when it is there.
+ * The client SDK's browser bundle, which the demo page imports. It is found through the
+ * `@parley/client` package (a dependency of this one) the way Node finds any package, so it is the
+ * same file in the repository (a workspace link to packages/client) and in an app that installed
+ * the packages from npm or from tarballs. Resolved on first use: a failure is a 404, not a crash.
  */
-const CLIENT_DIST = fileURLToPath(new URL('../../../client/dist/', import.meta.url));
-const CLIENT_BUNDLE_FILES: ReadonlyMap<string, string> = new Map([
-  ['parley.browser.js', `${CLIENT_DIST}parley.browser.js`],
-  ['parley.browser.js.map', `${CLIENT_DIST}parley.browser.js.map`],
-]);
+const CLIENT_BUNDLE = ['parley.browser.js', 'parley.browser.js.map'];
+let clientDist: string | null | undefined;
+
+/** The path of the bundle file `name`; undefined when `name` is not one, null when the package is missing. */
+function clientBundleFile(name: string): string | null | undefined {
+  if (!CLIENT_BUNDLE.includes(name)) return undefined;
+  if (clientDist === undefined) {
+    try {
+      const manifest = createRequire(import.meta.url).resolve('@parley/client/package.json');
+      clientDist = join(dirname(manifest), 'dist');
+    } catch {
+      clientDist = null;
+    }
+  }
+  return clientDist === null ? null : join(clientDist, name);
+}
 
 const TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -65,7 +78,11 @@ export async function serveStatic(
     return;
   }
   if (relative === '') relative = 'index.html';
-  const bundle = CLIENT_BUNDLE_FILES.get(relative);
+  const bundle = clientBundleFile(relative);
+  if (bundle === null) {
+    notFound(res, 'the client bundle is not installed: @parley/client cannot be found from @parley/server');
+    return;
+  }
   const file = bundle ?? resolve(root, relative);
   if (bundle === undefined && !file.startsWith(resolve(root) + sep)) {
     notFound(res, 'not found');

@@ -1,10 +1,10 @@
 /**
  * REST authentication: the `X-OPENTOK-AUTH` JWT (HS256, `iss` = API key, `ist` = "project",
- * short-lived), verified with the project's secret by `@parley/server-sdk`'s `verifyRestJwt`.
+ * short-lived, no client connection claims: a connection token is never a REST credential), verified with the project's secret by `@parley/server-sdk`'s `verifyRestJwt`.
  * What the SDK sends: `opentok@2.23.2` lib/generateJwt.js.
  */
 import type { IncomingMessage } from 'node:http';
-import { verifyRestJwt } from '@parley/server-sdk';
+import { peekToken, verifyRestJwt } from '@parley/server-sdk';
 import type { Project, Store } from '../store/store.js';
 
 /** Result of authenticating a REST request. Failures carry the status (401/403) and a message for the JSON body. */
@@ -76,7 +76,10 @@ export async function authenticateByIssuer(
   nowMs: number,
 ): Promise<RestAuthOutcome> {
   if (jwt === undefined) return { ok: false, status: 401, message: 'Missing X-OPENTOK-AUTH header' };
-  const iss = unverifiedIssuer(jwt);
+  // A T1 connection token names its project too: verifying it as that project's REST token
+  // refuses it with 403 and says why, instead of "malformed".
+  const t1 = peekToken(jwt);
+  const iss = unverifiedIssuer(jwt) ?? (t1?.format === 't1' ? t1.apiKey : undefined);
   if (iss === undefined) return { ok: false, status: 401, message: 'Malformed X-OPENTOK-AUTH token' };
   return authenticate(store, jwt, iss, nowMs);
 }

@@ -1,6 +1,7 @@
 /**
  * The embedded {@link Store}: SQLite through better-sqlite3 (synchronous, so every method
- * resolves at once), in WAL mode so `parley session create` can write while a server runs.
+ * resolves at once), in WAL mode so the CLI (`parley token`, `parley session create`) can read
+ * it while a server writes.
  */
 import Database from 'better-sqlite3';
 import type { ArchiveMode, MediaMode, Project, SessionRecord, Store } from './store.js';
@@ -71,7 +72,7 @@ export class SqliteStore implements Store {
   constructor(filename: string) {
     this.#db = new Database(filename);
     if (filename !== ':memory:') this.#db.pragma('journal_mode = WAL');
-    // WHY: the CLI may write (session create) while a server holds the same file open.
+    // WHY: another process (the CLI reading, a second server) may hold the same file open.
     this.#db.pragma('busy_timeout = 5000');
     this.#db.exec(SCHEMA);
     this.#getProject = this.#db.prepare('SELECT api_key, api_secret, created_at FROM projects WHERE api_key = ?');

@@ -1,0 +1,93 @@
+/**
+ * What the browser-tier tests share: the client's browser bundle (built when older than its
+ * sources) and a tiny static server on 127.0.0.1:0 that serves a page importing it. The Parley
+ * server is another origin, as in production.
+ */
+import { execFile } from 'node:child_process';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bundlePath = join(root, 'packages/client/dist/parley.browser.js');
+
+/** The page at `/`: loads the bundle as `window.Parley`, records page lifecycle events in `window.pageEvents` and the last `pagehide` in `localStorage.pagehide`. */
+export const PAGE = `<!doctype html>
+<html><head><meta charset="utf-8"><title>parley browser tier</title></head>
+<body><script type="module">
+  import * as Parley from '/parley.browser.js';
+  window.Parley = Parley;
+  window.pageEvents = [];
+  for (const type of ['freeze', 'resume', 'pagehide', 'visibilitychange']) {
+    document.addEventListener(type, () => window.pageEvents.push(type));
+    window.addEventListener(type, () => window.pageEvents.push('window:' + type));
+  }
+  window.addEventListener('pagehide', (e) => localStorage.setItem('pagehide', 'persisted=' + e.persisted));
+</script></body></html>`;
+
+/** A page at `/elsewhere` without Parley: somewhere to navigate to. */
+const ELSEWHERE =
+  '<!doctype html><html><head><meta charset="utf-8"><title>elsewhere</title></head><body>elsewhere</body></html>';
+
+/** Newest modification time (ms) of the files under `dir`. */
+async function newest(dir: string): Promise<number> {
+  let max = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) max = Math.max(max, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
+  }
+  return max;
+}
+
+/** Build the bundle when it is missing or older than the client or protocol sources. */
+export async function ensureBundle(): Promise<void> {
+  const built = await stat(bundlePath).then(
+    (s) => s.mtimeMs,
+    () => 0,
+  );
+  const sources = Math.max(
+    await newest(join(root, 'packages/client/src')),
+    await newest(join(root, 'packages/protocol/src')),
+  );
+  if (built >= sources) return;
+  await promisify(execFile)(process.execPath, [join(root, 'packages/client/build-browser.mjs')], { cwd: root });
+}
+
+/** A static server for {@link PAGE} (at `/`, and at `/no-store` with `Cache-Control: no-store`), the bundle and `/elsewhere`; `url` ends with `/`. */
+export interface StaticSite {
+  readonly server: Server;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function serveStatic(): Promise<StaticSite> {
+  const bundle = await readFile(bundlePath);
+  const server = createServer((req, res) => {
+    if (req.url === '/' || req.url === '/index.html') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
+    } else if (req.url === '/no-store') {
+      // Chromium keeps a `no-store` page out of the back/forward cache: its pagehide is not persisted.
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(PAGE);
+    } else if (req.url === '/parley.browser.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(bundle);
+    } else if (req.url === '/elsewhere') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(ELSEWHERE);
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    server,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
+}
