@@ -105,9 +105,9 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
     sessionSignals: o.sessionSignals,
     maxUnsentBytes: o.maxUnsentBytes,
     maxConnectionsPerSession: o.maxConnectionsPerSession,
-    log: o.log,
+    logger: o.logger,
   });
-  const gateway = new Gateway(core, store, o.log);
+  const gateway = new Gateway(core, store, o.logger);
   const rest = createRestApi({ store, realtime: core });
   const demo = { store, demoProject, boundHost: o.host, limiter: new DemoLimiter(o.demoLimits) };
 
@@ -121,7 +121,7 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
       const pathname = new URL(req.url ?? '/', 'http://parley.invalid').pathname;
       if (pathname === DEMO_CREDENTIALS_PATH && req.method === 'GET') {
         serveDemoCredentials(req, new URL(req.url ?? '/', 'http://parley.invalid'), res, demo).catch((err: unknown) => {
-          o.log(`http: demo credentials failed: ${String(err)}`);
+          o.logger.error({ err }, `http: demo credentials failed: ${String(err)}`);
           if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
           res.end(JSON.stringify({ message: 'internal error' }));
         });
@@ -129,7 +129,7 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
       }
       if (isStaticRequest(req.method, pathname)) {
         serveStatic(req, res, pathname).catch((err: unknown) => {
-          o.log(`http: static file failed: ${String(err)}`);
+          o.logger.error({ err }, `http: static file failed: ${String(err)}`);
           if (!res.headersSent) res.writeHead(500).end();
         });
         return;
@@ -141,7 +141,10 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
       }
       rest(req, res);
     } catch (err) {
-      o.log(`http: request failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      o.logger.error(
+        { err },
+        `http: request failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      );
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify({ message: 'internal error' }));
     }
@@ -149,8 +152,8 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
   http.on('upgrade', gateway.handleUpgrade);
   http.on('clientError', (err: Error & { code?: string }, socket) => {
     const hint = tlsHint(err);
-    if (hint !== undefined) o.log(hint);
-    answerClientError(err, socket, o.log);
+    if (hint !== undefined) o.logger.warn(hint);
+    answerClientError(err, socket, o.logger);
   });
 
   try {
@@ -167,7 +170,7 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
     throw err;
   }
   http.on('error', (err) => {
-    o.log(`http: server error: ${err.message}`);
+    o.logger.error({ err }, `http: server error: ${err.message}`);
   });
 
   const port = (http.address() as AddressInfo).port;

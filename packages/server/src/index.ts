@@ -21,6 +21,14 @@ export {
 } from './server-options.js';
 export type { JoinGrant, RealtimeCore } from './core/realtime-core.js';
 export type { DrainMode } from './core/drain.js';
+export {
+  createPinoLogger,
+  lineLogger,
+  REDACTED_FIELDS,
+  type LogFields,
+  type LogFn,
+  type Logger,
+} from './log/logger.js';
 export { InMemoryCore, type InMemoryCoreOptions } from './core/in-memory-core.js';
 export type { OpResult, RealtimeOps } from './rest/realtime-ops.js';
 export type { ArchiveMode, MediaMode, Project, SessionRecord, Store } from './store/store.js';

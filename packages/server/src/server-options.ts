@@ -17,6 +17,13 @@ import {
   type SessionTimings,
 } from '@parley/protocol';
 import type { DrainMode } from './core/drain.js';
+import { createPinoLogger, lineLogger, type Logger } from './log/logger.js';
+
+function isLogger(v: unknown): v is Logger {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return ['error', 'warn', 'info', 'debug', 'child'].every((m) => typeof o[m] === 'function');
+}
 
 /** Default HTTP/WebSocket port of `parley serve` and {@link createServer}. */
 export const DEFAULT_PORT = 8720;
@@ -105,7 +112,17 @@ export interface ServerOptions {
    * @default 'service'
    */
   drain?: DrainMode;
-  /** Where log lines go. @default a function that writes nothing */
+  /**
+   * The logger (pino-compatible: `error`, `warn`, `info`, `debug`, `child`), e.g. a pino
+   * instance. Each connection's lines come from a child bound to its `sessionId` and
+   * `connectionId`; tokens, resume keys and secrets are never logged. Give this or `log`, not both.
+   * @default pino at level 'silent' (a library writes nothing unless asked; `parley serve` logs at 'info')
+   */
+  logger?: Logger;
+  /**
+   * The older form: where log lines go, one string each (the message of each structured line).
+   * Give this or `logger`, not both. @default none
+   */
   log?: (line: string) => void;
   /**
    * Let the demo page mint sessions and tokens (`GET /demo/credentials`) for the development
@@ -135,6 +152,8 @@ export interface ResolvedServerOptions {
   readonly sessionSignals: Readonly<SessionSignalBudget>;
   readonly maxUnsentBytes: number;
   readonly maxConnectionsPerSession: number;
+  readonly logger: Logger;
+  /** One line at level info through {@link logger}, for the few places that have only text. */
   readonly log: (line: string) => void;
   readonly demo: boolean;
   readonly drain: DrainMode;
@@ -155,6 +174,7 @@ const KNOWN = new Set([
   'maxUnsentBytes',
   'maxConnectionsPerSession',
   'log',
+  'logger',
   'demo',
   'drain',
   'demoLimits',
@@ -270,8 +290,14 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
   if (drain !== 'service' && drain !== 'node') {
     throw new TypeError(`drain must be 'service' or 'node'; got ${JSON.stringify(drain)}`);
   }
-  const log = o.log ?? (() => {});
-  if (typeof log !== 'function') throw new TypeError('log must be a function (line: string) => void');
+  if (o.log !== undefined && typeof o.log !== 'function')
+    throw new TypeError('log must be a function (line: string) => void');
+  if (o.logger !== undefined && !isLogger(o.logger))
+    throw new TypeError('logger must have error, warn, info, debug and child methods (a pino logger does)');
+  if (o.log !== undefined && o.logger !== undefined) throw new TypeError('give log or logger, not both');
+  const logger: Logger =
+    (o.logger) ??
+    (o.log !== undefined ? lineLogger(o.log as (line: string) => void) : createPinoLogger('silent'));
 
   const d = record('demoLimits', o.demoLimits);
   const demoLimits: DemoLimits = {
@@ -309,7 +335,10 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     sessionSignals: Object.freeze(sessionSignals),
     maxUnsentBytes,
     maxConnectionsPerSession,
-    log: log as (line: string) => void,
+    logger,
+    log: (line: string) => {
+      logger.info(line);
+    },
     demo: optionalBoolean('demo', o.demo),
     drain,
     demoLimits: Object.freeze(demoLimits),

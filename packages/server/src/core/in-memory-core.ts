@@ -54,6 +54,7 @@ import { newConnectionId, newResumeKey } from './ids.js';
 import type { JoinGrant, RealtimeCore } from './realtime-core.js';
 import { RequestHandler, type CoreActions } from './request-handler.js';
 import { logSafe } from '../log-safe.js';
+import { SILENT_LOGGER, type Logger } from '../log/logger.js';
 import { resumeRefusal } from './resume-check.js';
 import { SocketCloser } from './socket-closer.js';
 import { SessionBudget } from './token-bucket.js';
@@ -105,7 +106,8 @@ export interface InMemoryCoreOptions {
   /** @default DEFAULT_MAX_UNSENT_BYTES */
   readonly maxUnsentBytes?: number;
   readonly maxConnectionsPerSession: number;
-  readonly log?: (line: string) => void;
+  /** @default a logger that writes nothing */
+  readonly logger?: Logger;
 }
 
 /** A session's connections in join order (Map keeps insertion order: oldest first), and its signal budget. */
@@ -130,7 +132,7 @@ export class InMemoryCore implements RealtimeCore {
   readonly #closer = new SocketCloser(CLOSE_GRACE_MS);
   readonly #requests: RequestHandler;
   readonly #sweepTimer: NodeJS.Timeout;
-  readonly #log: (line: string) => void;
+  readonly #logger: Logger;
   readonly #rate: Readonly<RateLimit>;
   readonly #signalBytes: Readonly<ByteRate>;
   readonly #sessionSignals: Readonly<SessionSignalBudget>;
@@ -141,7 +143,7 @@ export class InMemoryCore implements RealtimeCore {
   #drainCode: DrainCode = CloseCode.ServerShutdown;
 
   constructor(private readonly options: InMemoryCoreOptions) {
-    this.#log = options.log ?? (() => {});
+    this.#logger = options.logger ?? SILENT_LOGGER;
     this.#rate = options.signalRate ?? DEFAULT_SIGNAL_RATE;
     this.#signalBytes = options.signalBytes ?? DEFAULT_SIGNAL_BYTE_RATE;
     this.#sessionSignals = options.sessionSignals ?? DEFAULT_SESSION_SIGNAL_BUDGET;
@@ -196,7 +198,8 @@ export class InMemoryCore implements RealtimeCore {
     const max = this.options.maxConnectionsPerSession;
     if (session !== undefined && session.size >= max) {
       this.#closer.close(ws, CloseCode.ConnectionLimitExceeded, `session is full (${max} connections)`);
-      this.#log(
+      this.#logger.info(
+        { sessionId: grant.sessionId, code: CloseCode.ConnectionLimitExceeded, reason: 'session is full' },
         `join refused: session ${grant.sessionId} is full (${max} connections) (${CloseCode.ConnectionLimitExceeded})`,
       );
       return;
@@ -226,7 +229,7 @@ export class InMemoryCore implements RealtimeCore {
     c.out.push(encodeWelcome(c, others, this.#timingFields));
     this.#batcher.schedule(c);
     this.#fanout(session, encodeMessage({ t: 'connectionCreated', connection: c.info }), c);
-    this.#log(`connection ${c.id} joined session ${c.sessionId} as ${c.role}`);
+    this.#connLog(c).info({ role: c.role }, `connection ${c.id} joined session ${c.sessionId} as ${c.role}`);
   }
 
   resume(ws: WebSocket, p: ResumeParams): void {
@@ -238,8 +241,15 @@ export class InMemoryCore implements RealtimeCore {
     const refusal = resumeRefusal(c, p);
     if (refusal !== null || c === undefined) {
       this.#closer.close(ws, CloseCode.ResumeRefused, refusal ?? 'unknown connection');
-      this.#log(
-        `resume refused: connection ${logSafe(p.connectionId)}: ${refusal ?? 'unknown connection'} (${CloseCode.ResumeRefused})`,
+      const reason = refusal ?? 'unknown connection';
+      this.#logger.info(
+        {
+          sessionId: logSafe(p.sessionId),
+          connectionId: logSafe(p.connectionId),
+          code: CloseCode.ResumeRefused,
+          reason,
+        },
+        `resume refused: connection ${logSafe(p.connectionId)}: ${reason} (${CloseCode.ResumeRefused})`,
       );
       return;
     }
@@ -262,7 +272,10 @@ export class InMemoryCore implements RealtimeCore {
     // (PROTOCOL.md: "Right after the replay the server writes ack {a: resumed.ack}").
     c.ackPending = true;
     this.#batcher.schedule(c);
-    this.#log(`connection ${c.id} resumed in session ${c.sessionId} (${held.length} replayed)`);
+    this.#connLog(c).info(
+      { replayed: held.length },
+      `connection ${c.id} resumed in session ${c.sessionId} (${held.length} replayed)`,
+    );
     if (c.announcedReconnecting) {
       c.announcedReconnecting = false;
       const session = this.#sessions.get(c.sessionId);
@@ -338,7 +351,7 @@ export class InMemoryCore implements RealtimeCore {
         });
     });
     ws.on('error', (err) => {
-      this.#log(`connection ${c.id}: socket error: ${err.message}`);
+      this.#connLog(c).warn({ err }, `connection ${c.id}: socket error: ${err.message}`);
     });
   }
 
@@ -371,8 +384,10 @@ export class InMemoryCore implements RealtimeCore {
     c.expiryTimer = setTimeout(this.#expire, this.options.timings.reconnectWindow, c, c.generation);
     c.expiryTimer.unref();
     c.announcedReconnecting = true;
-    this.#log(
-      `connection ${c.id} of session ${c.sessionId} lost its transport; kept ${this.options.timings.reconnectWindow} ms for a resume`,
+    const kept = this.options.timings.reconnectWindow;
+    this.#connLog(c).info(
+      { keptMs: kept },
+      `connection ${c.id} of session ${c.sessionId} lost its transport; kept ${kept} ms for a resume`,
     );
     const session = this.#sessions.get(c.sessionId);
     if (session) this.#fanout(session, encodeMessage({ t: 'connectionReconnecting', connectionId: c.id }), c);
@@ -497,7 +512,12 @@ export class InMemoryCore implements RealtimeCore {
     if (session.size === 0) this.#sessions.delete(c.sessionId);
     else if (tellOthers)
       this.#fanout(session, encodeMessage({ t: 'connectionDestroyed', connectionId: c.id, reason }), undefined);
-    this.#log(`connection ${c.id} left session ${c.sessionId}: ${reason} (${code})`);
+    this.#connLog(c).info({ reason, code }, `connection ${c.id} left session ${c.sessionId}: ${reason} (${code})`);
+  }
+
+  /** The connection's child logger (bound to its session and connection IDs), made on first use. */
+  #connLog(c: Connection): Logger {
+    return (c.log ??= this.#logger.child({ sessionId: c.sessionId, connectionId: c.id }));
   }
 
   /** Run a handler; an exception is logged, never allowed to crash the process. */
@@ -505,7 +525,7 @@ export class InMemoryCore implements RealtimeCore {
     try {
       fn();
     } catch (err) {
-      this.#log(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      this.#logger.error({ err }, `internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     }
   }
 }
