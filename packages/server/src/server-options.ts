@@ -19,6 +19,13 @@ import {
 import type { DrainMode } from './core/drain.js';
 import { createPinoLogger, lineLogger, type Logger } from './log/logger.js';
 
+function corsOriginsOf(v: unknown): readonly string[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string' && s !== ''))
+    throw new TypeError("corsOrigins must be an array of origins ('https://app.example.com') or ['*']");
+  return Object.freeze([...(v as string[])]);
+}
+
 function isLogger(v: unknown): v is Logger {
   if (typeof v !== 'object' || v === null) return false;
   const o = v as Record<string, unknown>;
@@ -120,6 +127,11 @@ export interface ServerOptions {
    */
   logger?: Logger;
   /**
+   * Origins whose browser pages may call this server's HTTP API (CORS): `Access-Control-Allow-Origin`
+   * for them, preflights answered. `['*']`: any origin. @default [] (none: same-origin only)
+   */
+  corsOrigins?: readonly string[];
+  /**
    * The older form: where log lines go, one string each (the message of each structured line).
    * Give this or `logger`, not both. @default none
    */
@@ -153,6 +165,7 @@ export interface ResolvedServerOptions {
   readonly maxUnsentBytes: number;
   readonly maxConnectionsPerSession: number;
   readonly logger: Logger;
+  readonly corsOrigins: readonly string[];
   /** One line at level info through {@link logger}, for the few places that have only text. */
   readonly log: (line: string) => void;
   readonly demo: boolean;
@@ -175,6 +188,7 @@ const KNOWN = new Set([
   'maxConnectionsPerSession',
   'log',
   'logger',
+  'corsOrigins',
   'demo',
   'drain',
   'demoLimits',
@@ -296,8 +310,7 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     throw new TypeError('logger must have error, warn, info, debug and child methods (a pino logger does)');
   if (o.log !== undefined && o.logger !== undefined) throw new TypeError('give log or logger, not both');
   const logger: Logger =
-    (o.logger) ??
-    (o.log !== undefined ? lineLogger(o.log as (line: string) => void) : createPinoLogger('silent'));
+    o.logger ?? (o.log !== undefined ? lineLogger(o.log as (line: string) => void) : createPinoLogger('silent'));
 
   const d = record('demoLimits', o.demoLimits);
   const demoLimits: DemoLimits = {
@@ -336,6 +349,7 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     maxUnsentBytes,
     maxConnectionsPerSession,
     logger,
+    corsOrigins: corsOriginsOf(o.corsOrigins),
     log: (line: string) => {
       logger.info(line);
     },
