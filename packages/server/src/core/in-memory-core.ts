@@ -229,7 +229,8 @@ export class InMemoryCore implements RealtimeCore {
     c.out.push(encodeWelcome(c, others, this.#timingFields));
     this.#batcher.schedule(c);
     this.#fanout(session, encodeMessage({ t: 'connectionCreated', connection: c.info }), c);
-    this.#connLog(c).info({ role: c.role }, `connection ${c.id} joined session ${c.sessionId} as ${c.role}`);
+    if (this.#infoOn())
+      this.#connLog(c).info({ role: c.role }, `connection ${c.id} joined session ${c.sessionId} as ${c.role}`);
   }
 
   resume(ws: WebSocket, p: ResumeParams): void {
@@ -272,10 +273,11 @@ export class InMemoryCore implements RealtimeCore {
     // (PROTOCOL.md: "Right after the replay the server writes ack {a: resumed.ack}").
     c.ackPending = true;
     this.#batcher.schedule(c);
-    this.#connLog(c).info(
-      { replayed: held.length },
-      `connection ${c.id} resumed in session ${c.sessionId} (${held.length} replayed)`,
-    );
+    if (this.#infoOn())
+      this.#connLog(c).info(
+        { replayed: held.length },
+        `connection ${c.id} resumed in session ${c.sessionId} (${held.length} replayed)`,
+      );
     if (c.announcedReconnecting) {
       c.announcedReconnecting = false;
       const session = this.#sessions.get(c.sessionId);
@@ -385,10 +387,11 @@ export class InMemoryCore implements RealtimeCore {
     c.expiryTimer.unref();
     c.announcedReconnecting = true;
     const kept = this.options.timings.reconnectWindow;
-    this.#connLog(c).info(
-      { keptMs: kept },
-      `connection ${c.id} of session ${c.sessionId} lost its transport; kept ${kept} ms for a resume`,
-    );
+    if (this.#infoOn())
+      this.#connLog(c).info(
+        { keptMs: kept },
+        `connection ${c.id} of session ${c.sessionId} lost its transport; kept ${kept} ms for a resume`,
+      );
     const session = this.#sessions.get(c.sessionId);
     if (session) this.#fanout(session, encodeMessage({ t: 'connectionReconnecting', connectionId: c.id }), c);
   }
@@ -512,7 +515,16 @@ export class InMemoryCore implements RealtimeCore {
     if (session.size === 0) this.#sessions.delete(c.sessionId);
     else if (tellOthers)
       this.#fanout(session, encodeMessage({ t: 'connectionDestroyed', connectionId: c.id, reason }), undefined);
-    this.#connLog(c).info({ reason, code }, `connection ${c.id} left session ${c.sessionId}: ${reason} (${code})`);
+    if (this.#infoOn())
+      this.#connLog(c).info({ reason, code }, `connection ${c.id} left session ${c.sessionId}: ${reason} (${code})`);
+  }
+
+  /**
+   * Whether info lines are written at all: when not (pino's default 'silent' level), a join or a
+   * leave builds neither a child logger nor a message.
+   */
+  #infoOn(): boolean {
+    return this.#logger.isLevelEnabled?.('info') ?? true;
   }
 
   /** The connection's child logger (bound to its session and connection IDs), made on first use. */

@@ -32,6 +32,8 @@ export interface Logger {
   debug: LogFn;
   /** A logger whose every line also carries `bindings`. */
   child(bindings: LogFields): Logger;
+  /** Whether a level is written (pino has it); without it every level is assumed on. */
+  isLevelEnabled?(level: string): boolean;
 }
 
 /** Field names whose values are censored wherever they appear (top level or one level down). */
