@@ -32,6 +32,7 @@ export function deliver(message: ServerMessage, to: Receivers): boolean {
   switch (message.t) {
     case 'ack':
     case 'nack':
+    case 'reply':
       to.requests.settle(message);
       return true;
     case 'pong':
@@ -44,9 +45,6 @@ export function deliver(message: ServerMessage, to: Receivers): boolean {
       return true;
     case 'welcome':
     case 'resumed':
-      return false;
-    case 'reply':
-      // Behind the `reply` capability, which this client does not declare yet: the server may not send it.
       return false;
   }
 }

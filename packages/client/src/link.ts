@@ -13,9 +13,6 @@ import type { Clock, Timers } from './options.js';
 import { Transport } from './transport.js';
 import type { WebSocketConstructor } from './websocket.js';
 
-/** What the socket reports when it dies without a close frame, or an open timed out. */
-const ABNORMAL_CLOSURE = 1006;
-
 /** What a link reports, only ever about its current transport. @internal */
 export interface LinkHandlers {
   /** One message, in order; the rest of its frame is dropped if handling it replaced the transport. */
@@ -75,7 +72,8 @@ export class Link {
       },
     });
     this.scope.setTimeout(() => {
-      if (gen === this.gen) this.handlers.lost(ABNORMAL_CLOSURE, `no answer from the server within ${openTimeout} ms`);
+      if (gen === this.gen)
+        this.handlers.lost(CloseCode.AbnormalClosure, `no answer from the server within ${openTimeout} ms`);
     }, openTimeout);
   }
 

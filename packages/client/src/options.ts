@@ -36,7 +36,10 @@ export type ListenerErrorHook = (error: unknown, event: string) => void;
  */
 export interface SessionOptions {
   /**
-   * Server base URL, `http(s)://` or `ws(s)://`; the client connects to `ws(s)://HOST/v1/ws`.
+   * Server base URL, `http(s)://` or `ws(s)://`; the client connects to `ws(s)://HOST/v1/ws`, or
+   * to `ws(s)://HOST/PREFIX/v1/ws` for a URL with a path (`https://host/parley`: a server behind
+   * a proxy that routes by path). A URL that already ends with `/v1/ws` is used as it is; a query
+   * or fragment is ignored.
    * @default `location.origin` in a browser; required in Node
    */
   url?: string;
@@ -78,8 +81,10 @@ export interface ResolvedOptions {
 }
 
 /**
- * Turn a server base URL into the client WebSocket endpoint.
+ * Turn a server base URL into the client WebSocket endpoint. A path in the base URL is kept as a
+ * prefix (a trailing slash or not), for a server behind a proxy that routes by path.
  * @example toWebSocketUrl('https://parley.example.com') // 'wss://parley.example.com/v1/ws'
+ * @example toWebSocketUrl('https://example.com/parley/') // 'wss://example.com/parley/v1/ws'
  */
 export function toWebSocketUrl(base: string): string {
   let url: URL;
@@ -97,7 +102,10 @@ export function toWebSocketUrl(base: string): string {
       `options.url must start with http://, https://, ws:// or wss://; got ${JSON.stringify(base)}`,
     );
   }
-  return `${protocol}//${url.host}${WS_PATH}`;
+  let prefix = url.pathname.replace(/\/+$/, '');
+  // A URL that already names the endpoint (`wss://host/v1/ws`) is taken as it is.
+  if (prefix.endsWith(WS_PATH)) prefix = prefix.slice(0, -WS_PATH.length);
+  return `${protocol}//${url.host}${prefix}${WS_PATH}`;
 }
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {

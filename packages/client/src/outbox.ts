@@ -1,18 +1,21 @@
 /**
  * Client requests waiting for the server's verdict (PROTOCOL.md "Client → server"). Each request
  * gets the next `s` (1, 2, 3, … per connection, kept across resumes) and stays here until an
- * `ack` covers it (resolve) or a `nack` names it (reject). On resume the server's `ack` says
- * which ones it already has; the rest are sent again, in order.
+ * `ack` covers it (resolve, with the result a `reply` recorded, if any) or a `nack` names it
+ * (reject). On resume the server's `ack` says which ones it already has; the rest are sent again,
+ * in order.
  */
-import type { ClientRequest } from '@parley/protocol';
+import type { ClientRequest, JsonValue } from '@parley/protocol';
 
 /** A request minus its sequence number. */
 export type RequestBody = ClientRequest extends infer R ? (R extends ClientRequest ? Omit<R, 's'> : never) : never;
 
 interface Pending {
   readonly request: ClientRequest;
-  readonly resolve: () => void;
+  readonly resolve: (result: JsonValue | undefined) => void;
   readonly reject: (error: Error) => void;
+  /** What a `reply` carried; the covering `ack` resolves with it (a reply comes before its ack). */
+  result: JsonValue | undefined;
 }
 
 /** @internal */
@@ -31,16 +34,19 @@ export class Outbox {
     return this.pending.size;
   }
 
-  /** Number a request and keep it until acknowledged. Returns the request to send and its outcome. */
-  add(body: RequestBody): { request: ClientRequest; done: Promise<void> } {
+  /**
+   * Number a request and keep it until acknowledged. Returns the request to send and its outcome:
+   * the result of its `reply`, or undefined when the server acknowledged it without one.
+   */
+  add(body: RequestBody): { request: ClientRequest; done: Promise<JsonValue | undefined> } {
     const request = { ...body, s: this.nextSeq++ } as ClientRequest;
-    let resolve!: () => void;
+    let resolve!: (result: JsonValue | undefined) => void;
     let reject!: (error: Error) => void;
-    const done = new Promise<void>((res, rej) => {
+    const done = new Promise<JsonValue | undefined>((res, rej) => {
       resolve = res;
       reject = rej;
     });
-    this.pending.set(request.s, { request, resolve, reject });
+    this.pending.set(request.s, { request, resolve, reject, result: undefined });
     return { request, done };
   }
 
@@ -49,8 +55,20 @@ export class Outbox {
     for (const [s, entry] of this.pending) {
       if (s > a) break;
       this.pending.delete(s);
-      entry.resolve();
+      entry.resolve(entry.result);
     }
+  }
+
+  /**
+   * `reply {r, data}`: request `r` succeeded with a result. It stays pending until the `ack` that
+   * covers it (written after the reply), so requests still settle in `s` order. Returns false when
+   * no such request is pending (a replayed reply of one already settled).
+   */
+  reply(r: number, data: JsonValue | undefined): boolean {
+    const entry = this.pending.get(r);
+    if (entry === undefined) return false;
+    entry.result = data;
+    return true;
   }
 
   /** `nack {r}`: request `r` failed. Returns false when no such request is pending. */

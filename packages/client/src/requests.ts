@@ -1,14 +1,19 @@
 /**
- * The session's requests (`signal`, `forceDisconnect`): argument checks first (they fail the same
- * way whether or not the session is connected), then the status and the role, then numbering in
- * the outbox and sending, at once when Connected or after the resume when Reconnecting.
+ * The session's requests (`signal`, `forceDisconnect`, `time`): argument checks first (they fail
+ * the same way whether or not the session is connected), then the status, the role and the
+ * capabilities granted, then numbering in the outbox and sending, at once when Connected or after
+ * the resume when Reconnecting.
  */
 import {
+  capabilityForClientMessage,
   SessionErrorCode,
   validateSignal,
   type AckMessage,
   type ClientMessage,
+  type JsonValue,
   type NackMessage,
+  type ReplyMessage,
+  type WireCapability,
   type WireLimits,
 } from '@parley/protocol';
 import { ParleyError } from './errors.js';
@@ -82,17 +87,55 @@ export class Requests {
     await this.request({ t: 'forceDisconnect', connectionId }, status);
   }
 
-  /** Number the request and send it now (Connected) or after the resume (Reconnecting). */
-  private request(body: RequestBody, status: Status): Promise<void> {
+  /**
+   * The server's clock (ms since the epoch), from a `time` request answered by a `reply`; needs
+   * the `reply` capability, which a server built before capabilities does not grant (1015 then).
+   */
+  async time(status: Status, granted: readonly WireCapability[]): Promise<number> {
+    checkRequestState(status, true);
+    const data = await this.request({ t: 'time' }, status, granted);
+    const now =
+      typeof data === 'object' && data !== null && !Array.isArray(data)
+        ? (data as { readonly [key: string]: JsonValue }).now
+        : undefined;
+    if (typeof now !== 'number') {
+      throw new ParleyError(SessionErrorCode.InternalError, `the server answered "time" with ${JSON.stringify(data)}`);
+    }
+    return now;
+  }
+
+  /**
+   * Number the request and send it now (Connected) or after the resume (Reconnecting). Resolves
+   * with the result of its `reply`, if the server sent one. A request type behind a capability the
+   * server did not grant is refused here (1015): the server would close the connection for it.
+   */
+  private request(
+    body: RequestBody,
+    status: Status,
+    granted?: readonly WireCapability[],
+  ): Promise<JsonValue | undefined> {
+    const needs = capabilityForClientMessage(body.t);
+    if (needs !== undefined && !(granted ?? []).includes(needs)) {
+      return Promise.reject(
+        ParleyError.illegalState(`the server does not support "${body.t}" (capability "${needs}" not granted)`),
+      );
+    }
     const { request, done } = this.outbox.add(body);
     if (status === Status.Connected) this.link.send(request);
     return done;
   }
 
-  /** The server's verdict: `ack {a}` resolves every request up to `a`, `nack {r}` rejects request `r`. */
-  settle(message: AckMessage | NackMessage): void {
+  /**
+   * The server's verdict: `ack {a}` resolves every request up to `a` (with the result of its
+   * `reply`, if any), `nack {r}` rejects request `r`, `reply {r}` records request `r`'s result.
+   */
+  settle(message: AckMessage | NackMessage | ReplyMessage): void {
     if (message.t === 'ack') {
       this.outbox.ack(message.a);
+      return;
+    }
+    if (message.t === 'reply') {
+      this.outbox.reply(message.r, message.data);
       return;
     }
     // The server sends codes from SessionErrorCode; one this build does not know still reaches the caller as its number.

@@ -18,12 +18,15 @@ import {
   CloseCode,
   DEFAULT_TIMINGS,
   handshakeQuery,
+  isParleyCloseCode,
   isTerminalClose,
+  WIRE_CAPABILITIES,
   type Capabilities,
   type ResumedMessage,
   type ServerMessage,
   type SessionTimings,
   type WelcomeMessage,
+  type WireCapability,
   type WireLimits,
 } from '@parley/protocol';
 import { createDispatch, type Dispatch } from './dispatch.js';
@@ -76,6 +79,8 @@ export class Session {
   private resumeKey = '';
   private timings: SessionTimings = DEFAULT_TIMINGS;
   private limits: WireLimits | null = null;
+  /** What the server granted at the join (welcome.caps); kept across resumes, like the server does. */
+  private granted: readonly WireCapability[] = [];
   private connectJob: JoinJob | null = null;
   private reconnect: Reconnection | null = null;
   private disconnectWaiters: (() => void)[] = [];
@@ -153,6 +158,16 @@ export class Session {
   }
 
   /**
+   * The protocol capabilities the server granted this connection (PROTOCOL.md §Evolution): those
+   * this client declared that the server has too. Empty until connected, and against a server
+   * built before capabilities.
+   * @example if (session.protocolCapabilities.includes('reply')) await session.serverTime();
+   */
+  get protocolCapabilities(): readonly WireCapability[] {
+    return this.granted;
+  }
+
+  /**
    * Listen to an event; returns a function that removes the listener.
    * @example const off = session.on('connectionCreated', ({ connection }) => add(connection)); off();
    */
@@ -184,7 +199,14 @@ export class Session {
       this.dispatch('sessionError', { target: this, error: early });
       return Promise.reject(early);
     }
-    const query = handshakeQuery({ kind: 'join', apiKey: this.apiKey, sessionId: this.sessionId, token });
+    // Declare every capability this client understands; the server grants what it has too.
+    const query = handshakeQuery({
+      kind: 'join',
+      apiKey: this.apiKey,
+      sessionId: this.sessionId,
+      token,
+      caps: WIRE_CAPABILITIES,
+    });
     return new Promise<void>((resolve, reject) => {
       const job = new JoinJob(query, this.link, this.opts, resolve, reject);
       this.connectJob = job;
@@ -232,6 +254,17 @@ export class Session {
    */
   forceDisconnect(connection: Connection | string): Promise<void> {
     return this.requests.forceDisconnect(connection, this.status);
+  }
+
+  /**
+   * The server's clock, in milliseconds since the epoch, as it was when the server processed the
+   * request (a `time` request answered by a `reply`): with the round trip, an estimate of this
+   * clock's offset from the server's. 1010 when not connected; 1015 when the server does not grant
+   * the `reply` capability (a server built before capabilities).
+   * @example const before = Date.now(); const server = await session.serverTime(); const offset = server - (before + Date.now()) / 2;
+   */
+  serverTime(): Promise<number> {
+    return this.requests.time(this.status, this.granted);
   }
 
   // ------------------------------------------------------------------ state
@@ -292,7 +325,7 @@ export class Session {
 
   /** The transport closed, timed out, or went silent; `code` decides what happens next. */
   private transportLost(code: number, reason: string, cause?: unknown, sendCode = code): void {
-    this.dropTransport(sendCode >= 4000 ? sendCode : CloseCode.Normal, reason);
+    this.dropTransport(isParleyCloseCode(sendCode) ? sendCode : CloseCode.Normal, reason);
     switch (this.status) {
       case Status.Connecting:
         this.joinFailed(code, reason, cause);
@@ -329,6 +362,7 @@ export class Session {
     this.resumeKey = welcome.resumeKey;
     this.timings = welcome;
     this.limits = welcome.limits;
+    this.granted = welcome.caps ?? [];
     this.outbox.reset(ParleyError.notConnected('superseded by a new connection'));
     this.inbox.reset();
     const gen = this.link.generation;

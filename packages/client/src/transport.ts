@@ -4,6 +4,7 @@
  * (or the socket's own close) no callback fires again, so a dead socket cannot reach the session.
  */
 import {
+  CloseCode,
   decodeServerFrame,
   encodeMessage,
   joinFrame,
@@ -22,9 +23,6 @@ export interface TransportHandlers {
   /** The socket closed, failed to open, or broke the protocol. Called at most once. */
   readonly closed: (code: number, reason: string, cause?: unknown) => void;
 }
-
-/** Close code reported when the socket dies without a close frame (RFC 6455 "abnormal closure"). */
-const ABNORMAL_CLOSURE = 1006;
 
 function utf8Length(text: string): number {
   let bytes = text.length;
@@ -52,7 +50,7 @@ export class Transport {
       socket = new Ctor(url);
     } catch (cause) {
       queueMicrotask(() => {
-        this.finish(ABNORMAL_CLOSURE, 'could not create the WebSocket', cause);
+        this.finish(CloseCode.AbnormalClosure, 'could not create the WebSocket', cause);
       });
       return;
     }

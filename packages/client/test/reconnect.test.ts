@@ -159,10 +159,13 @@ describe('reconnection', () => {
     const { session, client, log } = await connected();
     client.terminate();
     const again = await server.nextClient();
+    // Both waiters before the close: sessionDisconnected fires right after sessionError, in the same call.
+    const failed = waitFor(session, 'sessionError');
+    const disconnected = waitFor(session, 'sessionDisconnected');
     again.close(CloseCode.ResumeRefused, 'unknown connection');
-    const { error } = await waitFor(session, 'sessionError');
+    const { error } = await failed;
     expect(error.message).toMatch(/refused to resume.*unknown connection/);
-    await waitFor(session, 'sessionDisconnected').catch(() => undefined);
+    expect((await disconnected).reason).toBe('networkDisconnected');
     expect(log.slice(-3)).toEqual(['d:fail:1022', 'd:disconnect', 'e:disconnected:networkDisconnected']);
     expect(session.connectionStatus).toBe(S.Failed);
   });

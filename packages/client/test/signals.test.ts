@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SessionErrorCode, type ClientMessage, type SignalRequest } from '@parley/protocol';
+import { ACK_DELAY_MS, SessionErrorCode, type ClientMessage, type SignalRequest } from '@parley/protocol';
 import { type Session, type SignalEvent } from '@parley/client';
 import { FakeServer, peer, welcome, type FakeClient, type WelcomeOptions } from './support/fake-server.js';
-import { makeSession } from './support/fixtures.js';
+import { ManualTime, makeSession } from './support/fixtures.js';
 import { recordingDelegate } from './support/recorder.js';
 import { waitFor } from './support/wait.js';
 
@@ -115,10 +115,33 @@ describe('signals', () => {
     ]);
   });
 
-  it('acks sequenced messages 50 ms after the first, and in every ping', async () => {
-    const { client } = await connected();
-    client.send({ t: 'signal', from: 'a', data: '1' }, { t: 'signal', from: 'a', data: '2' }, { t: 'ack', a: 0 });
-    expect(await client.next((m) => m.t === 'ack')).toEqual({ t: 'ack', a: 2 });
+  it(`acks sequenced messages ${ACK_DELAY_MS} ms after the first (one cumulative ack), and in every ping`, async () => {
+    const time = new ManualTime();
+    const session = makeSession(server.url, undefined, { clock: time.clock, timers: time.timers });
+    const connecting = session.connect('tok');
+    const client = await server.nextClient();
+    client.send(welcome({ connectionId: 'me', others: [peer('a')] }));
+    await connecting;
+    const second = waitFor(session, 'signal', 2000, (e) => e.data === '2');
+    client.send({ t: 'signal', from: 'a', data: '1' }, { t: 'signal', from: 'a', data: '2' });
+    await second;
+    time.advance(ACK_DELAY_MS - 1);
+    // Not yet: the next thing on the wire after this request is its own frame, with no ack before it.
+    const marker = session.signal({ data: 'marker' });
+    expect(await client.next((m) => m.t === 'signal')).toMatchObject({ s: 1, data: 'marker' });
+    // The request carried the position; an ack sent before 50 ms would come first.
+    expect(client.received).toEqual([
+      { t: 'signal', s: 1, data: 'marker' },
+      { t: 'ack', a: 2 },
+    ]);
+    client.send({ t: 'ack', a: 1 });
+    await marker;
+    client.send({ t: 'signal', from: 'a', data: '3' });
+    await waitFor(session, 'signal', 2000, (e) => e.data === '3');
+    time.advance(ACK_DELAY_MS);
+    expect(await client.next((m) => m.t === 'ack' && m.a === 3)).toEqual({ t: 'ack', a: 3 });
+    time.advance(2500); // the heartbeat interval of welcome()
+    expect(await client.next((m) => m.t === 'ping')).toEqual({ t: 'ping', a: 3 });
   });
 });
 

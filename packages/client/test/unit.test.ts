@@ -160,9 +160,17 @@ describe('TypedEmitter', () => {
 describe('options', () => {
   it('converts http(s) and ws(s) base URLs to the WebSocket endpoint', () => {
     expect(toWebSocketUrl('http://127.0.0.1:8080')).toBe('ws://127.0.0.1:8080/v1/ws');
-    expect(toWebSocketUrl('https://parley.example.com/some/path')).toBe('wss://parley.example.com/v1/ws');
     expect(toWebSocketUrl('ws://h:1')).toBe('ws://h:1/v1/ws');
     expect(toWebSocketUrl('wss://h')).toBe('wss://h/v1/ws');
+    expect(toWebSocketUrl('https://h/')).toBe('wss://h/v1/ws');
+  });
+  it('keeps a path as a prefix, for a server behind a proxy that routes by path', () => {
+    expect(toWebSocketUrl('https://example.com/parley')).toBe('wss://example.com/parley/v1/ws');
+    expect(toWebSocketUrl('https://example.com/parley/')).toBe('wss://example.com/parley/v1/ws');
+    expect(toWebSocketUrl('http://example.com:8080/a/b?x=1#f')).toBe('ws://example.com:8080/a/b/v1/ws');
+    // A URL that already names the endpoint is used as it is.
+    expect(toWebSocketUrl('wss://example.com/parley/v1/ws')).toBe('wss://example.com/parley/v1/ws');
+    expect(toWebSocketUrl('ws://h/v1/ws')).toBe('ws://h/v1/ws');
   });
   it('rejects misuse at construction with a precise message', () => {
     expect(() => new Session('1', SESSION_ID)).toThrow(/options.url is required/);

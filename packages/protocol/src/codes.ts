@@ -62,6 +62,11 @@ export enum CloseCode {
   Normal = 1000,
   /** Sent by a browser when its page unloads: the client left, as with `bye` (PROTOCOL.md §Leaving). */
   GoingAway = 1001,
+  /**
+   * Never sent: what the WebSocket layer reports when the connection died without a close frame
+   * (RFC 6455), and what the client reports when a socket never opened or never answered.
+   */
+  AbnormalClosure = 1006,
   /** A frame over the size limit (set by the WebSocket layer). */
   MessageTooBig = 1009,
   /** No frame arrived within the heartbeat timeout. */
@@ -103,6 +108,11 @@ export enum CloseCode {
   ConnectionLimitExceeded = 4027,
   /** The client kept sending far past its rate limit. */
   Flood = 4029,
+}
+
+/** True for a code of Parley's own range (4000–4999): the codes a peer may send in a close frame besides 1000. */
+export function isParleyCloseCode(code: number): boolean {
+  return code >= 4000 && code <= 4999;
 }
 
 /** Close codes after which a client must not try to resume: the connection is over. */

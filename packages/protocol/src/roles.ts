@@ -1,5 +1,5 @@
 /**
- * Token roles and what each may do (OpenTok's table; see reference §1).
+ * Token roles and what each may do (OpenTok's table: the roles `opentok@2.23.2` lib/opentok.js generateToken accepts, and what the OpenTok docs' "Token creation" page says each may do).
  */
 
 export type Role = 'subscriber' | 'publisher' | 'publisheronly' | 'moderator';

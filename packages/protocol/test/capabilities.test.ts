@@ -7,6 +7,7 @@ import {
   capabilityForServerMessage,
   connectErrorForClose,
   formatWireCapabilities,
+  isParleyCloseCode,
   isTerminalClose,
   isWireCapability,
   negotiateWireCapabilities,
@@ -66,6 +67,14 @@ describe('close codes: node draining vs service shutdown', () => {
     expect(CloseCode.ServerShutdown).toBe(4013);
     expect(isTerminalClose(CloseCode.NodeDraining)).toBe(false);
     expect(isTerminalClose(CloseCode.ServerShutdown)).toBe(true);
+  });
+
+  it('isParleyCloseCode is the 4000–4999 range; 1006 is reported, never sent, and resumable', () => {
+    expect(isParleyCloseCode(CloseCode.NodeDraining)).toBe(true);
+    expect(isParleyCloseCode(3999)).toBe(false);
+    expect(isParleyCloseCode(5000)).toBe(false);
+    expect(isParleyCloseCode(CloseCode.AbnormalClosure)).toBe(false);
+    expect(isTerminalClose(CloseCode.AbnormalClosure)).toBe(false);
   });
 
   it('a join closed with 4016 is retried like an unreachable server; with 4013 it is refused', () => {

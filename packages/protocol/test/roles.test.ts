@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { DEFAULT_ROLE, NO_CAPABILITIES, ROLES, capabilitiesFor, isRole, type Role } from '@parley/protocol';
 
-// Reference opentok-client-api.md §1: publish / subscribe / signal / force* per role.
+// OpenTok's role table (the OpenTok docs' "Token creation" page): publish / subscribe / signal / force* per role.
 const TABLE: Record<Role, [publish: boolean, subscribe: boolean, signal: boolean, moderate: boolean]> = {
   subscriber: [false, true, true, false],
   publisher: [true, true, true, false],

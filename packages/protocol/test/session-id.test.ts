@@ -68,7 +68,7 @@ describe('parseSessionId', () => {
         relayed: true,
       },
     ],
-  ])('reads the real platform sample %s (reference §5.2)', (id, expected) => {
+  ])('reads the real platform sample %s (layout: opentok@2.23.2 lib/opentok.js decodeSessionId)', (id, expected) => {
     expect(parseSessionId(id)).toEqual(expected);
   });
 

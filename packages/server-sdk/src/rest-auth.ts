@@ -1,5 +1,5 @@
 /**
- * REST authentication: the `X-OPENTOK-AUTH` JWT a backend sends with every REST call (reference §3).
+ * REST authentication: the `X-OPENTOK-AUTH` JWT a backend sends with every REST call (`opentok@2.23.2` lib/generateJwt.js).
  */
 import { checkApiKey, checkApiSecret, checkSeconds, nowSeconds } from './arguments.js';
 import { ISSUER_TYPE, signHs256, verifyHs256, type JwtClaims } from './jwt.js';

@@ -1,5 +1,5 @@
 /**
- * Minting OpenTok-layout session IDs (reference §5.2). Parsing lives in `@parley/protocol`
+ * Minting OpenTok-layout session IDs (`1_` + base64url of `1~apiKey~location~createTime~random~…`, the layout `opentok@2.23.2` lib/opentok.js decodeSessionId reads). Parsing lives in `@parley/protocol`
  * (`parseSessionId`), because the browser client needs it too.
  */
 import { randomBytes } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * The legacy `T1==` token format of `opentok-token@1.1.1` (reference §6.3):
+ * The legacy `T1==` token format of `opentok-token@1.1.1` (its index.js):
  * `'T1==' + base64('partner_id={apiKey}&sig={hex HMAC-SHA1(secret, DATA)}:' + DATA)`, where DATA is
  * the claims as a query string in the SDK's key order.
  * @internal

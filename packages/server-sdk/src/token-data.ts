@@ -1,6 +1,6 @@
 /**
  * The claims of a client connection token, built and validated exactly like `opentok@2.23.2`'s
- * `generateToken` (reference §6.1), except that connection data is limited to the documented
+ * `generateToken` (lib/opentok.js), except that connection data is limited to the documented
  * 1000 characters instead of the SDK's 1024.
  * @internal
  */

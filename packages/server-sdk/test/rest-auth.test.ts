@@ -25,7 +25,7 @@ describe('mintRestJwt', () => {
     expect(mintRestJwt(API_KEY, SECRET, NOW)).toBe(officialRestJwt());
   });
 
-  it('reproduces the X-OPENTOK-AUTH captured from the official SDK (reference §3)', () => {
+  it('reproduces the X-OPENTOK-AUTH captured from the official SDK (opentok@2.23.2 lib/generateJwt.js)', () => {
     expect(mintRestJwt(API_KEY, SECRET, NOW)).toBe(
       'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiIxMjM0NTYiLCJpc3QiOiJwcm9qZWN0IiwiaWF0IjoxNzk2MDAwMTM5LCJleHAiOjE3OTYwMDA0Mzl9.2cNkF-l6H0JZa7awOMEV24pJKI8ir2TGmUMG6ewDiq4',
     );

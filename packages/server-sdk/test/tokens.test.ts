@@ -261,7 +261,7 @@ describe('verifyToken accepts valid tokens', () => {
     }
   });
 
-  it('the JWT and T1 samples captured from the official SDK in the reference (§6.2, §6.3)', () => {
+  it('the JWT and T1 samples captured from the official SDK (opentok@2.23.2 generateToken, opentok-token@1.1.1)', () => {
     const jwtSample =
       'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiIxMjM0NTYiLCJpc3QiOiJwcm9qZWN0IiwiaWF0IjoxNzk2MDAwMTI0LCJleHAiOjQxMDI0NDQ4MDAsInNlc3Npb25faWQiOiIxX01YNHhNak0wTlRaLWZqRTNNREF3TURBd01EQXdNREItY1ROV04ySlliemtyVEcweUwxQjZNRUZpUTJSRlprZG9mbEItIiwiY3JlYXRlX3RpbWUiOjE3OTYwMDAxMjQsIm5vbmNlIjowLjY2NjkwNzgyNjU3MTU3NzUsInJvbGUiOiJtb2RlcmF0b3IiLCJleHBpcmVfdGltZSI6NDEwMjQ0NDgwMCwiY29ubmVjdGlvbl9kYXRhIjoibmFtZT1BbGljZSZpZD00MiIsImluaXRpYWxfbGF5b3V0X2NsYXNzX2xpc3QiOiJmb2N1cyBmdWxsIiwic2NvcGUiOiJzZXNzaW9uLmNvbm5lY3QifQ.9qtewsgWcqDsW2DTEV60MCud9opxmatO0JlZE2dmp88';
     const t1Sample =

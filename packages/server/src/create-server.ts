@@ -2,7 +2,7 @@
  * Wires the pieces: store, session bus → endpoint → gateway (WebSocket upgrades) and the HTTP routes (demo page,
  * REST API), and the graceful shutdown that takes them down in the reverse order.
  */
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WS_PATH } from '@parley/protocol';
 import { InMemoryBus } from './bus/in-memory-bus.js';
@@ -13,6 +13,8 @@ import { Gateway } from './gateway/gateway.js';
 import { answerClientError } from './http/client-error.js';
 import { DEMO_CREDENTIALS_PATH, serveDemoCredentials } from './http/demo-credentials.js';
 import { DemoLimiter } from './http/demo-guard.js';
+import { sendError } from './http/json.js';
+import { requestListener, upgradeListener, type HttpRoute, type UpgradeEndpoints } from './http/routing.js';
 import { isStaticRequest, serveStatic } from './http/static-files.js';
 import { busOps } from './rest/realtime-ops.js';
 import { tlsHint } from './http/tls-hint.js';
@@ -114,9 +116,9 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
     sessionSignals: o.sessionSignals,
     maxUnsentBytes: o.maxUnsentBytes,
     maxConnectionsPerSession: o.maxConnectionsPerSession,
-    log: o.log,
+    logger: o.logger,
   });
-  const gateway = new Gateway(core, store, o.log);
+  const gateway = new Gateway(core, store, o.logger);
   const rest = createRestApi({ store, realtime: busOps(bus) });
   const demo = { store, demoProject, boundHost: o.host, limiter: new DemoLimiter(o.demoLimits) };
 
@@ -125,41 +127,34 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
     requestTimeout: o.httpTimeouts.requestTimeout,
     connectionsCheckingInterval: o.httpTimeouts.checkInterval,
   };
-  const http = createHttpServer(httpOptions, (req: IncomingMessage, res: ServerResponse) => {
-    try {
-      const pathname = new URL(req.url ?? '/', 'http://parley.invalid').pathname;
-      if (pathname === DEMO_CREDENTIALS_PATH && req.method === 'GET') {
-        serveDemoCredentials(req, new URL(req.url ?? '/', 'http://parley.invalid'), res, demo).catch((err: unknown) => {
-          o.log(`http: demo credentials failed: ${String(err)}`);
-          if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-          res.end(JSON.stringify({ message: 'internal error' }));
-        });
-        return;
-      }
-      if (isStaticRequest(req.method, pathname)) {
-        serveStatic(req, res, pathname).catch((err: unknown) => {
-          o.log(`http: static file failed: ${String(err)}`);
-          if (!res.headersSent) res.writeHead(500).end();
-        });
-        return;
-      }
-      if (pathname === WS_PATH) {
-        res.writeHead(426, { 'content-type': 'application/json; charset=utf-8', upgrade: 'websocket' });
-        res.end(JSON.stringify({ message: `${WS_PATH} is the WebSocket endpoint; send an upgrade request` }));
-        return;
-      }
-      rest(req, res);
-    } catch (err) {
-      o.log(`http: request failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-      res.end(JSON.stringify({ message: 'internal error' }));
-    }
-  });
-  http.on('upgrade', gateway.handleUpgrade);
+  // path → handler, first match answers; the REST API answers everything else (PROTOCOL.md, docs/).
+  const routes: HttpRoute[] = [
+    {
+      name: 'demo credentials',
+      matches: (method, pathname) => method === 'GET' && pathname === DEMO_CREDENTIALS_PATH,
+      handle: (req, res, url) => serveDemoCredentials(req, url, res, demo),
+    },
+    {
+      name: 'static file',
+      matches: isStaticRequest,
+      handle: (req, res, url) => serveStatic(req, res, url.pathname),
+    },
+    {
+      name: 'WebSocket endpoint hint',
+      matches: (_method, pathname) => pathname === WS_PATH,
+      handle: (_req, res) => {
+        sendError(res, 426, `${WS_PATH} is the WebSocket endpoint; send an upgrade request`, { upgrade: 'websocket' });
+      },
+    },
+  ];
+  // path → WebSocket endpoint (one wire protocol today).
+  const endpoints: UpgradeEndpoints = new Map([[WS_PATH, gateway.handleUpgrade]]);
+  const http = createHttpServer(httpOptions, requestListener(routes, rest, o.logger, { origins: o.corsOrigins }));
+  http.on('upgrade', upgradeListener(endpoints));
   http.on('clientError', (err: Error & { code?: string }, socket) => {
     const hint = tlsHint(err);
-    if (hint !== undefined) o.log(hint);
-    answerClientError(err, socket, o.log);
+    if (hint !== undefined) o.logger.warn(hint);
+    answerClientError(err, socket, o.logger);
   });
 
   try {
@@ -176,7 +171,7 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
     throw err;
   }
   http.on('error', (err) => {
-    o.log(`http: server error: ${err.message}`);
+    o.logger.error({ err }, `http: server error: ${err.message}`);
   });
 
   const port = (http.address() as AddressInfo).port;

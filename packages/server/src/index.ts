@@ -36,6 +36,14 @@ export type {
 export { InMemoryBus } from './bus/in-memory-bus.js';
 export { busOps, type RealtimeOps } from './rest/realtime-ops.js';
 export type { DrainMode } from './core/drain.js';
+export {
+  createPinoLogger,
+  lineLogger,
+  REDACTED_FIELDS,
+  type LogFields,
+  type LogFn,
+  type Logger,
+} from './log/logger.js';
 export type { ArchiveMode, MediaMode, Project, SessionRecord, Store } from './store/store.js';
 export { SqliteStore } from './store/sqlite-store.js';
 export { openStore } from './store/open-store.js';

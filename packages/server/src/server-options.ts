@@ -20,6 +20,20 @@ import type { SessionBus } from './bus/session-bus.js';
 import type { ServerClock } from './core/clock.js';
 import type { Store } from './store/store.js';
 import type { DrainMode } from './core/drain.js';
+import { createPinoLogger, lineLogger, type Logger } from './log/logger.js';
+
+function corsOriginsOf(v: unknown): readonly string[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string' && s !== ''))
+    throw new TypeError("corsOrigins must be an array of origins ('https://app.example.com') or ['*']");
+  return Object.freeze([...(v as string[])]);
+}
+
+function isLogger(v: unknown): v is Logger {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return ['error', 'warn', 'info', 'debug', 'child'].every((m) => typeof o[m] === 'function');
+}
 
 /** Default HTTP/WebSocket port of `parley serve` and {@link createServer}. */
 export const DEFAULT_PORT = 8720;
@@ -108,7 +122,22 @@ export interface ServerOptions {
    * @default 'service'
    */
   drain?: DrainMode;
-  /** Where log lines go. @default a function that writes nothing */
+  /**
+   * The logger (pino-compatible: `error`, `warn`, `info`, `debug`, `child`), e.g. a pino
+   * instance. Each connection's lines come from a child bound to its `sessionId` and
+   * `connectionId`; tokens, resume keys and secrets are never logged. Give this or `log`, not both.
+   * @default pino at level 'silent' (a library writes nothing unless asked; `parley serve` logs at 'info')
+   */
+  logger?: Logger;
+  /**
+   * Origins whose browser pages may call this server's HTTP API (CORS): `Access-Control-Allow-Origin`
+   * for them, preflights answered. `['*']`: any origin. @default [] (none: same-origin only)
+   */
+  corsOrigins?: readonly string[];
+  /**
+   * The older form: where log lines go, one string each (the message of each structured line).
+   * Give this or `logger`, not both. @default none
+   */
   log?: (line: string) => void;
   /**
    * The session bus this server's endpoint joins (membership and fan-out; one bus handle per
@@ -150,6 +179,9 @@ export interface ResolvedServerOptions {
   readonly sessionSignals: Readonly<SessionSignalBudget>;
   readonly maxUnsentBytes: number;
   readonly maxConnectionsPerSession: number;
+  readonly logger: Logger;
+  readonly corsOrigins: readonly string[];
+  /** One line at level info through {@link logger}, for the few places that have only text. */
   readonly log: (line: string) => void;
   readonly demo: boolean;
   readonly bus: SessionBus | undefined;
@@ -173,6 +205,8 @@ const KNOWN = new Set([
   'maxUnsentBytes',
   'maxConnectionsPerSession',
   'log',
+  'logger',
+  'corsOrigins',
   'demo',
   'bus',
   'store',
@@ -298,8 +332,13 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
   if (drain !== 'service' && drain !== 'node') {
     throw new TypeError(`drain must be 'service' or 'node'; got ${JSON.stringify(drain)}`);
   }
-  const log = o.log ?? (() => {});
-  if (typeof log !== 'function') throw new TypeError('log must be a function (line: string) => void');
+  if (o.log !== undefined && typeof o.log !== 'function')
+    throw new TypeError('log must be a function (line: string) => void');
+  if (o.logger !== undefined && !isLogger(o.logger))
+    throw new TypeError('logger must have error, warn, info, debug and child methods (a pino logger does)');
+  if (o.log !== undefined && o.logger !== undefined) throw new TypeError('give log or logger, not both');
+  const logger: Logger =
+    o.logger ?? (o.log !== undefined ? lineLogger(o.log as (line: string) => void) : createPinoLogger('silent'));
 
   checkObject('bus', o.bus, 'join');
   checkObject('store', o.store, 'getProject');
@@ -340,7 +379,11 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     sessionSignals: Object.freeze(sessionSignals),
     maxUnsentBytes,
     maxConnectionsPerSession,
-    log: log as (line: string) => void,
+    logger,
+    corsOrigins: corsOriginsOf(o.corsOrigins),
+    log: (line: string) => {
+      logger.info(line);
+    },
     demo: optionalBoolean('demo', o.demo),
     bus: o.bus as SessionBus | undefined,
     store: o.store as Store | undefined,

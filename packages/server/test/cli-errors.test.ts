@@ -33,6 +33,15 @@ describe('parley serve: one line per mistake', () => {
     );
   });
 
+  it('a bad --drain (or PARLEY_DRAIN) names where it came from', () => {
+    expect(cli(['serve', '--drain', 'sometimes']).stderr).toBe(
+      'parley: --drain must be service or node; got sometimes (parley serve --help)\n',
+    );
+    const fromEnv = cli(['serve'], { env: { PARLEY_DRAIN: 'cluster' } });
+    expect(fromEnv.status).toBe(2);
+    expect(fromEnv.stderr).toBe('parley: PARLEY_DRAIN must be service or node; got cluster (parley serve --help)\n');
+  });
+
   it('a port in use is one line with the --port hint, and no data dir or project is created', async () => {
     const busy: Server = createServer();
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));

@@ -68,7 +68,7 @@ afterAll(async () => {
 });
 
 afterEach(() => {
-  // An SDK crash path (reference §2.2) shows up as an unhandled rejection in this process.
+  // An SDK crash path (`opentok@2.23.2` lib/api.js reads `body.message` of any non-2xx answer) shows up as an unhandled rejection in this process.
   expect(unhandled).toEqual([]);
   h.realtime.calls.length = 0;
   h.requests.length = 0;

@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { WS_PATH } from '@parley/protocol';
 import { createServer, resolveServerOptions } from '@parley/server';
+import { WebSocket } from 'ws';
 import { Parley } from '@parley/server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY, API_SECRET, Harness } from './support/harness.js';
@@ -101,6 +103,32 @@ describe('HTTP routing around the gateway', () => {
     expect(await res.json()).toHaveProperty('message');
   });
 
+  it('a plain GET of the WebSocket path is 426 JSON naming the upgrade; an upgrade elsewhere is 400', async () => {
+    const res = await fetch(`${h.server.url}${WS_PATH}`);
+    expect(res.status).toBe(426);
+    expect(res.headers.get('upgrade')).toBe('websocket');
+    expect(await res.json()).toEqual({ message: `${WS_PATH} is the WebSocket endpoint; send an upgrade request` });
+    const elsewhere = new WebSocket(h.server.wsUrl.replace(WS_PATH, '/v2/ws'));
+    const status = await new Promise<number | undefined>((resolve) => {
+      elsewhere.on('unexpected-response', (_req, response) => {
+        resolve(response.statusCode);
+      });
+      elsewhere.on('error', () => {
+        resolve(undefined);
+      });
+    });
+    expect(status).toBe(400);
+  });
+
+  it('without corsOrigins no CORS header is sent and a preflight is not answered', async () => {
+    const res = await fetch(`${h.server.url}/nope`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' },
+    });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('a REST signal reaches the clients with from: null, and a REST forceDisconnect closes 4012', async () => {
     const a = await h.join(sessionId);
     const b = await h.join(sessionId);
@@ -111,5 +139,32 @@ describe('HTTP routing around the gateway', () => {
     await parley.forceDisconnect(sessionId, b.welcome.connection.connectionId);
     expect((await b.client.close()).code).toBe(4012);
     expect(await a.client.nextOf('connectionDestroyed')).toMatchObject({ reason: 'forceDisconnected' });
+  });
+});
+
+describe('CORS, with corsOrigins', () => {
+  it('answers the preflight of a listed origin with 204, and adds Allow-Origin to its requests only', async () => {
+    const h = await Harness.start({ corsOrigins: ['https://app.example'] });
+    try {
+      const preflight = await fetch(`${h.server.url}/session/create`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example');
+      expect(preflight.headers.get('access-control-allow-headers')).toContain('X-OPENTOK-AUTH');
+      const listed = await fetch(`${h.server.url}/nope`, { headers: { origin: 'https://app.example' } });
+      expect(listed.status).toBe(404);
+      expect(listed.headers.get('access-control-allow-origin')).toBe('https://app.example');
+      const other = await fetch(`${h.server.url}/nope`, { headers: { origin: 'https://evil.example' } });
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+      expect(other.headers.get('vary')).toBe('Origin');
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('corsOrigins must be an array of origins', () => {
+    expect(() => resolveServerOptions({ corsOrigins: 'https://app.example' as never })).toThrow(/corsOrigins must be/);
   });
 });

@@ -7,6 +7,7 @@ import { generateToken, mintSessionId } from '@parley/server-sdk';
 import { InMemoryBus } from '../src/bus/in-memory-bus.js';
 import { ParleyEndpoint } from '../src/core/parley-endpoint.js';
 import { Gateway } from '../src/gateway/gateway.js';
+import { SILENT_LOGGER } from '../src/log/logger.js';
 import type { Project } from '../src/store/store.js';
 import { API_KEY, API_SECRET, Harness } from './support/harness.js';
 import { MemoryStore } from './support/memory-store.js';
@@ -115,7 +116,7 @@ describe('a join being authenticated when the drain starts', () => {
       replay: DEFAULT_REPLAY_BOUNDS,
       maxConnectionsPerSession: 10,
     });
-    const gateway = new Gateway(core, store, () => {});
+    const gateway = new Gateway(core, store, SILENT_LOGGER);
     const http: Server = createHttpServer();
     http.on('upgrade', gateway.handleUpgrade);
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));

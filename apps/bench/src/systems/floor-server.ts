@@ -1,7 +1,7 @@
 /**
  * The floor: a minimal broadcast server on plain `ws`. Rooms are a Map of Sets; messages are JSON;
  * writes are batched per socket per tick (strings collected, joined with "\n", sent once on
- * setImmediate), the form the anchors (§7.1) measured as best. No auth, no presence, no acks.
+ * setImmediate), the form that measured best for `ws` (see write-batcher.ts in the server). No auth, no presence, no acks.
  */
 import { createServer as createHttp } from 'node:http';
 import type { AddressInfo } from 'node:net';

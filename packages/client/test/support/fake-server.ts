@@ -12,6 +12,7 @@ import {
   type Role,
   type ServerMessage,
   type WelcomeMessage,
+  type WireCapability,
 } from '@parley/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { deadline } from './wait.js';
@@ -95,6 +96,8 @@ export interface WelcomeOptions {
   heartbeatTimeout?: number;
   reconnectWindow?: number;
   data?: string;
+  /** `welcome.caps`; absent (undefined): a welcome from a server built before capabilities. */
+  caps?: readonly WireCapability[];
 }
 
 export function welcome(options: WelcomeOptions = {}): WelcomeMessage {
@@ -109,6 +112,7 @@ export function welcome(options: WelcomeOptions = {}): WelcomeMessage {
     heartbeatTimeout: options.heartbeatTimeout ?? 7000,
     reconnectWindow: options.reconnectWindow ?? 30_000,
     limits: { maxSignalTypeLength: 128, maxSignalDataLength: 8192, maxClientFrameBytes: 256 * 1024 },
+    ...(options.caps !== undefined && { caps: options.caps }),
   };
 }
 
@@ -131,8 +135,9 @@ export class FakeServer {
     });
   }
 
-  static async start(): Promise<FakeServer> {
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/v1/ws' });
+  /** @param path - the WebSocket path it answers on (another path is refused with 400) */
+  static async start(path = '/v1/ws'): Promise<FakeServer> {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path });
     await new Promise<void>((resolve) => wss.once('listening', resolve));
     return new FakeServer(wss);
   }

@@ -22,9 +22,9 @@ creates a development project and prints its key and secret.
   --api-secret S                                           env PARLEY_API_KEY / PARLEY_API_SECRET
   --demo-credentials   let the demo page mint tokens on a non-loopback --host (prints a warning)
                                                            env PARLEY_DEMO_CREDENTIALS=1
-  --drain MODE         service (default): SIGTERM ends clients (close code ${CloseCode.ServerShutdown});
-                       node: one node of several behind one URL, so SIGTERM sends clients to
-                       resume on another node (close code ${CloseCode.NodeDraining})   env PARLEY_DRAIN
+  --drain MODE         what SIGTERM means to clients: service (the service stops; close ${CloseCode.ServerShutdown})
+                       or node (one node of several behind one URL stops; clients resume
+                       elsewhere; close ${CloseCode.NodeDraining})      env PARLEY_DRAIN      default service
   -h, --help           this text
 
 The demo page mints tokens for the development project only on a loopback bind (127.0.0.1,
@@ -69,7 +69,7 @@ Usage:
   parley --version                  the version
 
 Environment (flags win): PARLEY_PORT, PARLEY_HOST, PARLEY_DATA_DIR, PARLEY_API_KEY,
-PARLEY_API_SECRET, PARLEY_DEMO_CREDENTIALS.
+PARLEY_API_SECRET, PARLEY_DEMO_CREDENTIALS, PARLEY_DRAIN.
 `;
 
 /** The help text of a command, or of the whole CLI. */

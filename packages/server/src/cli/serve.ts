@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createServer } from '../create-server.js';
 import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT } from '../server-options.js';
+import { createStderrLogger } from '../log/logger.js';
 import { DataDirError } from '../store/data-dir.js';
 import { booleanVariable, dataDirSetting, env, setting, shellArg, UsageError, type Setting } from './args.js';
 import { parleyCommand } from './command-name.js';
@@ -113,10 +114,8 @@ export async function serve(args: string[]): Promise<void> {
   const { demo, warning } = demoMode(host, apiKey, forced);
 
   await checkPort(host, port);
-  const log = (line: string): void => {
-    process.stderr.write(`${new Date().toISOString()} ${line}\n`);
-  };
-  if (warning !== undefined) log(warning);
+  const logger = createStderrLogger('info');
+  if (warning !== undefined) logger.warn(warning);
   let server;
   try {
     server = await createServer({
@@ -124,7 +123,7 @@ export async function serve(args: string[]): Promise<void> {
       host,
       dataDir,
       projects: apiKey !== undefined && apiSecret !== undefined ? [{ apiKey, apiSecret }] : [],
-      log,
+      logger,
       demo,
       drain: drain.value,
     });

@@ -11,6 +11,7 @@ import {
   type WireCapability,
 } from '@parley/protocol';
 import type { WebSocket } from 'ws';
+import type { Logger } from '../log/logger.js';
 import { TokenBucket, type SessionBudget } from './token-bucket.js';
 
 /** `joining`: the socket is open, the bus has not answered the join yet (no welcome sent). */
@@ -86,6 +87,8 @@ export class Connection {
    * the server never writes this connection a message type behind a capability not listed here.
    */
   wireCaps: readonly WireCapability[] = [];
+  /** This connection's child logger (session and connection IDs bound); made by the core on first use. */
+  log: Logger | undefined = undefined;
 
   constructor(
     readonly id: string,

@@ -64,6 +64,7 @@ import { RequestHandler, type EndpointActions } from './request-handler.js';
 import { resumeRefusal } from './resume-check.js';
 import { SharedFrame } from './shared-frame.js';
 import { logSafe } from '../log-safe.js';
+import { SILENT_LOGGER, type Logger } from '../log/logger.js';
 import { SocketCloser } from './socket-closer.js';
 import { SessionBudget } from './token-bucket.js';
 import { encodeWelcome } from './welcome.js';
@@ -91,7 +92,8 @@ export interface ParleyEndpointOptions {
   /** @default DEFAULT_MAX_UNSENT_BYTES */
   readonly maxUnsentBytes?: number;
   readonly maxConnectionsPerSession: number;
-  readonly log?: (line: string) => void;
+  /** @default a logger that writes nothing */
+  readonly logger?: Logger;
   /** @default systemClock */
   readonly clock?: ServerClock;
 }
@@ -121,7 +123,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
   readonly #closer = new SocketCloser(CLOSE_GRACE_MS);
   readonly #requests: RequestHandler;
   readonly #sweepTimer: unknown;
-  readonly #log: (line: string) => void;
+  readonly #logger: Logger;
   readonly #clock: ServerClock;
   readonly #bus: SessionBus;
   readonly #rate: Readonly<RateLimit>;
@@ -137,7 +139,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
   #drainCode: DrainCode = CloseCode.ServerShutdown;
 
   constructor(private readonly options: ParleyEndpointOptions) {
-    this.#log = options.log ?? (() => {});
+    this.#logger = options.logger ?? SILENT_LOGGER;
     this.#clock = options.clock ?? systemClock;
     this.#bus = options.bus;
     this.#rate = options.signalRate ?? DEFAULT_SIGNAL_RATE;
@@ -225,7 +227,8 @@ export class ParleyEndpoint implements Endpoint, BusListener {
       const max = this.options.maxConnectionsPerSession;
       if (state !== 'closed')
         this.#closer.close(ws, CloseCode.ConnectionLimitExceeded, `session is full (${max} connections)`);
-      this.#log(
+      this.#logger.info(
+        { sessionId: c.sessionId, code: CloseCode.ConnectionLimitExceeded, reason: 'session is full' },
         `join refused: session ${c.sessionId} is full (${max} connections) (${CloseCode.ConnectionLimitExceeded})`,
       );
       return;
@@ -240,7 +243,8 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     c.state = 'connected';
     c.out.push(encodeWelcome(c, result, this.#timingFields));
     this.#batcher.schedule(c);
-    this.#log(`connection ${c.id} joined session ${c.sessionId} as ${c.role}`);
+    if (this.#infoOn())
+      this.#connLog(c).info({ role: c.role }, `connection ${c.id} joined session ${c.sessionId} as ${c.role}`);
     const early = c.early;
     c.early = null;
     if (early !== null) for (const data of early) this.#onFrame(c, data, false);
@@ -264,7 +268,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     const refusal = c.state === 'joining' ? 'unknown connection' : resumeRefusal(c, p);
     if (refusal !== null) {
       this.#closer.close(ws, CloseCode.ResumeRefused, refusal);
-      this.#log(`resume refused: connection ${logSafe(p.connectionId)}: ${refusal} (${CloseCode.ResumeRefused})`);
+      this.#resumeRefused(p, refusal);
       return;
     }
     this.#clock.clearTimeout(c.expiryTimer);
@@ -287,7 +291,11 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     // (PROTOCOL.md: "Right after the replay the server writes ack {a: resumed.ack}").
     c.ackPending = true;
     this.#batcher.schedule(c);
-    this.#log(`connection ${c.id} resumed in session ${c.sessionId} (${held.length} replayed)`);
+    if (this.#infoOn())
+      this.#connLog(c).info(
+        { replayed: held.length },
+        `connection ${c.id} resumed in session ${c.sessionId} (${held.length} replayed)`,
+      );
     if (c.announcedReconnecting) {
       c.announcedReconnecting = false;
       this.#bus.announce(c.sessionId, { kind: 'connectionReconnected', connectionId: c.id }, c.id);
@@ -312,9 +320,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
           const c = state === null || !moved ? null : this.#import(state, events);
           if (c === null) {
             this.#closer.close(ws, CloseCode.ResumeRefused, 'unknown connection');
-            this.#log(
-              `resume refused: connection ${logSafe(p.connectionId)}: unknown connection (${CloseCode.ResumeRefused})`,
-            );
+            this.#resumeRefused(p, 'unknown connection');
           } else this.#resumeOn(c, ws, p);
         });
       },
@@ -339,7 +345,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     c.expiryTimer = this.#clock.setTimeout(() => {
       this.#expire(c, generation);
     }, this.options.timings.reconnectWindow);
-    this.#log(`connection ${c.id} moved here from another node`);
+    if (this.#infoOn()) this.#connLog(c).info(`connection ${c.id} moved here from another node`);
     return c;
   }
 
@@ -406,7 +412,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
       session.delete(c.id);
       this.#forgetIfEmpty(sessionId, session);
     }
-    this.#log(`connection ${c.id} moved to another node`);
+    if (this.#infoOn()) this.#connLog(c).info(`connection ${c.id} moved to another node`);
     return state;
   }
 
@@ -461,7 +467,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
         });
     });
     ws.on('error', (err) => {
-      this.#log(`connection ${c.id}: socket error: ${err.message}`);
+      this.#connLog(c).warn({ err }, `connection ${c.id}: socket error: ${err.message}`);
     });
   }
 
@@ -496,9 +502,12 @@ export class ParleyEndpoint implements Endpoint, BusListener {
       this.#expire(c, generation);
     }, this.options.timings.reconnectWindow);
     c.announcedReconnecting = true;
-    this.#log(
-      `connection ${c.id} of session ${c.sessionId} lost its transport; kept ${this.options.timings.reconnectWindow} ms for a resume`,
-    );
+    const kept = this.options.timings.reconnectWindow;
+    if (this.#infoOn())
+      this.#connLog(c).info(
+        { keptMs: kept },
+        `connection ${c.id} of session ${c.sessionId} lost its transport; kept ${kept} ms for a resume`,
+      );
     this.#bus.announce(c.sessionId, { kind: 'connectionReconnecting', connectionId: c.id }, c.id);
   }
 
@@ -620,7 +629,29 @@ export class ParleyEndpoint implements Endpoint, BusListener {
       this.#forgetIfEmpty(c.sessionId, session);
     }
     this.#bus.leave(c.sessionId, c.id, tellOthers ? reason : null);
-    this.#log(`connection ${c.id} left session ${c.sessionId}: ${reason} (${code})`);
+    if (this.#infoOn())
+      this.#connLog(c).info({ reason, code }, `connection ${c.id} left session ${c.sessionId}: ${reason} (${code})`);
+  }
+
+  #resumeRefused(p: ResumeParams, reason: string): void {
+    const connectionId = logSafe(p.connectionId);
+    this.#logger.info(
+      { sessionId: logSafe(p.sessionId), connectionId, code: CloseCode.ResumeRefused, reason },
+      `resume refused: connection ${connectionId}: ${reason} (${CloseCode.ResumeRefused})`,
+    );
+  }
+
+  /**
+   * Whether info lines are written at all: when not (pino's default 'silent' level), a join or a
+   * leave builds neither a child logger nor a message.
+   */
+  #infoOn(): boolean {
+    return this.#logger.isLevelEnabled?.('info') ?? true;
+  }
+
+  /** The connection's child logger (bound to its session and connection IDs), made on first use. */
+  #connLog(c: Connection): Logger {
+    return (c.log ??= this.#logger.child({ sessionId: c.sessionId, connectionId: c.id }));
   }
 
   #localSession(sessionId: string): LocalSession {
@@ -643,7 +674,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     try {
       fn();
     } catch (err) {
-      this.#log(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      this.#logger.error({ err }, `internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     }
   }
 }

@@ -1,9 +1,9 @@
 /**
  * Per-socket write batching: everything the endpoint writes to a connection during one event-loop
  * tick is collected in `connection.out` and flushed once, as ONE frame joined with "\n", by a
- * single `setImmediate` pass shared by every socket. Measured on 2 cores this moves the fan-out
- * knee from ~150k to ~300k deliveries/s (shared/reference/realtime-anchors.md §7.1): `ws` does
- * one write syscall per `send`, and small frames are mostly syscall overhead.
+ * single `setImmediate` pass shared by every socket. Measured on 2 cores, batching roughly doubles
+ * the fan-out knee (the floor server of apps/bench is built the same way; docs/BENCHMARKS.md):
+ * `ws` does one write syscall per `send`, and small frames are mostly syscall overhead.
  *
  * WHY setImmediate and not queueMicrotask: microtasks run after each I/O callback, so a burst of
  * frames read in one poll phase would still flush once per frame; the check phase runs after

@@ -31,20 +31,28 @@ import type { Endpoint } from '../core/endpoint.js';
 import { drainReason, type DrainCode } from '../core/drain.js';
 import { SocketCloser } from '../core/socket-closer.js';
 import { logSafe } from '../log-safe.js';
+import type { LogFields, Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
 import { authenticateJoin } from './authenticate-join.js';
 
-/** What a refused handshake asked for, for the log: whole IDs, so a line can be traced. */
-function handshakeSubject(req: IncomingMessage): string {
+/**
+ * What a refused handshake asked for, for the log: whole IDs, so a line can be traced, as text
+ * and as fields. Never the token or the resume key.
+ */
+function handshakeSubject(req: IncomingMessage): { text: string; fields: LogFields } {
   const q = new URL(req.url ?? '/', 'http://parley.invalid').searchParams;
+  const sessionId = logSafe(q.get('sessionId') ?? '');
   const resume = q.get('resume');
-  if (resume !== null) return `resume of connection ${logSafe(resume)}`;
-  return `join of session ${logSafe(q.get('sessionId') ?? '')}`;
+  if (resume !== null) {
+    const connectionId = logSafe(resume);
+    return { text: `resume of connection ${connectionId}`, fields: { kind: 'resume', sessionId, connectionId } };
+  }
+  return { text: `join of session ${sessionId}`, fields: { kind: 'join', sessionId } };
 }
 
 /**
  * @example
- * const gateway = new Gateway(core, store, console.log);
+ * const gateway = new Gateway(core, store, createPinoLogger('info'));
  * httpServer.on('upgrade', gateway.handleUpgrade);
  */
 export class Gateway {
@@ -61,7 +69,7 @@ export class Gateway {
   constructor(
     private readonly core: Endpoint,
     private readonly store: Store,
-    private readonly log: (line: string) => void,
+    private readonly logger: Logger,
   ) {}
 
   /** The HTTP server's `upgrade` listener. */
@@ -70,7 +78,10 @@ export class Gateway {
     // (client reset during the async token check) would crash the process.
     socket.on('error', this.#onSocketError);
     this.#upgrade(req, socket, head).catch((err: unknown) => {
-      this.log(`gateway: upgrade failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      this.logger.error(
+        { err },
+        `gateway: upgrade failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      );
       socket.destroy();
     });
   };
@@ -91,7 +102,7 @@ export class Gateway {
   }
 
   readonly #onSocketError = (err: Error): void => {
-    this.log(`gateway: socket error during upgrade: ${err.message}`);
+    this.logger.warn({ err }, `gateway: socket error during upgrade: ${err.message}`);
   };
 
   async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -147,7 +158,8 @@ export class Gateway {
       try {
         then(ws);
       } catch (err) {
-        this.log(
+        this.logger.error(
+          { err },
           `gateway: handing over a socket failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
         );
         ws.terminate();
@@ -156,7 +168,8 @@ export class Gateway {
   }
 
   #refuse(req: IncomingMessage, socket: Duplex, head: Buffer, code: CloseCode, reason: string): void {
-    this.log(`gateway: refused ${handshakeSubject(req)}: ${reason} (${code})`);
+    const subject = handshakeSubject(req);
+    this.logger.info({ ...subject.fields, code, reason }, `gateway: refused ${subject.text}: ${reason} (${code})`);
     this.#accept(req, socket, head, (ws) => {
       ws.on('error', this.#onSocketError);
       this.#refusals.close(ws, code, reason);

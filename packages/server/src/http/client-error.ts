@@ -9,6 +9,7 @@
  * garbage sender that never closes would hold its socket (and a file descriptor) indefinitely.
  * Node's default handler also writes the answer and destroys at once.
  */
+import type { Logger } from '../log/logger.js';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 
@@ -61,10 +62,10 @@ interface MaybeInFlight {
  * The `clientError` listener: answer when the socket can still take a whole answer, then destroy.
  * Nothing is written when the peer already reset the connection, when the socket is not writable,
  * or when a response on this socket has already sent its headers (an answer now would corrupt it).
- * @example http.on('clientError', (err, socket) => answerClientError(err, socket, log));
+ * @example http.on('clientError', (err, socket) => answerClientError(err, socket, logger));
  */
-export function answerClientError(err: Error & { code?: string }, socket: Duplex, log: (line: string) => void): void {
-  log(`http: client error: ${err.code ?? ''} ${err.message}`);
+export function answerClientError(err: Error & { code?: string }, socket: Duplex, logger: Logger): void {
+  logger.info({ code: err.code, err }, `http: client error: ${err.code ?? ''} ${err.message}`);
   const inFlight = (socket as Duplex & MaybeInFlight)._httpMessage;
   if (err.code !== 'ECONNRESET' && socket.writable && inFlight?.headersSent !== true) {
     socket.write(clientErrorResponse(clientErrorStatus(err.code), err.code));

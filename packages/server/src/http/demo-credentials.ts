@@ -9,18 +9,14 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { generateToken, mintSessionId } from '@parley/server-sdk';
+import { sendJson } from './json.js';
 import type { Store } from '../store/store.js';
 import { clientKey, isDemoHost, type DemoLimiter } from './demo-guard.js';
 
 export const DEMO_CREDENTIALS_PATH = '/demo/credentials';
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, {
-    ...headers,
-    'content-type': 'application/json; charset=utf-8',
-    'cache-control': 'no-store',
-  });
-  res.end(JSON.stringify(body));
+  sendJson(res, status, body, { ...headers, 'cache-control': 'no-store' });
 }
 
 /** What the demo endpoint needs. */

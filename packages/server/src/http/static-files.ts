@@ -2,6 +2,7 @@
  * The demo page: `GET /` is `public/index.html`, `GET /demo/NAME` is `public/NAME`. Nothing
  * else is served from disk, and no path may leave `public/`.
  */
+import { sendError } from './json.js';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
@@ -56,8 +57,7 @@ export function isStaticRequest(method: string | undefined, pathname: string): b
 }
 
 function notFound(res: ServerResponse, message: string): void {
-  res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' });
-  res.end(JSON.stringify({ message }));
+  sendError(res, 404, message);
 }
 
 /**

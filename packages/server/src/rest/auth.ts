@@ -1,7 +1,7 @@
 /**
  * REST authentication: the `X-OPENTOK-AUTH` JWT (HS256, `iss` = API key, `ist` = "project",
  * short-lived, no client connection claims: a connection token is never a REST credential), verified with the project's secret by `@parley/server-sdk`'s `verifyRestJwt`.
- * Reference §3 and §10.2.
+ * What the SDK sends: `opentok@2.23.2` lib/generateJwt.js.
  */
 import type { IncomingMessage } from 'node:http';
 import { peekToken, verifyRestJwt } from '@parley/server-sdk';

@@ -1,7 +1,7 @@
 /**
  * Path handling and route matching.
  *
- * The SDK builds URLs by string concatenation onto `apiUrl` (reference §1), so the server sees
+ * The SDK builds URLs by string concatenation onto `apiUrl` (`opentok@2.23.2` lib/client.js: `this.c.apiUrl + this.c.endpoints.…`), so the server sees
  * whatever prefix the caller configured (`/opentok/session/create`) and a double slash when
  * `apiUrl` ends in `/` (`//v2/project/…`). We therefore split the path into non-empty segments
  * (collapsing repeated slashes) and match routes by SUFFIX: `…/session/create` and

@@ -1,5 +1,5 @@
 /**
- * `DELETE …/session/{sid}/connection/{cid}`: forceDisconnect (reference §7.1, §10.6).
+ * `DELETE …/session/{sid}/connection/{cid}`: forceDisconnect (`opentok@2.23.2` lib/moderation.js).
  */
 import { RestError, sendNoContent } from '../respond.js';
 import { param, type RouteContext } from '../router.js';

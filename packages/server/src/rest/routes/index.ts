@@ -1,5 +1,5 @@
 /**
- * The route table under `/v2/project/{apiKey}/` (reference §7). Order does not matter: patterns
+ * The route table under `/v2/project/{apiKey}/` (the routes `opentok@2.23.2` calls: the endpoint list at the top of lib/client.js, plus lib/signaling.js and lib/moderation.js; docs/OPENTOK-COMPATIBILITY.md has the table). Order does not matter: patterns
  * are distinct in length or literal segments.
  */
 import type { Route } from '../router.js';

@@ -1,5 +1,5 @@
 /**
- * `POST {prefix}/session/create` (reference §4): form fields in, a one-element JSON array out.
+ * `POST {prefix}/session/create` (`opentok@2.23.2` lib/client.js createSession): form fields in, a one-element JSON array out.
  */
 import { randomUUID } from 'node:crypto';
 import { isIPv4 } from 'node:net';
@@ -89,8 +89,9 @@ export async function createSessionRoute(ctx: RouteContext): Promise<void> {
   });
   const record: SessionRecord = { sessionId, apiKey: ctx.apiKey, createdAt, ...options };
   await ctx.store.createSession(record);
-  // Field set and order of a real 2025 response (reference §4.2) plus the `media_server_url`
-  // that the Node SDK's fixture and the Java SDK carry. The SDK reads only `session_id`.
+  // Field set and order of the OpenTok platform's answer, plus the `media_server_url` that the
+  // Node SDK's test fixture and the Java SDK carry. The SDK reads only `session_id`
+  // (`opentok@2.23.2` lib/opentok.js createSession).
   sendJson(ctx.res, 200, [
     {
       session_id: sessionId,

@@ -1,6 +1,6 @@
 /**
  * `POST …/session/{sid}/signal` and `POST …/session/{sid}/connection/{cid}/signal`
- * (reference §7.1, §10.5): a signal from the server, which clients receive with `from: null`.
+ * (`opentok@2.23.2` lib/signaling.js): a signal from the server, which clients receive with `from: null`.
  */
 import { SessionErrorCode, validateSignal } from '@parley/protocol';
 import { readJsonObject } from '../body.js';

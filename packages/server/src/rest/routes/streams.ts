@@ -1,5 +1,5 @@
 /**
- * Stream routes (reference §7.1, §10.7–10.8). Parley has no media yet, so no session has any
+ * Stream routes (`opentok@2.23.2` lib/client.js: getStream, listStreams, setStreamClassLists, muteStream, forceMute). Parley has no media yet, so no session has any
  * stream. Each answer below is what is TRUE with zero streams, in the form the official SDK
  * handles without crashing:
  *
@@ -13,7 +13,7 @@
  *
  * All of them answer 404 for a session that is not in the store or belongs to another project.
  * When streams arrive, getStream must answer its 200 with a NON-JSON Content-Type (the SDK
- * JSON-parses that body twice, reference §7.1 notes) and forceMuteAll's `active` state must be
+ * JSON-parses that body twice: lib/api.js parses an `application/json` body, then lib/opentok.js getStream hands it to `new Stream(json)`, whose lib/stream.js calls `JSON.parse` again) and forceMuteAll's `active` state must be
  * kept for streams published later.
  */
 import type { ServerResponse } from 'node:http';

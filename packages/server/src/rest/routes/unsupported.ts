@@ -1,5 +1,5 @@
 /**
- * OpenTok REST features Parley does not implement (reference §7.2). After authentication they
+ * OpenTok REST features Parley does not implement (archives, broadcasts, SIP, renders, captions…: `opentok@2.23.2` lib/archiving.js, lib/client.js, lib/sipInterconnect.js, lib/render.js, lib/captions.js; the list is in docs/OPENTOK-COMPATIBILITY.md). After authentication they
  * answer `501 {"message":"<feature> is not supported by Parley"}`, which every SDK call turns
  * into an `Unexpected response from OpenTok` error without crashing.
  *
@@ -30,7 +30,7 @@ function listCallbacksRoute(ctx: RouteContext): Promise<void> {
   return Promise.resolve();
 }
 
-/** Every §7.2 route, with the methods the SDK uses on it. */
+/** Every unsupported route (docs/OPENTOK-COMPATIBILITY.md, "Peripheral routes"), with the methods the SDK uses on it. */
 export const unsupportedRoutes: readonly Route[] = [
   ...routes('Archiving', {
     archive: ['GET', 'POST'],
