@@ -341,9 +341,12 @@ export class ParleyEndpoint implements Endpoint, BusListener {
       this.#shuttingDown = true;
       this.#drainCode = code;
       this.#clock.clearInterval(this.#sweepTimer);
-      // No connectionDestroyed: everyone else is being closed too.
       for (const c of [...this.#byId.values()]) {
-        this.#destroy(c, 'serverShutdown', code, drainReason(code), false);
+        // Only this node is going away: the connection waits in the bus for its client to
+        // resume on another node.
+        if (code === CloseCode.NodeDraining && c.state !== 'joining') this.#park(c, code);
+        // No connectionDestroyed: everyone else is being closed too.
+        else this.#destroy(c, 'serverShutdown', code, drainReason(code), false);
       }
     }
     await this.#closer.drain(CLOSE_GRACE_MS);
@@ -382,21 +385,43 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     }
     const state = exportConnection(c);
     // Gone from here without leaving the session: the bus has made the other node its home.
+    this.#forget(c, CloseCode.Replaced, 'replaced by a newer transport');
+    return state;
+  }
+
+  /** Drop a connection from this endpoint without leaving the bus (it moves to another node). */
+  #forget(c: Connection, code: number, closeReason: string): void {
     const ws = c.socket;
     c.state = 'closed';
     c.socket = null;
     this.#clock.clearTimeout(c.expiryTimer);
     c.expiryTimer = undefined;
-    if (ws !== null) this.#closer.close(ws, CloseCode.Replaced, 'replaced by a newer transport');
+    if (ws !== null) this.#closer.close(ws, code, closeReason);
     c.clear();
     this.#byId.delete(c.id);
-    const session = this.#sessions.get(sessionId);
+    const session = this.#sessions.get(c.sessionId);
     if (session !== undefined) {
       session.delete(c.id);
-      this.#forgetIfEmpty(sessionId, session);
+      this.#forgetIfEmpty(c.sessionId, session);
     }
-    this.#log(`connection ${c.id} moved to another node`);
-    return state;
+    this.#log(`connection ${c.id} handed over to another node`);
+  }
+
+  /** Hand a connection to the bus for another node to claim (drain 4016), and close its socket. */
+  #park(c: Connection, code: DrainCode): void {
+    if (c.state === 'connected' && !c.announcedReconnecting) {
+      c.announcedReconnecting = true;
+      this.#bus.announce(c.sessionId, { kind: 'connectionReconnecting', connectionId: c.id }, c.id);
+    }
+    const ws = c.socket;
+    if (ws !== null) this.#writeNow(c, ws);
+    const state = c.overflowed || c.inFlight.length > 0 ? null : exportConnection(c);
+    if (state === null) {
+      this.#destroy(c, 'networkDisconnected', code, drainReason(code), true);
+      return;
+    }
+    this.#forget(c, code, drainReason(code));
+    this.#bus.park(c.sessionId, c.id, state, this.options.timings.reconnectWindow);
   }
 
   disconnect(sessionId: string, connectionId: string, origin: DisconnectOrigin): void {
