@@ -28,6 +28,7 @@ type Op =
   | { op: 'join'; id: number; sessionId: string; connection: ConnectionInfo; resumeKey: string; max: number }
   | { op: 'claim'; id: number; sessionId: string; connectionId: string; resumeKey: string }
   | { op: 'handoff'; sessionId: string; claim: number; state: HandoffState | null }
+  | { op: 'park'; sessionId: string; connectionId: string; state: HandoffState; windowMs: number }
   | { op: 'leave'; sessionId: string; connectionId: string; reason: DisconnectReason | null }
   | { op: 'announce'; sessionId: string; event: SessionEvent; except: string | null }
   | { op: 'signal'; id: number; sessionId: string; event: SignalEvent; to: string | null }
@@ -74,8 +75,12 @@ export interface SplitBusOptions {
 interface Member {
   readonly info: ConnectionInfo;
   readonly resumeKey: string;
-  /** The node that holds the connection (changed by a claim). */
-  node: SplitBusNode;
+  /** The node that holds the connection (changed by a claim); null while parked. */
+  node: SplitBusNode | null;
+  /** The claim waiting for its old node's state, if any. */
+  claim: number | null;
+  /** Set while parked: its node went away; the state and the events since, for a claim. */
+  parked: { state: HandoffState; events: SessionEvent[]; timer: NodeJS.Timeout } | null;
 }
 
 /**
@@ -88,7 +93,7 @@ export class SplitBus {
   readonly #sessions = new Map<string, Map<string, Member>>();
   readonly #delay: () => number;
   /** Claims waiting for the old node's state: claim number → the claiming node and its call id. */
-  readonly #claims = new Map<number, { node: SplitBusNode; id: number }>();
+  readonly #claims = new Map<number, { node: SplitBusNode; id: number; sessionId: string; connectionId: string }>();
   #nextClaim = 1;
 
   constructor(options: SplitBusOptions = {}) {
@@ -119,20 +124,30 @@ export class SplitBus {
         const roster = session === undefined ? [] : [...session.values()].map((m) => m.info);
         const members = session ?? new Map<string, Member>();
         this.#sessions.set(o.sessionId, members);
-        members.set(o.connection.connectionId, { info: o.connection, resumeKey: o.resumeKey, node: from });
+        members.set(o.connection.connectionId, {
+          info: o.connection,
+          resumeKey: o.resumeKey,
+          node: from,
+          claim: null,
+          parked: null,
+        });
         from.note({ t: 'done', id: o.id, result: roster });
         const event: SessionEvent = { kind: 'connectionCreated', connection: o.connection };
         this.#broadcast(members, o.sessionId, event, o.connection.connectionId);
         return;
       }
-      case 'leave':
-        if (session === undefined || !session.delete(o.connectionId)) return;
+      case 'leave': {
+        const member = session?.get(o.connectionId);
+        if (session === undefined || member === undefined) return;
+        session.delete(o.connectionId);
+        if (member.parked !== null) clearTimeout(member.parked.timer);
         if (session.size === 0) this.#sessions.delete(o.sessionId);
         else if (o.reason !== null) {
           const event: SessionEvent = { kind: 'connectionDestroyed', connectionId: o.connectionId, reason: o.reason };
           this.#broadcast(session, o.sessionId, event, null);
         }
         return;
+      }
       case 'announce':
         // Nothing from a connection after its leave.
         if (session === undefined || (o.except !== null && !session.has(o.except))) return;
@@ -149,7 +164,8 @@ export class SplitBus {
           return;
         }
         if (target === undefined) this.#broadcast(session, o.sessionId, o.event, null);
-        else target.node.note({ t: 'deliver', sessionId: o.sessionId, event: o.event, except: null, to: o.to });
+        else if (target.parked !== null) target.parked.events.push(o.event);
+        else target.node?.note({ t: 'deliver', sessionId: o.sessionId, event: o.event, except: null, to: o.to });
         from.note({ t: 'done', id: o.id, result: 'ok' });
         return;
       }
@@ -163,17 +179,50 @@ export class SplitBus {
         // From here on the member's events go to the claiming node; the old node's state holds
         // every event before this point (its channel is FIFO: the release comes after them).
         const old = member.node;
+        const parked = member.parked;
         member.node = from;
-        const claim = this.#nextClaim++;
-        this.#claims.set(claim, { node: from, id: o.id });
+        member.parked = null;
         from.note({ t: 'moved', id: o.id });
-        old.note({ t: 'release', sessionId: o.sessionId, connectionId: o.connectionId, claim });
+        if (parked !== null) {
+          // Its node is gone: the bus kept the state and the events since.
+          clearTimeout(parked.timer);
+          for (const event of parked.events) {
+            from.note({ t: 'deliver', sessionId: o.sessionId, event, except: null, to: o.connectionId });
+          }
+          from.note({ t: 'done', id: o.id, result: parked.state });
+          return;
+        }
+        const claim = this.#nextClaim++;
+        this.#claims.set(claim, { node: from, id: o.id, sessionId: o.sessionId, connectionId: o.connectionId });
+        member.claim = claim;
+        old?.note({ t: 'release', sessionId: o.sessionId, connectionId: o.connectionId, claim });
         return;
       }
-      case 'handoff': {
-        const claim = this.#claims.get(o.claim);
-        this.#claims.delete(o.claim);
-        claim?.node.note({ t: 'done', id: claim.id, result: o.state });
+      case 'handoff':
+        this.#answerClaim(o.claim, o.state);
+        return;
+      case 'park': {
+        const member = session?.get(o.connectionId);
+        if (session === undefined || member === undefined) return;
+        if (member.claim !== null) {
+          // Claimed by another node before the park arrived: the parked state is the answer (its
+          // events since the claim already went to the claiming node).
+          this.#answerClaim(member.claim, o.state);
+          return;
+        }
+        member.node = null;
+        const timer = setTimeout(() => {
+          // Nobody claimed it within the window: it leaves, as an expired connection does.
+          if (member.parked === null || session.get(o.connectionId) !== member) return;
+          this.#apply(from, {
+            op: 'leave',
+            sessionId: o.sessionId,
+            connectionId: o.connectionId,
+            reason: 'networkDisconnected',
+          });
+        }, o.windowMs);
+        timer.unref();
+        member.parked = { state: o.state, events: [], timer };
         return;
       }
       case 'forceDisconnect': {
@@ -184,7 +233,8 @@ export class SplitBus {
           return;
         }
         session.delete(o.connectionId);
-        member.node.note({ t: 'disconnect', sessionId: o.sessionId, connectionId: o.connectionId, origin: o.origin });
+        if (member.parked !== null) clearTimeout(member.parked.timer);
+        member.node?.note({ t: 'disconnect', sessionId: o.sessionId, connectionId: o.connectionId, origin: o.origin });
         if (session.size === 0) this.#sessions.delete(o.sessionId);
         else {
           const reason = 'forceDisconnected';
@@ -197,10 +247,23 @@ export class SplitBus {
     }
   }
 
+  /** The old node's answer to a claim (the first one counts: a park may come before a release's null). */
+  #answerClaim(claim: number, state: HandoffState | null): void {
+    const waiting = this.#claims.get(claim);
+    if (waiting === undefined) return;
+    this.#claims.delete(claim);
+    const member = this.#sessions.get(waiting.sessionId)?.get(waiting.connectionId);
+    if (member !== undefined && member.claim === claim) member.claim = null;
+    waiting.node.note({ t: 'done', id: waiting.id, result: state });
+  }
+
   /** One note per node that holds a member of the session (each endpoint fans out to its own). */
   #broadcast(session: Map<string, Member>, sessionId: string, event: SessionEvent, except: string | null): void {
     const nodes = new Set<SplitBusNode>();
-    for (const m of session.values()) nodes.add(m.node);
+    for (const [id, m] of session) {
+      if (m.node !== null) nodes.add(m.node);
+      else if (m.parked !== null && id !== except) m.parked.events.push(event);
+    }
     for (const node of nodes) node.note({ t: 'deliver', sessionId, event, except, to: null });
   }
 }
@@ -262,6 +325,10 @@ class SplitBusNode implements SessionBus {
 
   signal(sessionId: string, event: SignalEvent, to: string | null, done: (r: OpResult) => void): void {
     this.#up.push({ op: 'signal', id: this.#wait(done), sessionId, event, to });
+  }
+
+  park(sessionId: string, connectionId: string, state: HandoffState, windowMs: number): void {
+    this.#up.push({ op: 'park', sessionId, connectionId, state, windowMs });
   }
 
   forceDisconnect(

@@ -81,6 +81,10 @@ export class InMemoryBus implements SessionBus {
     callbacks.done(null);
   }
 
+  park(sessionId: string, connectionId: string): void {
+    this.leave(sessionId, connectionId, null);
+  }
+
   forceDisconnect(
     sessionId: string,
     connectionId: string,

@@ -105,6 +105,12 @@ export interface SessionBus {
    * key; the node that held it releases its state (BusListener.release).
    */
   claim(sessionId: string, connectionId: string, resumeKey: string, callbacks: ClaimCallbacks): void;
+  /**
+   * This node is going away (drain 4016) but the member is not: keep it, its state and its events
+   * for a claim from another node; it leaves (networkDisconnected) if none comes within
+   * `windowMs`. A bus with one node has nobody to hand it to: the member just leaves, silently.
+   */
+  park(sessionId: string, connectionId: string, state: HandoffState, windowMs: number): void;
   /** Remove a member and tell the others; its node ends its transport. */
   forceDisconnect(
     sessionId: string,

@@ -35,7 +35,6 @@ import {
   DEFAULT_SIGNAL_BYTE_RATE,
   DEFAULT_SIGNAL_RATE,
   encodeMessage,
-  joinFrame,
   ProtocolError,
   type ByteRate,
   type DisconnectReason,
@@ -45,7 +44,7 @@ import {
   type SessionSignalBudget,
   type SessionTimings,
 } from '@parley/protocol';
-import { WebSocket, type RawData } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import type {
   BusListener,
   DisconnectOrigin,
@@ -56,23 +55,19 @@ import type {
 } from '../bus/session-bus.js';
 import { systemClock, type ServerClock } from './clock.js';
 import { Connection } from './connection.js';
+import { ConnectionWriter } from './connection-writer.js';
 import { drainReason, type DrainCode } from './drain.js';
 import type { Endpoint, JoinGrant } from './endpoint.js';
 import { exportConnection, importConnection } from './handoff.js';
 import { newConnectionId, newResumeKey } from './ids.js';
 import { RequestHandler, type EndpointActions } from './request-handler.js';
 import { resumeRefusal } from './resume-check.js';
-import { SharedFrame } from './shared-frame.js';
 import { logSafe } from '../log-safe.js';
 import { SILENT_LOGGER, type Logger } from '../log/logger.js';
 import { SocketCloser } from './socket-closer.js';
 import { SessionBudget } from './token-bucket.js';
 import { encodeWelcome } from './welcome.js';
 import { WireEncoder } from './wire-events.js';
-import { WriteBatcher } from './write-batcher.js';
-
-/** `ws.send` options for a Buffer that holds UTF-8 text: send it as a text frame. */
-const TEXT = { binary: false } as const;
 
 /** Frames a client may send before its join is answered (a client waits for `welcome`). */
 const MAX_EARLY_FRAMES = 16;
@@ -117,9 +112,7 @@ class LocalSession extends Map<string, Connection> {
 export class ParleyEndpoint implements Endpoint, BusListener {
   readonly #sessions = new Map<string, LocalSession>();
   readonly #byId = new Map<string, Connection>();
-  /** Connections whose replay buffer overflowed, destroyed at the start of the next flush pass. */
-  readonly #doomed: Connection[] = [];
-  readonly #batcher: WriteBatcher;
+  readonly #writer: ConnectionWriter;
   readonly #closer = new SocketCloser(CLOSE_GRACE_MS);
   readonly #requests: RequestHandler;
   readonly #sweepTimer: unknown;
@@ -129,9 +122,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
   readonly #rate: Readonly<RateLimit>;
   readonly #signalBytes: Readonly<ByteRate>;
   readonly #sessionSignals: Readonly<SessionSignalBudget>;
-  readonly #maxUnsent: number;
   readonly #timingFields: SessionTimings;
-  readonly #shared = new SharedFrame();
   readonly #wire = new WireEncoder();
   /** Connections being moved here by a claim: the events the bus ordered after the move. */
   readonly #incoming = new Map<string, { readonly sessionId: string; readonly events: string[] }>();
@@ -145,32 +136,35 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     this.#rate = options.signalRate ?? DEFAULT_SIGNAL_RATE;
     this.#signalBytes = options.signalBytes ?? DEFAULT_SIGNAL_BYTE_RATE;
     this.#sessionSignals = options.sessionSignals ?? DEFAULT_SESSION_SIGNAL_BUDGET;
-    this.#maxUnsent = options.maxUnsentBytes ?? DEFAULT_MAX_UNSENT_BYTES;
     const { heartbeatInterval, heartbeatTimeout, reconnectWindow } = options.timings;
     this.#timingFields = { heartbeatInterval, heartbeatTimeout, reconnectWindow };
-    this.#batcher = new WriteBatcher(
-      (c) => {
-        this.#flush(c);
+    const maxUnsent = options.maxUnsentBytes ?? DEFAULT_MAX_UNSENT_BYTES;
+    this.#writer = new ConnectionWriter(options.replay, maxUnsent, {
+      overflowed: (c) => {
+        this.#guard(() => {
+          const reason = `replay buffer overflow: ${c.heldCount} messages unacknowledged`;
+          this.#destroy(c, 'networkDisconnected', CloseCode.BufferOverflow, reason, true);
+        });
       },
-      () => {
-        this.#finishDoomed();
+      slowReader: (c, ws, unsent) => {
+        this.#slowReader(c, ws, unsent);
       },
-      () => {
-        this.#shared.forget();
+      guard: (fn) => {
+        this.#guard(fn);
       },
-    );
+    });
     const actions: EndpointActions = {
       bus: this.#bus,
       clock: this.#clock,
       wire: this.#wire,
       deliver: (c, s) => {
-        this.#deliver(c, s);
+        this.#writer.deliver(c, s);
       },
       end: (c, reason, code, closeReason) => {
         this.#destroy(c, reason, code, closeReason, true);
       },
       schedule: (c) => {
-        this.#batcher.schedule(c);
+        this.#writer.schedule(c);
       },
     };
     this.#requests = new RequestHandler(actions, {
@@ -242,7 +236,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     session.set(c.id, c);
     c.state = 'connected';
     c.out.push(encodeWelcome(c, result, this.#timingFields));
-    this.#batcher.schedule(c);
+    this.#writer.schedule(c);
     if (this.#infoOn())
       this.#connLog(c).info({ role: c.role }, `connection ${c.id} joined session ${c.sessionId} as ${c.role}`);
     const early = c.early;
@@ -290,7 +284,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     // Acks are not sequenced, so one lost with the old transport is re-sent after the replay
     // (PROTOCOL.md: "Right after the replay the server writes ack {a: resumed.ack}").
     c.ackPending = true;
-    this.#batcher.schedule(c);
+    this.#writer.schedule(c);
     if (this.#infoOn())
       this.#connLog(c).info(
         { replayed: held.length },
@@ -340,7 +334,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     }
     session.set(c.id, c);
     this.#byId.set(c.id, c);
-    for (const e of events) this.#deliver(c, e);
+    for (const e of events) this.#writer.deliver(c, e);
     const generation = c.generation;
     c.expiryTimer = this.#clock.setTimeout(() => {
       this.#expire(c, generation);
@@ -358,9 +352,12 @@ export class ParleyEndpoint implements Endpoint, BusListener {
       this.#shuttingDown = true;
       this.#drainCode = code;
       this.#clock.clearInterval(this.#sweepTimer);
-      // No connectionDestroyed: everyone else is being closed too.
       for (const c of [...this.#byId.values()]) {
-        this.#destroy(c, 'serverShutdown', code, drainReason(code), false);
+        // Only this node is going away: the connection waits in the bus for its client to
+        // resume on another node.
+        if (code === CloseCode.NodeDraining && c.state !== 'joining') this.#park(c, code);
+        // No connectionDestroyed: everyone else is being closed too.
+        else this.#destroy(c, 'serverShutdown', code, drainReason(code), false);
       }
     }
     await this.#closer.drain(CLOSE_GRACE_MS);
@@ -375,11 +372,11 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     if (session === undefined) return;
     if (to !== null) {
       const target = session.get(to);
-      if (target !== undefined) this.#deliver(target, this.#wire.encode(event));
+      if (target !== undefined) this.#writer.deliver(target, this.#wire.encode(event));
       return;
     }
     const encoded = this.#wire.encode(event);
-    for (const c of session.values()) if (c.id !== except) this.#deliver(c, encoded);
+    for (const c of session.values()) if (c.id !== except) this.#writer.deliver(c, encoded);
   }
 
   #holdIncoming(sessionId: string, event: SessionEvent, except: string | null, to: string | null): void {
@@ -399,21 +396,43 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     }
     const state = exportConnection(c);
     // Gone from here without leaving the session: the bus has made the other node its home.
+    this.#forget(c, CloseCode.Replaced, 'replaced by a newer transport');
+    return state;
+  }
+
+  /** Drop a connection from this endpoint without leaving the bus (it moves to another node). */
+  #forget(c: Connection, code: number, closeReason: string): void {
     const ws = c.socket;
     c.state = 'closed';
     c.socket = null;
     this.#clock.clearTimeout(c.expiryTimer);
     c.expiryTimer = undefined;
-    if (ws !== null) this.#closer.close(ws, CloseCode.Replaced, 'replaced by a newer transport');
+    if (ws !== null) this.#closer.close(ws, code, closeReason);
     c.clear();
     this.#byId.delete(c.id);
-    const session = this.#sessions.get(sessionId);
+    const session = this.#sessions.get(c.sessionId);
     if (session !== undefined) {
       session.delete(c.id);
-      this.#forgetIfEmpty(sessionId, session);
+      this.#forgetIfEmpty(c.sessionId, session);
     }
-    if (this.#infoOn()) this.#connLog(c).info(`connection ${c.id} moved to another node`);
-    return state;
+    if (this.#infoOn()) this.#connLog(c).info(`connection ${c.id} handed over to another node`);
+  }
+
+  /** Hand a connection to the bus for another node to claim (drain 4016), and close its socket. */
+  #park(c: Connection, code: DrainCode): void {
+    if (c.state === 'connected' && !c.announcedReconnecting) {
+      c.announcedReconnecting = true;
+      this.#bus.announce(c.sessionId, { kind: 'connectionReconnecting', connectionId: c.id }, c.id);
+    }
+    const ws = c.socket;
+    if (ws !== null) this.#writer.writeNow(c, ws);
+    const state = c.overflowed || c.inFlight.length > 0 ? null : exportConnection(c);
+    if (state === null) {
+      this.#destroy(c, 'networkDisconnected', code, drainReason(code), true);
+      return;
+    }
+    this.#forget(c, code, drainReason(code));
+    this.#bus.park(c.sessionId, c.id, state, this.options.timings.reconnectWindow);
   }
 
   disconnect(sessionId: string, connectionId: string, origin: DisconnectOrigin): void {
@@ -536,54 +555,6 @@ export class ParleyEndpoint implements Endpoint, BusListener {
 
   // ------------------------------------------------------------------ writing
 
-  /** Append a sequenced message: held for replay, written this tick when connected. */
-  #deliver(c: Connection, encoded: string): void {
-    if (c.overflowed || c.state === 'closed' || c.state === 'joining') return;
-    c.hold(encoded);
-    if (c.heldCount > this.options.replay.maxMessages || c.heldBytes > this.options.replay.maxBytes) {
-      // Destroying here would fan out inside a fan-out; finish it at the start of the flush pass.
-      c.overflowed = true;
-      this.#doomed.push(c);
-      this.#batcher.schedule(c);
-      return;
-    }
-    if (c.state === 'connected') {
-      c.out.push(encoded);
-      this.#batcher.schedule(c);
-    }
-  }
-
-  #flush(c: Connection): void {
-    const ws = c.socket;
-    if (ws === null || c.state !== 'connected') {
-      c.out.length = 0;
-      return;
-    }
-    this.#guard(() => {
-      this.#writeNow(c, ws);
-      // The one check of the write path: bytes written but not taken by the kernel (everything,
-      // sequenced or not). A peer that does not read cannot make them grow past the bound.
-      const unsent = ws.bufferedAmount;
-      if (unsent > this.#maxUnsent) this.#slowReader(c, ws, unsent);
-    });
-  }
-
-  #writeNow(c: Connection, ws: WebSocket): void {
-    // The write callback is passed only for a frame that carries a pong (rare: one per ping).
-    const done = c.pongQueued ? c.pongWritten : undefined;
-    c.pongQueued = false;
-    if (c.ackPending) {
-      // A batch with an ack is this connection's own: joined and sent as a string.
-      c.ackPending = false;
-      c.out.push(`{"t":"ack","a":${c.highestProcessed}}`);
-      if (ws.readyState === WebSocket.OPEN) ws.send(joinFrame(c.out), done);
-    } else if (c.out.length > 0 && ws.readyState === WebSocket.OPEN) {
-      // Usually the same messages as the previous socket's (a broadcast): one Buffer for all.
-      ws.send(this.#shared.frame(c.out), TEXT, done);
-    }
-    c.out.length = 0;
-  }
-
   /**
    * The peer left more than the bound unread: drop this transport like a heartbeat timeout (the
    * connection is kept for the reconnect window, its replay buffer bounded as ever), so the
@@ -591,17 +562,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
    */
   #slowReader(c: Connection, ws: WebSocket, unsent: number): void {
     this.#detach(c);
-    this.#closer.close(ws, CloseCode.SlowReader, `${unsent} bytes unread (bound ${this.#maxUnsent})`);
-  }
-
-  #finishDoomed(): void {
-    while (this.#doomed.length > 0) {
-      const c = this.#doomed.pop() as Connection;
-      this.#guard(() => {
-        const reason = `replay buffer overflow: ${c.heldCount} messages unacknowledged`;
-        this.#destroy(c, 'networkDisconnected', CloseCode.BufferOverflow, reason, true);
-      });
-    }
+    this.#closer.close(ws, CloseCode.SlowReader, `${unsent} bytes unread (bound ${this.#writer.maxUnsent})`);
   }
 
   // ------------------------------------------------------------------ ending
@@ -616,7 +577,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     this.#clock.clearTimeout(c.expiryTimer);
     c.expiryTimer = undefined;
     if (ws !== null) {
-      if (wasMember) this.#writeNow(c, ws); // what this tick produced for it (e.g. the ack of a `bye`) goes first
+      if (wasMember) this.#writer.writeNow(c, ws); // what this tick produced for it (e.g. the ack of a `bye`) goes first
       this.#closer.close(ws, code, closeReason);
     }
     c.clear();
