@@ -1,22 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BUS_KINDS } from '@parley/testkit';
+import { BUS_KINDS, V1_SERVER_MESSAGE_TYPES } from '@parley/testkit';
 import { CloseCode } from '@parley/protocol';
 import { Harness } from './support/harness.js';
 import type { RawClient } from './support/raw-client.js';
-
-/** The server message types a client built before capabilities knows (PROTOCOL.md §Messages, version 1). */
-const V1_SERVER_TYPES = new Set([
-  'welcome',
-  'resumed',
-  'pong',
-  'ack',
-  'nack',
-  'signal',
-  'connectionCreated',
-  'connectionDestroyed',
-  'connectionReconnecting',
-  'connectionReconnected',
-]);
 
 /** Every message type the client received, decoded from the raw frames (not from the current decoder's types). */
 function typesSeen(client: RawClient): Set<string> {
@@ -122,7 +108,7 @@ describe.each(BUS_KINDS)('over the %s bus', (bus) => {
       expect(old.client.all('signal')).toEqual(
         Array.from({ length: N }, (_, i) => ({ t: 'signal', from: newId, type: 'n', data: String(i) })),
       );
-      for (const t of typesSeen(old.client)) expect(V1_SERVER_TYPES.has(t)).toBe(true);
+      for (const t of typesSeen(old.client)) expect(V1_SERVER_MESSAGE_TYPES.has(t)).toBe(true);
       expect(typesSeen(neu.client).has('reply')).toBe(true);
 
       // ...and it still works: its acknowledgement is accepted and its own signal reaches the new client.
@@ -136,7 +122,7 @@ describe.each(BUS_KINDS)('over the %s bus', (bus) => {
       expect((await old.client.nextOf('ack')).a).toBe(1);
       expect(old.client.closed).toBeUndefined();
       expect(neu.client.closed).toBeUndefined();
-      for (const t of typesSeen(old.client)) expect(V1_SERVER_TYPES.has(t)).toBe(true);
+      for (const t of typesSeen(old.client)) expect(V1_SERVER_MESSAGE_TYPES.has(t)).toBe(true);
     });
   });
 });

@@ -30,3 +30,4 @@ export { DeliveryChecker, type DeliveryCounts } from './delivery-checker.js';
 export { prng, type Prng } from './prng.js';
 export { SplitBus, type SplitBusOptions } from './split-bus.js';
 export { startNodes, type Nodes, type BusKind, BUS_KINDS } from './nodes.js';
+export { V1_SERVER_MESSAGE_TYPES } from './version-1.js';
