@@ -8,7 +8,7 @@ import { DataDirError } from '../store/data-dir.js';
 import { shellArg, UsageError, type Setting } from './args.js';
 import { loadConfig, parseFlags, registryOptions } from './config/load.js';
 import { checkRules } from './config/rules.js';
-import { loadTlsFiles, tlsFileLoader } from './config/tls-files.js';
+import { loadTlsFiles } from './config/tls-files.js';
 import { parleyCommand } from './command-name.js';
 import { helpText } from './help.js';
 import { localUrl, removeServerFile, writeServerFile } from './server-file.js';
@@ -90,7 +90,7 @@ export async function serve(args: string[]): Promise<void> {
   }
   const config = loadConfig(flags, process.env);
   checkRules(config);
-  const tlsPair = loadTlsFiles(config);
+  const tls = loadTlsFiles(config);
   const portSetting = config.get('port');
   const port: Setting = { value: String(portSetting.value), from: portSetting.from };
   const host = config.get('host').value as string;
@@ -108,15 +108,12 @@ export async function serve(args: string[]): Promise<void> {
   if (warning !== undefined) logger.warn(warning);
   let server;
   try {
-    const cert = config.get('tls-cert').value as string | undefined;
-    const key = config.get('tls-key').value as string | undefined;
     server = await createServer({
       ...(registryOptions(config) as ServerOptions),
       projects: apiKey !== undefined && apiSecret !== undefined ? [{ apiKey, apiSecret }] : [],
       logger,
       demo,
-      // Checked above; the loader reads the files again on SIGHUP.
-      tls: tlsPair === undefined || cert === undefined || key === undefined ? undefined : tlsFileLoader(cert, key),
+      tls, // checked above; reads the files again on SIGHUP
     });
   } catch (err) {
     if (err instanceof DataDirError)
@@ -127,7 +124,11 @@ export async function serve(args: string[]): Promise<void> {
   const project = server.projects[0];
   const inMemory = dataDir === ':memory:';
   if (!inMemory)
-    writeServerFile(absDataDir, { url: localUrl(host, server.port), apiKey: project?.apiKey, pid: process.pid });
+    writeServerFile(absDataDir, {
+      url: localUrl(host, server.port, tls === undefined ? 'http' : 'https'),
+      apiKey: project?.apiKey,
+      pid: process.pid,
+    });
 
   // Handlers before the banner: whoever reads the banner may signal at once.
   let stopping = false;
@@ -150,10 +151,11 @@ export async function serve(args: string[]): Promise<void> {
   process.on('SIGINT', () => {
     stop('SIGINT');
   });
-  process.on('SIGHUP', () => {
-    if (tlsPair === undefined) logger.info('SIGHUP: no TLS certificate to reload');
-    else void server.reloadTls();
-  });
+  // SIGHUP re-reads the certificate; without TLS it keeps Node's default (the process ends).
+  if (tls !== undefined)
+    process.on('SIGHUP', () => {
+      void server.reloadTls();
+    });
 
   const dirFlag = dataDir === DEFAULT_DATA_DIR ? '' : ` --data-dir ${shellArg(dataDir)}`;
   const parley = parleyCommand(process.cwd());

@@ -20,17 +20,13 @@ function readPem(s: ResolvedSetting, command: string): string {
   }
 }
 
-/** Read both files named by a configuration's tls-cert and tls-key (the files may change between calls). */
-export function tlsFileLoader(certPath: string, keyPath: string): () => TlsPair {
-  return () => ({ cert: readFileSync(certPath, 'utf8'), key: readFileSync(keyPath, 'utf8') });
-}
-
 /**
  * Read and check the configured certificate and key.
- * @returns the pair, or undefined when TLS is not configured
+ * @returns a loader that reads both files again on each call (for createServer's `tls`, which
+ *   calls it at start and on every reload), or undefined when TLS is not configured
  * @throws UsageError naming the setting whose file is missing or unusable
  */
-export function loadTlsFiles(config: Config, command = 'serve'): TlsPair | undefined {
+export function loadTlsFiles(config: Config, command = 'serve'): (() => TlsPair) | undefined {
   const cert = config.get('tls-cert');
   const key = config.get('tls-key');
   if (cert.value === undefined || key.value === undefined) return undefined;
@@ -45,5 +41,5 @@ export function loadTlsFiles(config: Config, command = 'serve'): TlsPair | undef
       command,
     );
   }
-  return pair;
+  return () => ({ cert: readFileSync(certPath, 'utf8'), key: readFileSync(keyPath, 'utf8') });
 }
