@@ -4,7 +4,7 @@
  * suggestion, and `parley config check` printing the effective values and their sources with
  * secrets shown as (set).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -117,6 +117,18 @@ describe('mistakes name their source', () => {
     expect(load([], { PARLEY_PROT: '1', PARLEY_TEST_LOG: '1' }).warnings).toEqual([
       'PARLEY_PROT is not a Parley setting (did you mean "PARLEY_PORT"?); ignored',
     ]);
+  });
+});
+
+describe('secrets in the config file', () => {
+  it('a file holding a secret that others may read is a warning naming the fix', () => {
+    const path = file('open.json', { apiKey: '1', apiSecret: 's' });
+    chmodSync(path, 0o644);
+    expect(load(['--config', path]).warnings).toEqual([
+      `${path} holds apiSecret and others may read it (mode 644): chmod 600 ${path}`,
+    ]);
+    chmodSync(path, 0o600);
+    expect(load(['--config', path]).warnings).toEqual([]);
   });
 });
 
