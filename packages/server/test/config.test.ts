@@ -176,6 +176,16 @@ describe('parley config check', () => {
     );
   });
 
+  it('config --help explains it; another subcommand is a usage error', () => {
+    const help = cli(['config', '--help']);
+    expect([help.status, help.stdout]).toEqual([0, expect.stringMatching(/^Usage: parley config check /)]);
+    const other = cli(['config', 'show']);
+    expect([other.status, other.stderr]).toEqual([
+      2,
+      'parley: unknown command: parley config show (only: parley config check) (parley config --help)\n',
+    ]);
+  });
+
   it('parley serve refuses the same mistakes before it creates anything', () => {
     const path = file('serve-typo.json', { hots: '0.0.0.0' });
     const r = cli(['serve', '--config', path]);
