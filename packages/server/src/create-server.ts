@@ -118,8 +118,9 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
     maxConnectionsPerSession: o.maxConnectionsPerSession,
     logger: o.logger,
   });
-  const gateway = new Gateway(core, store, o.logger);
-  const rest = createRestApi({ store, realtime: busOps(bus) });
+  const tokenPolicy = { maxLifetime: o.maxTokenLifetime, clockSkew: o.tokenClockSkew };
+  const gateway = new Gateway(core, store, o.logger, tokenPolicy);
+  const rest = createRestApi({ store, realtime: busOps(bus, core), tokenPolicy });
   const demo = { store, demoProject, boundHost: o.host, limiter: new DemoLimiter(o.demoLimits) };
 
   const httpOptions = {

@@ -21,6 +21,7 @@ import type { ServerClock } from './core/clock.js';
 import type { Store } from './store/store.js';
 import type { DrainMode } from './core/drain.js';
 import { createPinoLogger, lineLogger, type Logger } from './log/logger.js';
+import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, DEFAULT_TOKEN_CLOCK_SKEW_SECONDS } from './tokens/token-policy.js';
 
 function corsOriginsOf(v: unknown): readonly string[] {
   if (v === undefined) return [];
@@ -77,6 +78,8 @@ export const DEFAULT_DEMO_LIMITS: Readonly<DemoLimits> = Object.freeze({
   perIpPerMinute: 10,
   maxSessions: 1000,
 });
+
+export { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, DEFAULT_TOKEN_CLOCK_SKEW_SECONDS };
 
 /** A project's credentials, as given to {@link createServer}. */
 export interface ProjectCredentials {
@@ -164,6 +167,17 @@ export interface ServerOptions {
   demoLimits?: Partial<DemoLimits>;
   /** HTTP request deadlines. @default DEFAULT_HTTP_TIMEOUTS (headers 60 s, request 300 s, checked every 30 s) */
   httpTimeouts?: Partial<HttpTimeouts>;
+  /**
+   * The longest lifetime a client token may have, in seconds (its expiry minus its issue time);
+   * a join with a longer-lived token is refused with 4004 "token lifetime … exceeds …". Also how
+   * long a revocation rule is kept. @default DEFAULT_MAX_TOKEN_LIFETIME_SECONDS (30 days)
+   */
+  maxTokenLifetime?: number;
+  /**
+   * Clock skew tolerated when checking a client token's expiry and not-before, in seconds: a
+   * token is accepted until `exp + skew`. @default DEFAULT_TOKEN_CLOCK_SKEW_SECONDS (30)
+   */
+  tokenClockSkew?: number;
 }
 
 /** {@link ServerOptions} with every default applied. */
@@ -190,6 +204,8 @@ export interface ResolvedServerOptions {
   readonly drain: DrainMode;
   readonly demoLimits: Readonly<DemoLimits>;
   readonly httpTimeouts: Readonly<HttpTimeouts>;
+  readonly maxTokenLifetime: number;
+  readonly tokenClockSkew: number;
 }
 
 const KNOWN = new Set([
@@ -214,6 +230,8 @@ const KNOWN = new Set([
   'drain',
   'demoLimits',
   'httpTimeouts',
+  'maxTokenLifetime',
+  'tokenClockSkew',
 ]);
 
 /** Check an injected object by one of its methods; the caller casts it. */
@@ -366,6 +384,11 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
       `httpTimeouts.headersTimeout (${httpTimeouts.headersTimeout}) must not exceed httpTimeouts.requestTimeout (${httpTimeouts.requestTimeout})`,
     );
   }
+  const maxTokenLifetime = positiveInt('maxTokenLifetime', o.maxTokenLifetime ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS);
+  const tokenClockSkew = o.tokenClockSkew ?? DEFAULT_TOKEN_CLOCK_SKEW_SECONDS;
+  if (typeof tokenClockSkew !== 'number' || !Number.isSafeInteger(tokenClockSkew) || tokenClockSkew < 0) {
+    throw new TypeError(`tokenClockSkew must be a whole number of seconds, 0 or more; got ${JSON.stringify(tokenClockSkew)}`);
+  }
 
   return {
     port,
@@ -391,5 +414,7 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     drain,
     demoLimits: Object.freeze(demoLimits),
     httpTimeouts: Object.freeze(httpTimeouts),
+    maxTokenLifetime,
+    tokenClockSkew,
   };
 }
