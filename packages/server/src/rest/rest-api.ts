@@ -98,7 +98,8 @@ export function createRestApi(deps: RestApiDeps): (req: IncomingMessage, res: Se
           return;
         }
         process.emitWarning(
-          `REST ${req.method ?? '?'} ${req.url ?? '?'} failed: ${String(error)}`,
+          // The path only: a query string may carry a credential (docs/OPERATIONS.md §Tokens).
+          `REST ${req.method ?? '?'} ${(req.url ?? '?').split('?', 1)[0] ?? '?'} failed: ${String(error)}`,
           'ParleyRestWarning',
         );
         if (res.headersSent) res.end();
