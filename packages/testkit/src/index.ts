@@ -33,3 +33,5 @@ export { startNodes, type Nodes, type BusKind, BUS_KINDS } from './nodes.js';
 export { V1_SERVER_MESSAGE_TYPES } from './version-1.js';
 export { clientMessageArb, clientFrameArb, serverMessageArb, garbageTextArb, encodeFrame } from './fuzz/arbitraries.js';
 export { mutate, mutateOnce } from './fuzz/mutate.js';
+export { runFuzz, formatFuzzTable, type FuzzOptions, type FuzzResult } from './fuzz/run-fuzz.js';
+export { fuzzVerdict, FUZZ_MAX_RSS_MB } from './fuzz/verdict.js';
