@@ -22,6 +22,7 @@ import type { Store } from './store/store.js';
 import type { DrainMode } from './core/drain.js';
 import { createPinoLogger, lineLogger, type Logger } from './log/logger.js';
 import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, DEFAULT_TOKEN_CLOCK_SKEW_SECONDS } from './tokens/token-policy.js';
+import { tlsSourceOf, type TlsSource } from './http/tls.js';
 
 function corsOriginsOf(v: unknown): readonly string[] {
   if (v === undefined) return [];
@@ -178,6 +179,18 @@ export interface ServerOptions {
    * token is accepted until `exp + skew`. @default DEFAULT_TOKEN_CLOCK_SKEW_SECONDS (30)
    */
   tokenClockSkew?: number;
+  /**
+   * Serve https and wss directly: a certificate chain and key (PEM), or a function returning them
+   * that {@link ParleyServer.reloadTls} calls again (`parley serve` does on SIGHUP).
+   * @default none: plain http and ws
+   */
+  tls?: TlsSource;
+  /**
+   * How many reverse proxies in front of this server to believe: the client address is taken
+   * from that many hops of `X-Forwarded-For`, counted from the right. 0 ignores the header.
+   * @default 0
+   */
+  trustProxy?: number;
 }
 
 /** {@link ServerOptions} with every default applied. */
@@ -206,6 +219,8 @@ export interface ResolvedServerOptions {
   readonly httpTimeouts: Readonly<HttpTimeouts>;
   readonly maxTokenLifetime: number;
   readonly tokenClockSkew: number;
+  readonly tls: TlsSource | undefined;
+  readonly trustProxy: number;
 }
 
 const KNOWN = new Set([
@@ -232,6 +247,8 @@ const KNOWN = new Set([
   'httpTimeouts',
   'maxTokenLifetime',
   'tokenClockSkew',
+  'tls',
+  'trustProxy',
 ]);
 
 /** Check an injected object by one of its methods; the caller casts it. */
@@ -387,8 +404,16 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
   const maxTokenLifetime = positiveInt('maxTokenLifetime', o.maxTokenLifetime ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS);
   const tokenClockSkew = o.tokenClockSkew ?? DEFAULT_TOKEN_CLOCK_SKEW_SECONDS;
   if (typeof tokenClockSkew !== 'number' || !Number.isSafeInteger(tokenClockSkew) || tokenClockSkew < 0) {
-    throw new TypeError(`tokenClockSkew must be a whole number of seconds, 0 or more; got ${JSON.stringify(tokenClockSkew)}`);
+    throw new TypeError(
+      `tokenClockSkew must be a whole number of seconds, 0 or more; got ${JSON.stringify(tokenClockSkew)}`,
+    );
   }
+
+  const trustProxy = o.trustProxy ?? 0;
+  if (typeof trustProxy !== 'number' || !Number.isSafeInteger(trustProxy) || trustProxy < 0)
+    throw new TypeError(
+      `trustProxy must be the number of trusted proxy hops (0 or more); got ${JSON.stringify(trustProxy)}`,
+    );
 
   return {
     port,
@@ -416,5 +441,7 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     httpTimeouts: Object.freeze(httpTimeouts),
     maxTokenLifetime,
     tokenClockSkew,
+    tls: tlsSourceOf(o.tls),
+    trustProxy,
   };
 }

@@ -35,3 +35,4 @@ export { clientMessageArb, clientFrameArb, serverMessageArb, garbageTextArb, enc
 export { mutate, mutateOnce } from './fuzz/mutate.js';
 export { runFuzz, formatFuzzTable, type FuzzOptions, type FuzzResult } from './fuzz/run-fuzz.js';
 export { fuzzVerdict, FUZZ_MAX_RSS_MB } from './fuzz/verdict.js';
+export { selfSignedCert, type TestCert } from './tls-cert.js';

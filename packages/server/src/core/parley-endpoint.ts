@@ -231,7 +231,12 @@ export class ParleyEndpoint implements Endpoint, BusListener {
       if (state !== 'closed')
         this.#closer.close(ws, CloseCode.ConnectionLimitExceeded, `session is full (${max} connections)`);
       this.#logger.info(
-        { sessionId: c.sessionId, code: CloseCode.ConnectionLimitExceeded, reason: 'session is full' },
+        {
+          event: 'refused',
+          sessionId: c.sessionId,
+          code: CloseCode.ConnectionLimitExceeded,
+          reason: 'session is full',
+        },
         `join refused: session ${c.sessionId} is full (${max} connections) (${CloseCode.ConnectionLimitExceeded})`,
       );
       return;
@@ -247,7 +252,10 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     c.out.push(encodeWelcome(c, result, this.#timingFields));
     this.#writer.schedule(c);
     if (this.#infoOn())
-      this.#connLog(c).info({ role: c.role }, `connection ${c.id} joined session ${c.sessionId} as ${c.role}`);
+      this.#connLog(c).info(
+        { event: 'joined', role: c.role },
+        `connection ${c.id} joined session ${c.sessionId} as ${c.role}`,
+      );
     const early = c.early;
     c.early = null;
     if (early !== null) for (const data of early) this.#onFrame(c, data, false);
@@ -296,7 +304,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     this.#writer.schedule(c);
     if (this.#infoOn())
       this.#connLog(c).info(
-        { replayed: held.length },
+        { event: 'resumed', replayed: held.length },
         `connection ${c.id} resumed in session ${c.sessionId} (${held.length} replayed)`,
       );
     if (c.announcedReconnecting) {
@@ -348,7 +356,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     c.expiryTimer = this.#clock.setTimeout(() => {
       this.#expire(c, generation);
     }, this.options.timings.reconnectWindow);
-    if (this.#infoOn()) this.#connLog(c).info(`connection ${c.id} moved here from another node`);
+    if (this.#infoOn()) this.#connLog(c).info({ event: 'movedIn' }, `connection ${c.id} moved here from another node`);
     return c;
   }
 
@@ -452,7 +460,8 @@ export class ParleyEndpoint implements Endpoint, BusListener {
       session.delete(c.id);
       this.#forgetIfEmpty(c.sessionId, session);
     }
-    if (this.#infoOn()) this.#connLog(c).info(`connection ${c.id} handed over to another node`);
+    if (this.#infoOn())
+      this.#connLog(c).info({ event: 'handedOver' }, `connection ${c.id} handed over to another node`);
   }
 
   /** Hand a connection to the bus for another node to claim (drain 4016), and close its socket. */
@@ -561,7 +570,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     const kept = this.options.timings.reconnectWindow;
     if (this.#infoOn())
       this.#connLog(c).info(
-        { keptMs: kept },
+        { event: 'detached', keptMs: kept },
         `connection ${c.id} of session ${c.sessionId} lost its transport; kept ${kept} ms for a resume`,
       );
     this.#bus.announce(c.sessionId, { kind: 'connectionReconnecting', connectionId: c.id }, c.id);
@@ -628,13 +637,23 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     }
     this.#bus.leave(c.sessionId, c.id, tellOthers ? reason : null);
     if (this.#infoOn())
-      this.#connLog(c).info({ reason, code }, `connection ${c.id} left session ${c.sessionId}: ${reason} (${code})`);
+      this.#connLog(c).info(
+        { event: 'left', reason, code },
+        `connection ${c.id} left session ${c.sessionId}: ${reason} (${code})`,
+      );
   }
 
   #resumeRefused(p: ResumeParams, reason: string): void {
     const connectionId = logSafe(p.connectionId);
     this.#logger.info(
-      { sessionId: logSafe(p.sessionId), connectionId, code: CloseCode.ResumeRefused, reason },
+      {
+        event: 'refused',
+        kind: 'resume',
+        sessionId: logSafe(p.sessionId),
+        connectionId,
+        code: CloseCode.ResumeRefused,
+        reason,
+      },
       `resume refused: connection ${connectionId}: ${reason} (${CloseCode.ResumeRefused})`,
     );
   }

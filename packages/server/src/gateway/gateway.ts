@@ -171,7 +171,10 @@ export class Gateway {
 
   #refuse(req: IncomingMessage, socket: Duplex, head: Buffer, code: CloseCode, reason: string): void {
     const subject = handshakeSubject(req);
-    this.logger.info({ ...subject.fields, code, reason }, `gateway: refused ${subject.text}: ${reason} (${code})`);
+    this.logger.info(
+      { event: 'refused', ...subject.fields, code, reason },
+      `gateway: refused ${subject.text}: ${reason} (${code})`,
+    );
     this.#accept(req, socket, head, (ws) => {
       ws.on('error', this.#onSocketError);
       this.#refusals.close(ws, code, reason);

@@ -38,12 +38,19 @@ export interface AttackTarget {
 /** Closes a client may get for what it sent on a joined socket (PROTOCOL.md §Close codes). */
 const FRAME_CLOSES = new Set<number>([
   CloseCode.Normal,
+  CloseCode.InvalidFramePayload,
   CloseCode.MessageTooBig,
   CloseCode.ProtocolError,
   CloseCode.Flood,
 ]);
-/** Closes a refused handshake may get. */
+/**
+ * Closes a refused handshake may get; and, when a mutation left bytes after the request's headers,
+ * what the WebSocket layer says of those bytes read as a frame (1002, 1007, 1009).
+ */
 const HANDSHAKE_CLOSES = new Set<number>([
+  CloseCode.WebSocketProtocolError,
+  CloseCode.InvalidFramePayload,
+  CloseCode.MessageTooBig,
   CloseCode.UnsupportedVersion,
   CloseCode.AuthenticationFailed,
   CloseCode.InvalidSession,
