@@ -5,6 +5,7 @@
 import { CloseCode } from '@parley/protocol';
 import { createServer } from '@parley/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, parseFlags, registryOptions } from '../src/cli/config/load.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { API_SECRET, claims, Harness, signJwt } from './support/harness.js';
 
@@ -98,5 +99,19 @@ describe('the SQLite revocation table', () => {
     await store.putRevocation({ apiKey: 'k', kind: 'token', value: 't2', revokedAt: 400, expiresAt: 500 }, 400);
     expect(await store.findRevocation({ ...holder, issuedAt: 0 }, 0)).toBeUndefined();
     await store.close();
+  });
+});
+
+describe('the CLI settings', () => {
+  const load = (args: string[], env: Record<string, string> = {}) => loadConfig(parseFlags(args), env);
+
+  it('--max-token-lifetime and PARLEY_TOKEN_CLOCK_SKEW become the createServer options', () => {
+    const options = registryOptions(load(['--max-token-lifetime', '86400'], { PARLEY_TOKEN_CLOCK_SKEW: '5' }));
+    expect(options).toMatchObject({ maxTokenLifetime: 86400, tokenClockSkew: 5 });
+  });
+
+  it('a bad value names its source', () => {
+    expect(() => load(['--max-token-lifetime', '0'])).toThrow(/--max-token-lifetime must be an integer/);
+    expect(() => load([], { PARLEY_TOKEN_CLOCK_SKEW: '-3' })).toThrow(/PARLEY_TOKEN_CLOCK_SKEW must be an integer/);
   });
 });
