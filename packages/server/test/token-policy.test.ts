@@ -98,6 +98,10 @@ describe('the SQLite revocation table', () => {
     // A later write prunes what expired.
     await store.putRevocation({ apiKey: 'k', kind: 'token', value: 't2', revokedAt: 400, expiresAt: 500 }, 400);
     expect(await store.findRevocation({ ...holder, issuedAt: 0 }, 0)).toBeUndefined();
+    // What other nodes read: the unexpired rules made since a time.
+    expect((await store.listRevocations(300, 450)).map((r) => r.value)).toEqual(['t2']);
+    expect(await store.listRevocations(401, 450)).toEqual([]);
+    expect(await store.listRevocations(0, 500)).toEqual([]);
     await store.close();
   });
 });

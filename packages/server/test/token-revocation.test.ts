@@ -127,3 +127,31 @@ function restJwt(): string {
   const now = Math.floor(Date.now() / 1000);
   return signJwt({ iss: API_KEY, ist: 'project', iat: now, exp: now + 60, jti: String(Math.random()) }, API_SECRET);
 }
+
+describe('revocation over the split bus (three nodes, one store)', () => {
+  let cluster: Harness;
+  beforeAll(async () => {
+    cluster = await Harness.start({}, 'split');
+  });
+  afterAll(async () => {
+    await cluster.stop();
+  });
+
+  it('disconnects holders on every node, not only the one that took the call', async () => {
+    const sessionId = await cluster.session();
+    const holders = [
+      await cluster.join(sessionId, { data: 'user=9' }),
+      await cluster.join(sessionId, { data: 'user=9' }),
+      await cluster.join(sessionId, { data: 'user=9' }),
+    ];
+    const bystander = await cluster.join(sessionId, { data: 'user=10' });
+    const api = new Parley(API_KEY, API_SECRET, { apiUrl: cluster.server.url });
+    const result = await api.revokeTokens({ connectionData: 'user=9' });
+    expect(result.disconnected).toBeGreaterThanOrEqual(1); // the holders on the node that answered
+    // The other nodes find the rule in the shared store within their next look (every 2 s).
+    for (const holder of holders) expect(await holder.client.close(10_000)).toEqual(REVOKED);
+    expect(bystander.client.closed).toBeUndefined();
+    const still = await cluster.join(sessionId, { data: 'user=10' });
+    expect(still.welcome.connections.map((c) => c.data)).toEqual(['user=10']);
+  });
+});

@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS token_revocations (
   PRIMARY KEY (api_key, kind, value)
 );
 CREATE INDEX IF NOT EXISTS token_revocations_expiry ON token_revocations (expires_at);
+CREATE INDEX IF NOT EXISTS token_revocations_recent ON token_revocations (revoked_at);
 `;
 
 interface RevocationRow {
@@ -107,6 +108,7 @@ export class SqliteStore implements Store {
   readonly #putRevocation: Database.Statement<[string, string, string, number, number]>;
   readonly #pruneRevocations: Database.Statement<[number]>;
   readonly #findRevocation: Database.Statement<[FindRevocationParams], RevocationRow>;
+  readonly #listRevocations: Database.Statement<[number, number], RevocationRow>;
 
   /** @param filename a database file path, or ':memory:' */
   constructor(filename: string) {
@@ -144,6 +146,14 @@ export class SqliteStore implements Store {
            OR (kind = 'token' AND value = @tokenId))
        LIMIT 1`,
     );
+    this.#listRevocations = this.#db.prepare(
+      `SELECT api_key, kind, value, revoked_at, expires_at FROM token_revocations
+       WHERE revoked_at >= ? AND expires_at > ? ORDER BY revoked_at`,
+    );
+  }
+
+  listRevocations(sinceSeconds: number, nowSeconds: number): Promise<Revocation[]> {
+    return Promise.resolve(this.#listRevocations.all(sinceSeconds, nowSeconds).map(toRevocation));
   }
 
   putRevocation(rule: Revocation, nowSeconds: number): Promise<void> {

@@ -42,5 +42,7 @@ export interface Store {
   putRevocation(rule: Revocation, nowSeconds: number): Promise<void>;
   /** A rule refusing `holder` at `nowSeconds` (tokens/revocation.ts `revocationMatches`), or undefined. */
   findRevocation(holder: TokenHolder, nowSeconds: number): Promise<Revocation | undefined>;
+  /** The unexpired rules with `revokedAt >= sinceSeconds` (what other nodes added lately). */
+  listRevocations(sinceSeconds: number, nowSeconds: number): Promise<Revocation[]>;
   close(): Promise<void>;
 }

@@ -47,6 +47,10 @@ export class MemoryStore implements Store {
     return Promise.resolve(this.revocations.find((r) => revocationMatches(r, holder, nowSeconds)));
   }
 
+  listRevocations(sinceSeconds: number, nowSeconds: number): Promise<Revocation[]> {
+    return Promise.resolve(this.revocations.filter((r) => r.revokedAt >= sinceSeconds && r.expiresAt > nowSeconds));
+  }
+
   close(): Promise<void> {
     this.closed = true;
     return Promise.resolve();
