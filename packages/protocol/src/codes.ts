@@ -67,6 +67,13 @@ export enum CloseCode {
    * (RFC 6455), and what the client reports when a socket never opened or never answered.
    */
   AbnormalClosure = 1006,
+  /**
+   * A frame that breaks RFC 6455 itself (unmasked from a client, reserved bits, unknown opcode):
+   * set by the WebSocket layer, never by Parley. A real client never sees it.
+   */
+  WebSocketProtocolError = 1002,
+  /** A text frame that is not valid UTF-8 (set by the WebSocket layer). */
+  InvalidFramePayload = 1007,
   /** A frame over the size limit (set by the WebSocket layer). */
   MessageTooBig = 1009,
   /** No frame arrived within the heartbeat timeout. */

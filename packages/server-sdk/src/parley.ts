@@ -7,6 +7,7 @@ import { ParleyApiError } from './errors.js';
 import { generateToken } from './generate-token.js';
 import { send, type HttpRequest } from './http.js';
 import { mintRestJwt } from './rest-auth.js';
+import { verifyToken } from './verify-token.js';
 import type { TokenFormat, TokenOptions } from './token-data.js';
 
 /**
@@ -30,6 +31,30 @@ export interface CreateSessionOptions {
   location?: string;
   /** End-to-end encryption. */
   e2ee?: boolean;
+}
+
+/**
+ * Which tokens {@link Parley.revokeTokens} revokes: exactly one selector.
+ * @example { sessionId } | { connectionData: 'user=42' } | { tokenId } | { token }
+ */
+export type RevocationSelector =
+  | { readonly sessionId: string }
+  | { readonly connectionData: string }
+  /** The JWT `jti`, else the token's nonce; `expireTime` (unix seconds) lets the server forget the rule sooner. */
+  | { readonly tokenId: string; readonly expireTime?: number }
+  /** A token of this project, verified locally; its ID and expiry are sent. */
+  | { readonly token: string };
+
+/** What the server did for {@link Parley.revokeTokens}. */
+export interface RevocationResult {
+  readonly kind: 'session' | 'data' | 'token';
+  readonly value: string;
+  /** Unix seconds: tokens issued at or before this second are refused. */
+  readonly revokedAt: number;
+  /** Unix seconds: when the server forgets the rule (every token it matches has expired). */
+  readonly expiresAt: number;
+  /** How many connected holders were disconnected (on the node that answered). */
+  readonly disconnected: number;
 }
 
 const DEFAULT_API_URL = 'http://127.0.0.1:8720';
@@ -174,6 +199,21 @@ export class Parley {
     await send(this.#request('DELETE', this.#sessionPath(sessionId, connectionId)));
   }
 
+  /**
+   * Revoke client tokens (a Parley extension; OpenTok has no such call): `POST
+   * /v2/project/{apiKey}/parley/revocations`. Tokens matching the selector and issued at or before
+   * now are refused at join until they expire; connected holders are disconnected (close 4012,
+   * reason "token revoked"). Tokens minted afterwards work.
+   * @throws TypeError (rejects) for a bad selector or a `token` that is not a valid token of this project.
+   * @example await parley.revokeTokens({ connectionData: 'user=42' });
+   */
+  async revokeTokens(selector: RevocationSelector): Promise<RevocationResult> {
+    const body = revocationBody(checkObject('selector', selector), this.#apiSecret);
+    const path = `/v2/project/${encodeURIComponent(this.apiKey)}/parley/revocations`;
+    const response = await send(this.#request('POST', path, JSON.stringify(body), 'application/json'));
+    return response.json as RevocationResult;
+  }
+
   #sessionPath(sessionId: string, connectionId?: string): string {
     const session = `/v2/project/${encodeURIComponent(this.apiKey)}/session/${encodeURIComponent(sessionId)}`;
     return connectionId === undefined ? session : `${session}/connection/${encodeURIComponent(connectionId)}`;
@@ -194,4 +234,29 @@ export class Parley {
       timeoutMs: this.#timeoutMs,
     };
   }
+}
+
+/** The request body for a selector (a `token` is verified with the secret and sent as its ID). */
+function revocationBody(selector: Record<string, unknown>, apiSecret: string): Record<string, unknown> {
+  const keys = Object.keys(selector).filter((k) => selector[k] !== undefined);
+  const one = (k: string): string => {
+    const v = selector[k];
+    if (typeof v !== 'string' || v === '') throw new TypeError(`${k} must be a non-empty string`);
+    return v;
+  };
+  if (keys.length === 1 && keys[0] === 'token') {
+    const verified = verifyToken(one('token'), apiSecret);
+    if (!verified.ok) throw new TypeError(`token cannot be revoked: ${verified.reason}`);
+    if (verified.claims.tokenId === '') throw new TypeError('token cannot be revoked: it has no jti and no nonce');
+    return { tokenId: verified.claims.tokenId, expireTime: verified.claims.expireTime };
+  }
+  if (keys.length === 1 && (keys[0] === 'sessionId' || keys[0] === 'connectionData'))
+    return { [keys[0]]: one(keys[0]) };
+  if (keys.includes('tokenId') && keys.every((k) => k === 'tokenId' || k === 'expireTime')) {
+    const expireTime = selector.expireTime;
+    if (expireTime !== undefined && (typeof expireTime !== 'number' || !Number.isFinite(expireTime)))
+      throw new TypeError('expireTime must be unix seconds');
+    return { tokenId: one('tokenId'), ...(expireTime !== undefined && { expireTime }) };
+  }
+  throw new TypeError('give exactly one of sessionId, connectionData, tokenId (with an optional expireTime) or token');
 }

@@ -25,6 +25,28 @@ export interface ConnectClaims {
   readonly initialLayoutClassList: string;
   readonly scope: string | undefined;
   readonly format: TokenFormat;
+  /**
+   * What identifies this token for revocation: the JWT `jti` claim when there is one, else the
+   * `nonce` claim as text (every token the official SDKs and Parley mint, in both formats, carries
+   * a random nonce; a T1 token's nonce is taken exactly as written in it). '' when neither.
+   */
+  readonly tokenId: string;
+  /** When the token was issued, unix seconds: `create_time`, else the JWT `iat`; undefined when neither. */
+  readonly issuedAt: number | undefined;
+}
+
+/**
+ * Options of {@link verifyToken}.
+ * @example verifyToken(token, secret, { clockToleranceSeconds: 30 })
+ */
+export interface VerifyOptions {
+  /** Unix seconds to check expiry against. @default now */
+  readonly nowSeconds?: number;
+  /**
+   * Clock skew allowed between the minting backend and this verifier, in seconds: a token is
+   * accepted until `exp + tolerance` and from `nbf - tolerance`. @default 0
+   */
+  readonly clockToleranceSeconds?: number;
 }
 
 /**
@@ -50,6 +72,15 @@ export const TokenRejection = Object.freeze({
   Scope: 'token scope is not session.connect',
 });
 
+/** The token ID of raw claims: a string `jti`, else the nonce as text; '' when neither. */
+function tokenIdOf(raw: Record<string, unknown>): string {
+  const { jti, nonce } = raw;
+  if (typeof jti === 'string' && jti !== '') return jti;
+  if (typeof nonce === 'string') return nonce;
+  if (typeof nonce === 'number' && Number.isFinite(nonce)) return String(nonce);
+  return '';
+}
+
 const JWT_PROBLEMS: Readonly<Record<JwtProblem, string>> = {
   malformed: TokenRejection.Malformed,
   algorithm: TokenRejection.Algorithm,
@@ -67,9 +98,19 @@ const optNumber = (v: unknown): v is number | undefined =>
   v === undefined || (typeof v === 'number' && Number.isFinite(v));
 
 /** Check the claims both formats share and build the result. */
-function claimsOf(raw: Record<string, unknown>, format: TokenFormat, now: number): VerifyResult {
-  const { session_id, role, connection_data, initial_layout_class_list, scope, create_time, exp, expire_time, nbf } =
-    raw;
+function claimsOf(raw: Record<string, unknown>, format: TokenFormat, now: number, skew: number): VerifyResult {
+  const {
+    session_id,
+    role,
+    connection_data,
+    initial_layout_class_list,
+    scope,
+    create_time,
+    exp,
+    expire_time,
+    nbf,
+    iat,
+  } = raw;
   if (
     !optString(session_id) ||
     !optString(role) ||
@@ -80,6 +121,7 @@ function claimsOf(raw: Record<string, unknown>, format: TokenFormat, now: number
     !optNumber(exp) ||
     !optNumber(expire_time) ||
     !optNumber(nbf) ||
+    !optNumber(iat) ||
     (exp === undefined && expire_time === undefined)
   ) {
     return refuse(TokenRejection.Malformed);
@@ -87,8 +129,8 @@ function claimsOf(raw: Record<string, unknown>, format: TokenFormat, now: number
   if (session_id === undefined || session_id === '') return refuse(TokenRejection.NoSessionId);
   if (scope !== undefined && scope !== 'session.connect') return refuse(TokenRejection.Scope);
   const expireTime = Math.min(exp ?? Infinity, expire_time ?? Infinity);
-  if (!(expireTime > now)) return refuse(TokenRejection.Expired);
-  if (nbf !== undefined && nbf > now) return refuse(TokenRejection.NotYetValid);
+  if (!(expireTime + skew > now)) return refuse(TokenRejection.Expired);
+  if (nbf !== undefined && nbf - skew > now) return refuse(TokenRejection.NotYetValid);
   return {
     ok: true,
     claims: {
@@ -100,6 +142,8 @@ function claimsOf(raw: Record<string, unknown>, format: TokenFormat, now: number
       initialLayoutClassList: initial_layout_class_list ?? '',
       scope,
       format,
+      tokenId: tokenIdOf(raw),
+      issuedAt: create_time ?? iat,
     },
   };
 }
@@ -124,24 +168,29 @@ function t1Claims(fields: ReadonlyMap<string, string>): Record<string, unknown> 
  *   time), `expire_time` after now, same `scope`/`session_id` rules.
  *
  * Never throws for a bad token: the reason is one of {@link TokenRejection}'s strings.
- * @param nowSeconds unix seconds to check expiry against. @default now
- * @throws TypeError only for a bad `apiSecret` or `nowSeconds` (caller bugs).
+ * @param options unix seconds to check expiry against (a number, the older form), or
+ *   {@link VerifyOptions}. @default now, no clock tolerance
+ * @throws TypeError only for a bad `apiSecret`, `nowSeconds` or tolerance (caller bugs).
  * @example
- * const result = verifyToken(token, secretOf(peekToken(token)?.apiKey));
+ * const result = verifyToken(token, secretOf(peekToken(token)?.apiKey), { clockToleranceSeconds: 30 });
  * if (!result.ok) return ws.close(4004, result.reason);
  */
-export function verifyToken(token: string, apiSecret: string, nowSeconds_?: number): VerifyResult {
+export function verifyToken(token: string, apiSecret: string, options?: number | VerifyOptions): VerifyResult {
   checkApiSecret(apiSecret);
-  const now = nowSeconds_ === undefined ? nowSeconds() : checkSeconds('nowSeconds', nowSeconds_);
+  const o: VerifyOptions = typeof options === 'number' ? { nowSeconds: options } : (options ?? {});
+  const now = o.nowSeconds === undefined ? nowSeconds() : checkSeconds('nowSeconds', o.nowSeconds);
+  const skew = o.clockToleranceSeconds ?? 0;
+  if (typeof skew !== 'number' || !Number.isFinite(skew) || skew < 0)
+    throw new TypeError('clockToleranceSeconds must be a non-negative number of seconds');
   if (typeof token !== 'string') return refuse(TokenRejection.Malformed);
   if (token === '') return refuse(TokenRejection.Empty);
   if (token.length > MAX_TOKEN_LENGTH) return refuse(TokenRejection.TooLong);
   if (token.startsWith(T1_SENTINEL)) {
     const t1 = verifyT1(token, apiSecret);
     if (!t1.ok) return refuse(t1.problem === 'signature' ? TokenRejection.Signature : TokenRejection.Malformed);
-    return claimsOf(t1Claims(t1.fields), 't1', now);
+    return claimsOf(t1Claims(t1.fields), 't1', now, skew);
   }
   const jwt = verifyHs256(token, apiSecret);
   if (!jwt.ok) return refuse(JWT_PROBLEMS[jwt.problem]);
-  return claimsOf(jwt.claims, 'jwt', now);
+  return claimsOf(jwt.claims, 'jwt', now, skew);
 }

@@ -219,6 +219,8 @@ describe('verifyToken accepts valid tokens', () => {
         initialLayoutClassList: 'x y',
         scope: 'session.connect',
         format,
+        tokenId: expect.stringMatching(/^0\.\d+|^0$/) as string, // the nonce, as text
+        issuedAt: expect.any(Number) as number,
       },
     });
   });
@@ -237,7 +239,13 @@ describe('verifyToken accepts valid tokens', () => {
         expect(theirs.ok).toBe(true);
         expect(ours.ok).toBe(true);
         if (!theirs.ok || !ours.ok) return;
-        expect(theirs.claims).toEqual({ ...ours.claims, createTime: theirs.claims.createTime });
+        const theirsOwn = {
+          createTime: theirs.claims.createTime,
+          issuedAt: theirs.claims.issuedAt,
+          tokenId: theirs.claims.tokenId,
+        };
+        expect(theirs.claims).toEqual({ ...ours.claims, ...theirsOwn });
+        expect(theirs.claims.tokenId).not.toBe(ours.claims.tokenId); // each token has its own nonce
         expect(Math.abs(theirs.claims.createTime! - now())).toBeLessThanOrEqual(2);
         expect(theirs.claims).toMatchObject({
           role,
@@ -275,8 +283,16 @@ describe('verifyToken accepts valid tokens', () => {
       initialLayoutClassList: 'focus full',
       scope: 'session.connect',
     };
-    expect(verifyToken(jwtSample, SECRET, 1796000124)).toEqual({ ok: true, claims: { ...expected, format: 'jwt' } });
-    expect(verifyToken(t1Sample, SECRET, 1796000124)).toEqual({ ok: true, claims: { ...expected, format: 't1' } });
+    const issuedAt = 1796000124;
+    expect(verifyToken(jwtSample, SECRET, 1796000124)).toEqual({
+      ok: true,
+      claims: { ...expected, format: 'jwt', tokenId: '0.6669078265715775', issuedAt },
+    });
+    // A T1 token's nonce is taken exactly as written in it.
+    expect(verifyToken(t1Sample, SECRET, 1796000124)).toEqual({
+      ok: true,
+      claims: { ...expected, format: 't1', tokenId: '0.49723728779360643', issuedAt },
+    });
   });
 });
 

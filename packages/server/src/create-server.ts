@@ -7,6 +7,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WS_PATH } from '@parley/protocol';
 import { InMemoryBus } from './bus/in-memory-bus.js';
+import { systemClock } from './core/clock.js';
 import { ParleyEndpoint } from './core/parley-endpoint.js';
 import { drainCodeFor } from './core/drain.js';
 import { newDevProject } from './dev-project.js';
@@ -23,6 +24,7 @@ import { loadTlsPair, logTlsClientError, TlsReloader } from './http/tls.js';
 import { createRestApi } from './rest/rest-api.js';
 import { resolveServerOptions, type ServerOptions } from './server-options.js';
 import { openStore } from './store/open-store.js';
+import { watchRevocations } from './tokens/revocation-watch.js';
 import type { Project, Store } from './store/store.js';
 
 /**
@@ -128,8 +130,10 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
     maxConnectionsPerSession: o.maxConnectionsPerSession,
     logger: o.logger,
   });
-  const gateway = new Gateway(core, store, o.logger);
-  const rest = createRestApi({ store, realtime: busOps(bus) });
+  const tokenPolicy = { maxLifetime: o.maxTokenLifetime, clockSkew: o.tokenClockSkew };
+  const gateway = new Gateway(core, store, o.logger, tokenPolicy);
+  const rest = createRestApi({ store, realtime: busOps(bus, core), tokenPolicy });
+  const stopRevocationWatch = watchRevocations(store, core, o.clock ?? systemClock, o.logger);
   const demo = { store, demoProject, boundHost: o.host, limiter: new DemoLimiter(o.demoLimits) };
 
   const httpOptions = {
@@ -182,6 +186,7 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
       });
     });
   } catch (err) {
+    stopRevocationWatch();
     await core.shutdown();
     await closeStore();
     throw err;
@@ -196,6 +201,7 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
 
   const drainCode = drainCodeFor(o.drain);
   const close = async (): Promise<void> => {
+    stopRevocationWatch();
     gateway.drain(drainCode);
     const stopped = new Promise<void>((resolve) =>
       http.close(() => {

@@ -21,6 +21,7 @@ import type { ServerClock } from './core/clock.js';
 import type { Store } from './store/store.js';
 import type { DrainMode } from './core/drain.js';
 import { createPinoLogger, lineLogger, type Logger } from './log/logger.js';
+import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, DEFAULT_TOKEN_CLOCK_SKEW_SECONDS } from './tokens/token-policy.js';
 import { tlsSourceOf, type TlsSource } from './http/tls.js';
 
 function corsOriginsOf(v: unknown): readonly string[] {
@@ -78,6 +79,8 @@ export const DEFAULT_DEMO_LIMITS: Readonly<DemoLimits> = Object.freeze({
   perIpPerMinute: 10,
   maxSessions: 1000,
 });
+
+export { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, DEFAULT_TOKEN_CLOCK_SKEW_SECONDS };
 
 /** A project's credentials, as given to {@link createServer}. */
 export interface ProjectCredentials {
@@ -166,6 +169,17 @@ export interface ServerOptions {
   /** HTTP request deadlines. @default DEFAULT_HTTP_TIMEOUTS (headers 60 s, request 300 s, checked every 30 s) */
   httpTimeouts?: Partial<HttpTimeouts>;
   /**
+   * The longest lifetime a client token may have, in seconds (its expiry minus its issue time);
+   * a join with a longer-lived token is refused with 4004 "token lifetime … exceeds …". Also how
+   * long a revocation rule is kept. @default DEFAULT_MAX_TOKEN_LIFETIME_SECONDS (30 days)
+   */
+  maxTokenLifetime?: number;
+  /**
+   * Clock skew tolerated when checking a client token's expiry and not-before, in seconds: a
+   * token is accepted until `exp + skew`. @default DEFAULT_TOKEN_CLOCK_SKEW_SECONDS (30)
+   */
+  tokenClockSkew?: number;
+  /**
    * Serve https and wss directly: a certificate chain and key (PEM), or a function returning them
    * that {@link ParleyServer.reloadTls} calls again (`parley serve` does on SIGHUP).
    * @default none: plain http and ws
@@ -203,6 +217,8 @@ export interface ResolvedServerOptions {
   readonly drain: DrainMode;
   readonly demoLimits: Readonly<DemoLimits>;
   readonly httpTimeouts: Readonly<HttpTimeouts>;
+  readonly maxTokenLifetime: number;
+  readonly tokenClockSkew: number;
   readonly tls: TlsSource | undefined;
   readonly trustProxy: number;
 }
@@ -229,6 +245,8 @@ const KNOWN = new Set([
   'drain',
   'demoLimits',
   'httpTimeouts',
+  'maxTokenLifetime',
+  'tokenClockSkew',
   'tls',
   'trustProxy',
 ]);
@@ -383,6 +401,13 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
       `httpTimeouts.headersTimeout (${httpTimeouts.headersTimeout}) must not exceed httpTimeouts.requestTimeout (${httpTimeouts.requestTimeout})`,
     );
   }
+  const maxTokenLifetime = positiveInt('maxTokenLifetime', o.maxTokenLifetime ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS);
+  const tokenClockSkew = o.tokenClockSkew ?? DEFAULT_TOKEN_CLOCK_SKEW_SECONDS;
+  if (typeof tokenClockSkew !== 'number' || !Number.isSafeInteger(tokenClockSkew) || tokenClockSkew < 0) {
+    throw new TypeError(
+      `tokenClockSkew must be a whole number of seconds, 0 or more; got ${JSON.stringify(tokenClockSkew)}`,
+    );
+  }
 
   const trustProxy = o.trustProxy ?? 0;
   if (typeof trustProxy !== 'number' || !Number.isSafeInteger(trustProxy) || trustProxy < 0)
@@ -414,6 +439,8 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     drain,
     demoLimits: Object.freeze(demoLimits),
     httpTimeouts: Object.freeze(httpTimeouts),
+    maxTokenLifetime,
+    tokenClockSkew,
     tls: tlsSourceOf(o.tls),
     trustProxy,
   };

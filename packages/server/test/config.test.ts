@@ -62,6 +62,8 @@ describe('precedence: flag > environment > file > default', () => {
       dataDir: './.parley',
       drain: 'node',
       trustProxy: 1,
+      maxTokenLifetime: 2592000,
+      tokenClockSkew: 30,
     });
   });
 });

@@ -31,4 +31,8 @@ export { prng, type Prng } from './prng.js';
 export { SplitBus, type SplitBusOptions } from './split-bus.js';
 export { startNodes, type Nodes, type BusKind, BUS_KINDS } from './nodes.js';
 export { V1_SERVER_MESSAGE_TYPES } from './version-1.js';
+export { clientMessageArb, clientFrameArb, serverMessageArb, garbageTextArb, encodeFrame } from './fuzz/arbitraries.js';
+export { mutate, mutateOnce } from './fuzz/mutate.js';
+export { runFuzz, formatFuzzTable, type FuzzOptions, type FuzzResult } from './fuzz/run-fuzz.js';
+export { fuzzVerdict, FUZZ_MAX_RSS_MB } from './fuzz/verdict.js';
 export { selfSignedCert, type TestCert } from './tls-cert.js';

@@ -36,8 +36,11 @@ export type OpResult = 'ok' | 'session-not-found' | 'connection-not-found';
 /** The answer to a join: the members accepted before it (oldest first), or the session was full. */
 export type JoinResult = readonly ConnectionInfo[] | 'full';
 
-/** Who asked for a disconnect (it picks the close reason the disconnected client reads). */
-export type DisconnectOrigin = 'server' | 'moderator';
+/**
+ * Who asked for a disconnect (it picks the close reason the disconnected client reads):
+ * the REST API, a moderator, or a token revocation.
+ */
+export type DisconnectOrigin = 'server' | 'moderator' | 'revoked';
 
 /** What the bus calls on a node's endpoint. */
 export interface BusListener {

@@ -12,6 +12,7 @@ import {
 } from '@parley/protocol';
 import type { WebSocket } from 'ws';
 import type { Logger } from '../log/logger.js';
+import type { TokenIdentity } from './endpoint.js';
 import { TokenBucket, type SessionBudget } from './token-bucket.js';
 
 /** `joining`: the socket is open, the bus has not answered the join yet (no welcome sent). */
@@ -26,6 +27,8 @@ export class Connection {
   readonly info: ConnectionInfo;
   readonly capabilities: Capabilities;
   state: ConnectionState = 'joining';
+  /** The token the connection joined with (revocation by token ID); undefined after a move between nodes without it. */
+  token: TokenIdentity | undefined = undefined;
   socket: WebSocket | null = null;
   /** Bumped on every transport attach; timers and socket events of an older one are ignored. */
   generation = 0;

@@ -7,6 +7,7 @@
  */
 import type { ResumeParams, Role, WireCapability } from '@parley/protocol';
 import type { WebSocket } from 'ws';
+import type { Revocation } from '../tokens/revocation.js';
 import type { DrainCode } from './drain.js';
 
 /** What the gateway proved about a join before handing the socket over. */
@@ -18,6 +19,16 @@ export interface JoinGrant {
   readonly data: string;
   /** Wire capabilities granted: those the client declared that this server has (absent: none). */
   readonly caps?: readonly WireCapability[];
+  /** The token that authorised the join, for revocation (absent: cannot be revoked by token ID). */
+  readonly token?: TokenIdentity;
+}
+
+/** What identifies a connection's token (tokens/revocation.ts). */
+export interface TokenIdentity {
+  /** JWT `jti`, else the nonce; '' when neither. */
+  readonly id: string;
+  /** Unix seconds; undefined when the token named none. */
+  readonly issuedAt: number | undefined;
 }
 
 /**
@@ -30,6 +41,11 @@ export interface Endpoint {
   join(ws: WebSocket, grant: JoinGrant): void;
   /** Take a resume handshake's socket: answer `resumed` and replay, or close with 4010. */
   resume(ws: WebSocket, params: ResumeParams): void;
+  /**
+   * Disconnect (close 4012, reason "token revoked"; the others see `forceDisconnected`) every
+   * connection of this node whose token the rule refuses. Resolves with how many were.
+   */
+  revoke(rule: Revocation, nowSeconds: number): Promise<number>;
   /** Connections held by this endpoint (connected or waiting for a resume). */
   connectionCount(): number;
   /**

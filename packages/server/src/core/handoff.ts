@@ -24,6 +24,9 @@ interface ParleyHandoff {
   readonly sent: number;
   readonly highestProcessed: number;
   readonly announcedReconnecting: boolean;
+  /** Optional (a node built before revocation sends none): the token, for revocation by ID. */
+  readonly tokenId?: string;
+  readonly tokenIssuedAt?: number;
 }
 
 /** @example bus.release(...) returns exportConnection(c) */
@@ -43,6 +46,8 @@ export function exportConnection(c: Connection): HandoffState {
     sent: c.sent,
     highestProcessed: c.highestProcessed,
     announcedReconnecting: c.announcedReconnecting,
+    ...(c.token !== undefined && { tokenId: c.token.id }),
+    ...(c.token?.issuedAt !== undefined && { tokenIssuedAt: c.token.issuedAt }),
   };
   return state as unknown as HandoffState;
 }
@@ -96,6 +101,9 @@ export function importConnection(
   c.highestProcessed = s.highestProcessed;
   c.received = s.highestProcessed;
   c.announcedReconnecting = s.announcedReconnecting === true;
+  if (typeof s.tokenId === 'string') {
+    c.token = { id: s.tokenId, issuedAt: typeof s.tokenIssuedAt === 'number' ? s.tokenIssuedAt : undefined };
+  }
   c.state = 'detached';
   return c;
 }

@@ -64,6 +64,7 @@ import { RequestHandler, type EndpointActions } from './request-handler.js';
 import { resumeRefusal } from './resume-check.js';
 import { logSafe } from '../log-safe.js';
 import { SILENT_LOGGER, type Logger } from '../log/logger.js';
+import { REVOKED_REASON, revocationMatches, type Revocation } from '../tokens/revocation.js';
 import { SocketCloser } from './socket-closer.js';
 import { SessionBudget } from './token-bucket.js';
 import { encodeWelcome } from './welcome.js';
@@ -71,6 +72,13 @@ import { WireEncoder } from './wire-events.js';
 
 /** Frames a client may send before its join is answered (a client waits for `welcome`). */
 const MAX_EARLY_FRAMES = 16;
+
+/** The close reason a force-disconnected client reads, by who asked. */
+const DISCONNECT_WHY: Readonly<Record<DisconnectOrigin, string>> = {
+  server: 'disconnected by the server',
+  moderator: 'disconnected by a moderator',
+  revoked: REVOKED_REASON,
+};
 
 /** How long a closing socket gets to finish the close handshake before it is terminated. */
 const CLOSE_GRACE_MS = 2000;
@@ -198,6 +206,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
       this.#signalBytes.burst,
     );
     if (grant.caps !== undefined) c.wireCaps = grant.caps;
+    c.token = grant.token;
     session.joining++;
     this.#byId.set(c.id, c);
     this.#attach(c, ws);
@@ -355,6 +364,34 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     return this.#byId.size;
   }
 
+  revoke(rule: Revocation, nowSeconds: number): Promise<number> {
+    const doomed = [...this.#byId.values()].filter(
+      (c) =>
+        c.state !== 'closed' &&
+        revocationMatches(
+          rule,
+          {
+            apiKey: c.apiKey,
+            sessionId: c.sessionId,
+            data: c.info.data,
+            tokenId: c.token?.id ?? '',
+            issuedAt: c.token?.issuedAt,
+          },
+          nowSeconds,
+        ),
+    );
+    return Promise.all(
+      doomed.map(
+        (c) =>
+          new Promise<boolean>((resolve) => {
+            this.#bus.forceDisconnect(c.sessionId, c.id, 'revoked', (result) => {
+              resolve(result === 'ok');
+            });
+          }),
+      ),
+    ).then((done) => done.filter(Boolean).length);
+  }
+
   async shutdown(code: DrainCode = CloseCode.ServerShutdown): Promise<void> {
     if (!this.#shuttingDown) {
       this.#shuttingDown = true;
@@ -447,7 +484,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
   disconnect(sessionId: string, connectionId: string, origin: DisconnectOrigin): void {
     const c = this.#sessions.get(sessionId)?.get(connectionId);
     if (c === undefined) return;
-    const why = origin === 'server' ? 'disconnected by the server' : 'disconnected by a moderator';
+    const why = DISCONNECT_WHY[origin];
     // The bus already removed it and told the others.
     this.#destroy(c, 'forceDisconnected', CloseCode.ForceDisconnected, why, false);
   }

@@ -14,6 +14,8 @@ import {
 import { peekToken, verifyToken } from '@parley/server-sdk';
 import type { JoinGrant } from '../core/endpoint.js';
 import type { Store } from '../store/store.js';
+import { REVOKED_REASON } from '../tokens/revocation.js';
+import { lifetimeProblem, type TokenPolicy } from '../tokens/token-policy.js';
 
 /** Why a join was refused: the close code and a reason naming the failed check. */
 export interface JoinRefusal {
@@ -26,15 +28,17 @@ const auth = (reason: string): JoinRefusal => refuse(CloseCode.AuthenticationFai
 const invalidSession = (reason: string): JoinRefusal => refuse(CloseCode.InvalidSession, reason);
 
 /**
- * Check a join's query against the store. Never throws for bad input.
+ * Check a join's query against the store: the token's signature and claims (with the policy's
+ * clock skew and lifetime bound), then the revocation rules. Never throws for bad input.
  * @example
- * const result = await authenticateJoin(params, store, Math.floor(Date.now() / 1000));
+ * const result = await authenticateJoin(params, store, { maxLifetime: 86400, clockSkew: 30 });
  * if ('code' in result) refuse(result.code, result.reason); else core.join(ws, result);
  */
 export async function authenticateJoin(
   params: JoinParams,
   store: Store,
-  nowSeconds?: number,
+  policy: TokenPolicy,
+  nowSeconds: number = Date.now() / 1000,
 ): Promise<JoinGrant | JoinRefusal> {
   const { sessionId, token, apiKey: queryApiKey } = params;
   const parsed = parseSessionId(sessionId);
@@ -46,7 +50,7 @@ export async function authenticateJoin(
   if (peeked === null) return auth('malformed token');
   const project = await store.getProject(peeked.apiKey);
   if (project === undefined) return auth('unknown API key in token');
-  const verified = verifyToken(token, project.apiSecret, nowSeconds);
+  const verified = verifyToken(token, project.apiSecret, { nowSeconds, clockToleranceSeconds: policy.clockSkew });
   if (!verified.ok) return auth(`token rejected: ${verified.reason}`);
   const claims = verified.claims;
   if (claims.sessionId !== sessionId) return auth('token is for another session');
@@ -55,11 +59,28 @@ export async function authenticateJoin(
     return auth(`connection data longer than ${MAX_CONNECTION_DATA_LENGTH} characters`);
   }
   if (queryApiKey !== '' && queryApiKey !== peeked.apiKey) return auth("API key is not the token's project");
+  const tooLong = lifetimeProblem(policy, claims.expireTime, claims.issuedAt, nowSeconds);
+  if (tooLong !== null) return auth(tooLong);
 
   if (parsed.apiKey !== project.apiKey) return invalidSession('session belongs to another project');
   const session = await store.getSession(sessionId);
   if (session === undefined) return invalidSession('unknown session');
   if (session.apiKey !== project.apiKey) return invalidSession('session belongs to another project');
 
-  return { sessionId, apiKey: project.apiKey, role: claims.role, data: claims.connectionData };
+  const holder = {
+    apiKey: project.apiKey,
+    sessionId,
+    data: claims.connectionData,
+    tokenId: claims.tokenId,
+    issuedAt: claims.issuedAt,
+  };
+  if ((await store.findRevocation(holder, nowSeconds)) !== undefined) return auth(REVOKED_REASON);
+
+  return {
+    sessionId,
+    apiKey: project.apiKey,
+    role: claims.role,
+    data: claims.connectionData,
+    token: { id: claims.tokenId, issuedAt: claims.issuedAt },
+  };
 }

@@ -33,6 +33,7 @@ import { SocketCloser } from '../core/socket-closer.js';
 import { logSafe } from '../log-safe.js';
 import type { LogFields, Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
+import { DEFAULT_TOKEN_POLICY, type TokenPolicy } from '../tokens/token-policy.js';
 import { authenticateJoin } from './authenticate-join.js';
 
 /**
@@ -70,6 +71,7 @@ export class Gateway {
     private readonly core: Endpoint,
     private readonly store: Store,
     private readonly logger: Logger,
+    private readonly tokenPolicy: TokenPolicy = DEFAULT_TOKEN_POLICY,
   ) {}
 
   /** The HTTP server's `upgrade` listener. */
@@ -133,7 +135,7 @@ export class Gateway {
       });
       return;
     }
-    const result = await authenticateJoin(params, this.store);
+    const result = await authenticateJoin(params, this.store, this.tokenPolicy);
     // The server may have started draining during the store lookups.
     const drainCode = this.#drainCode();
     if (drainCode !== undefined) {

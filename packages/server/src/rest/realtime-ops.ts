@@ -3,6 +3,8 @@
  * It goes through the session bus, so the connection may live on any node.
  */
 import type { OpResult, SessionBus } from '../bus/session-bus.js';
+import type { Endpoint } from '../core/endpoint.js';
+import type { Revocation } from '../tokens/revocation.js';
 
 export type { OpResult } from '../bus/session-bus.js';
 
@@ -14,14 +16,20 @@ export interface RealtimeOps {
   serverSignal(sessionId: string, signal: { type?: string; data?: string }, toConnectionId?: string): Promise<OpResult>;
   /** Disconnect a connection with reason `forceDisconnected` (it gets close 4012, the others connectionDestroyed). */
   forceDisconnect(sessionId: string, connectionId: string): Promise<OpResult>;
+  /**
+   * Disconnect the connections whose token `rule` refuses (close 4012 "token revoked"), on this
+   * node; resolves with how many. Optional: without it a revocation only refuses new joins.
+   */
+  revokeHolders?(rule: Revocation, nowSeconds: number): Promise<number>;
 }
 
 /**
- * The REST API's operations over a session bus.
- * @example createRestApi({ store, realtime: busOps(bus) });
+ * The REST API's operations over a session bus (and, for revocation, this node's endpoint).
+ * @example createRestApi({ store, realtime: busOps(bus, endpoint) });
  */
-export function busOps(bus: SessionBus): RealtimeOps {
+export function busOps(bus: SessionBus, endpoint?: Pick<Endpoint, 'revoke'>): RealtimeOps {
   return {
+    ...(endpoint !== undefined && { revokeHolders: (rule, now) => endpoint.revoke(rule, now) }),
     serverSignal: (sessionId, signal, to) =>
       new Promise((resolve) => {
         const type = signal.type === '' ? undefined : signal.type;

@@ -13,6 +13,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Store } from '../store/store.js';
+import { DEFAULT_TOKEN_POLICY, type TokenPolicy } from '../tokens/token-policy.js';
 import { authenticate, authenticateByIssuer, readAuthHeader } from './auth.js';
 import type { RealtimeOps } from './realtime-ops.js';
 import { RestError, sendError } from './respond.js';
@@ -28,6 +29,8 @@ export interface RestApiDeps {
   realtime: RealtimeOps;
   /** Clock in ms since epoch, for JWT expiry and `create_dt`. @default Date.now */
   now?: () => number;
+  /** Token lifetime bound and clock skew. @default DEFAULT_TOKEN_POLICY (30 days, 30 s) */
+  tokenPolicy?: TokenPolicy;
 }
 
 const METHODS: readonly string[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] satisfies HttpMethod[];
@@ -61,7 +64,15 @@ export function createRestApi(deps: RestApiDeps): (req: IncomingMessage, res: Se
         : await authenticate(deps.store, jwt, target.apiKey, now());
     if (!auth.ok) throw new RestError(auth.status, auth.message);
 
-    const base = { req, res, apiKey: auth.project.apiKey, store: deps.store, realtime: deps.realtime, now };
+    const base = {
+      req,
+      res,
+      apiKey: auth.project.apiKey,
+      store: deps.store,
+      realtime: deps.realtime,
+      now,
+      tokenPolicy: deps.tokenPolicy ?? DEFAULT_TOKEN_POLICY,
+    };
     if (target.kind === 'create-session') {
       if (method !== 'POST') throw new RestError(405, `${method} is not allowed here`, { Allow: 'POST' });
       await createSessionRoute({ ...base, params: {} });
@@ -87,7 +98,8 @@ export function createRestApi(deps: RestApiDeps): (req: IncomingMessage, res: Se
           return;
         }
         process.emitWarning(
-          `REST ${req.method ?? '?'} ${req.url ?? '?'} failed: ${String(error)}`,
+          // The path only: a query string may carry a credential (docs/OPERATIONS.md §Tokens).
+          `REST ${req.method ?? '?'} ${(req.url ?? '?').split('?', 1)[0] ?? '?'} failed: ${String(error)}`,
           'ParleyRestWarning',
         );
         if (res.headersSent) res.end();

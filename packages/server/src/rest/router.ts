@@ -9,6 +9,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Store } from '../store/store.js';
+import type { TokenPolicy } from '../tokens/token-policy.js';
 import type { RealtimeOps } from './realtime-ops.js';
 import { RestError } from './respond.js';
 
@@ -27,6 +28,8 @@ export interface RouteContext {
   readonly realtime: RealtimeOps;
   /** Clock, ms since epoch. */
   readonly now: () => number;
+  /** Token lifetime bound and clock skew (how long a revocation rule is kept). */
+  readonly tokenPolicy: TokenPolicy;
 }
 
 /** A route handler. It answers through `ctx.res` or throws a {@link RestError}. */

@@ -4,6 +4,7 @@
  * it while a server writes.
  */
 import Database from 'better-sqlite3';
+import type { Revocation, RevocationKind, TokenHolder } from '../tokens/revocation.js';
 import type { ArchiveMode, MediaMode, Project, SessionRecord, Store } from './store.js';
 
 interface ProjectRow {
@@ -37,7 +38,44 @@ CREATE TABLE IF NOT EXISTS sessions (
   e2ee         INTEGER NOT NULL,
   created_at   INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS token_revocations (
+  api_key    TEXT NOT NULL,
+  kind       TEXT NOT NULL,
+  value      TEXT NOT NULL,
+  revoked_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (api_key, kind, value)
+);
+CREATE INDEX IF NOT EXISTS token_revocations_expiry ON token_revocations (expires_at);
+CREATE INDEX IF NOT EXISTS token_revocations_recent ON token_revocations (revoked_at);
 `;
+
+interface RevocationRow {
+  api_key: string;
+  kind: string;
+  value: string;
+  revoked_at: number;
+  expires_at: number;
+}
+
+interface FindRevocationParams {
+  apiKey: string;
+  now: number;
+  issuedAt: number;
+  sessionId: string;
+  data: string;
+  tokenId: string;
+}
+
+function toRevocation(row: RevocationRow): Revocation {
+  return {
+    apiKey: row.api_key,
+    kind: row.kind as RevocationKind,
+    value: row.value,
+    revokedAt: row.revoked_at,
+    expiresAt: row.expires_at,
+  };
+}
 
 function toProject(row: ProjectRow): Project {
   return { apiKey: row.api_key, apiSecret: row.api_secret, createdAt: row.created_at };
@@ -67,6 +105,10 @@ export class SqliteStore implements Store {
   readonly #putProject: Database.Statement<[string, string, number]>;
   readonly #createSession: Database.Statement<[string, string, string, string, string, number, number]>;
   readonly #getSession: Database.Statement<[string], SessionRow>;
+  readonly #putRevocation: Database.Statement<[string, string, string, number, number]>;
+  readonly #pruneRevocations: Database.Statement<[number]>;
+  readonly #findRevocation: Database.Statement<[FindRevocationParams], RevocationRow>;
+  readonly #listRevocations: Database.Statement<[number, number], RevocationRow>;
 
   /** @param filename a database file path, or ':memory:' */
   constructor(filename: string) {
@@ -90,6 +132,48 @@ export class SqliteStore implements Store {
     this.#getSession = this.#db.prepare(
       'SELECT session_id, api_key, media_mode, archive_mode, location, e2ee, created_at FROM sessions WHERE session_id = ?',
     );
+    this.#putRevocation = this.#db.prepare(
+      `INSERT INTO token_revocations (api_key, kind, value, revoked_at, expires_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(api_key, kind, value) DO UPDATE SET
+         revoked_at = max(revoked_at, excluded.revoked_at), expires_at = max(expires_at, excluded.expires_at)`,
+    );
+    this.#pruneRevocations = this.#db.prepare('DELETE FROM token_revocations WHERE expires_at <= ?');
+    // Three point lookups on the primary key ('' never matches: rules are never saved with it).
+    this.#findRevocation = this.#db.prepare(
+      `SELECT api_key, kind, value, revoked_at, expires_at FROM token_revocations
+       WHERE api_key = @apiKey AND expires_at > @now AND revoked_at >= @issuedAt AND value <> ''
+         AND ((kind = 'session' AND value = @sessionId) OR (kind = 'data' AND value = @data)
+           OR (kind = 'token' AND value = @tokenId))
+       LIMIT 1`,
+    );
+    this.#listRevocations = this.#db.prepare(
+      `SELECT api_key, kind, value, revoked_at, expires_at FROM token_revocations
+       WHERE revoked_at >= ? AND expires_at > ? ORDER BY revoked_at`,
+    );
+  }
+
+  listRevocations(sinceSeconds: number, nowSeconds: number): Promise<Revocation[]> {
+    return Promise.resolve(this.#listRevocations.all(sinceSeconds, nowSeconds).map(toRevocation));
+  }
+
+  putRevocation(rule: Revocation, nowSeconds: number): Promise<void> {
+    this.#db.transaction(() => {
+      this.#pruneRevocations.run(nowSeconds);
+      this.#putRevocation.run(rule.apiKey, rule.kind, rule.value, rule.revokedAt, rule.expiresAt);
+    })();
+    return Promise.resolve();
+  }
+
+  findRevocation(h: TokenHolder, nowSeconds: number): Promise<Revocation | undefined> {
+    const row = this.#findRevocation.get({
+      apiKey: h.apiKey,
+      now: nowSeconds,
+      issuedAt: h.issuedAt ?? 0,
+      sessionId: h.sessionId,
+      data: h.data,
+      tokenId: h.tokenId,
+    });
+    return Promise.resolve(row && toRevocation(row));
   }
 
   getProject(apiKey: string): Promise<Project | undefined> {

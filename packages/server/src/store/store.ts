@@ -26,6 +26,8 @@ export interface SessionRecord {
   readonly createdAt: number;
 }
 
+import type { Revocation, TokenHolder } from '../tokens/revocation.js';
+
 export interface Store {
   getProject(apiKey: string): Promise<Project | undefined>;
   listProjects(): Promise<Project[]>;
@@ -33,5 +35,14 @@ export interface Store {
   putProject(project: Project): Promise<void>;
   createSession(session: SessionRecord): Promise<void>;
   getSession(sessionId: string): Promise<SessionRecord | undefined>;
+  /**
+   * Save a revocation rule (the same project, kind and value again: the later `revokedAt` and
+   * `expiresAt` win) and prune the rules that expired before `nowSeconds`.
+   */
+  putRevocation(rule: Revocation, nowSeconds: number): Promise<void>;
+  /** A rule refusing `holder` at `nowSeconds` (tokens/revocation.ts `revocationMatches`), or undefined. */
+  findRevocation(holder: TokenHolder, nowSeconds: number): Promise<Revocation | undefined>;
+  /** The unexpired rules with `revokedAt >= sinceSeconds` (what other nodes added lately). */
+  listRevocations(sinceSeconds: number, nowSeconds: number): Promise<Revocation[]>;
   close(): Promise<void>;
 }

@@ -5,7 +5,13 @@
  * createServer option first (server-options.ts), then add a row here with `option` naming it.
  */
 import { CloseCode } from '@parley/protocol';
-import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT } from '../../server-options.js';
+import {
+  DEFAULT_DATA_DIR,
+  DEFAULT_HOST,
+  DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+  DEFAULT_PORT,
+  DEFAULT_TOKEN_CLOCK_SKEW_SECONDS,
+} from '../../server-options.js';
 import { LOG_FORMATS, LOG_LEVELS } from '../../log/logger.js';
 import { boolean, defineSetting, integer, oneOf, text, type AnySetting } from './setting.js';
 
@@ -135,6 +141,32 @@ export const SETTINGS: readonly AnySetting[] = Object.freeze([
     defaultText: '0 (X-Forwarded-For is ignored)',
     doc: 'how many reverse proxies in front of the server to believe X-Forwarded-For from',
     option: 'trustProxy',
+  }),
+  defineSetting({
+    name: 'max-token-lifetime',
+    flag: 'max-token-lifetime',
+    metavar: 'S',
+    env: 'PARLEY_MAX_TOKEN_LIFETIME',
+    key: 'maxTokenLifetime',
+    kind: 'string',
+    parse: integer(1, 10 * 365 * 24 * 3600),
+    default: () => DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+    defaultText: `${DEFAULT_MAX_TOKEN_LIFETIME_SECONDS} (30 days)`,
+    doc: 'longest client token lifetime accepted at join, seconds (expiry minus issue time)',
+    option: 'maxTokenLifetime',
+  }),
+  defineSetting({
+    name: 'token-clock-skew',
+    flag: 'token-clock-skew',
+    metavar: 'S',
+    env: 'PARLEY_TOKEN_CLOCK_SKEW',
+    key: 'tokenClockSkew',
+    kind: 'string',
+    parse: integer(0, 3600),
+    default: () => DEFAULT_TOKEN_CLOCK_SKEW_SECONDS,
+    defaultText: String(DEFAULT_TOKEN_CLOCK_SKEW_SECONDS),
+    doc: "clock skew tolerated on a client token's expiry and not-before, seconds",
+    option: 'tokenClockSkew',
   }),
   defineSetting({
     name: 'log-level',

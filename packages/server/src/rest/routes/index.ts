@@ -4,6 +4,7 @@
  */
 import type { Route } from '../router.js';
 import { forceDisconnectRoute } from './connections.js';
+import { revokeTokensRoute } from './revocations.js';
 import { signalConnectionRoute, signalSessionRoute } from './signal.js';
 import {
   getStreamRoute,
@@ -23,5 +24,7 @@ export const projectRoutes: readonly Route[] = [
   { pattern: 'session/:sessionId/stream/:streamId', methods: { GET: getStreamRoute } },
   { pattern: 'session/:sessionId/stream/:streamId/mute', methods: { POST: muteStreamRoute } },
   { pattern: 'session/:sessionId/mute', methods: { POST: muteSessionRoute } },
+  // Parley's own (not OpenTok's): token revocation, docs/OPERATIONS.md §Tokens.
+  { pattern: 'parley/revocations', methods: { POST: revokeTokensRoute } },
   ...unsupportedRoutes,
 ];
