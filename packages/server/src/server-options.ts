@@ -21,6 +21,12 @@ import type { ServerClock } from './core/clock.js';
 import type { Store } from './store/store.js';
 import type { DrainMode } from './core/drain.js';
 import { createPinoLogger, lineLogger, type Logger } from './log/logger.js';
+import {
+  GUARD_OPTION_KEYS,
+  resolveGuardOptions,
+  type GuardOptions,
+  type ResolvedGuardOptions,
+} from './guard-options.js';
 
 function corsOriginsOf(v: unknown): readonly string[] {
   if (v === undefined) return [];
@@ -88,7 +94,7 @@ export interface ProjectCredentials {
  * @example
  * const server = await createServer({ port: 0, dataDir: ':memory:', projects: [{ apiKey: '123', apiSecret: 's' }] });
  */
-export interface ServerOptions {
+export interface ServerOptions extends GuardOptions {
   /** TCP port; 0 picks an ephemeral one. @default 8720 */
   port?: number;
   /** Listen address. @default '127.0.0.1' */
@@ -167,7 +173,7 @@ export interface ServerOptions {
 }
 
 /** {@link ServerOptions} with every default applied. */
-export interface ResolvedServerOptions {
+export interface ResolvedServerOptions extends ResolvedGuardOptions {
   readonly port: number;
   readonly host: string;
   readonly projects: readonly ProjectCredentials[];
@@ -214,6 +220,7 @@ const KNOWN = new Set([
   'drain',
   'demoLimits',
   'httpTimeouts',
+  ...GUARD_OPTION_KEYS,
 ]);
 
 /** Check an injected object by one of its methods; the caller casts it. */
@@ -391,5 +398,6 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     drain,
     demoLimits: Object.freeze(demoLimits),
     httpTimeouts: Object.freeze(httpTimeouts),
+    ...resolveGuardOptions(o),
   };
 }
