@@ -4,7 +4,7 @@
  * prove, round trip after round trip, that an offender changed nothing for them.
  */
 import { request } from 'node:http';
-import type { Session } from '@parley/client';
+import type { Connection, Session } from '@parley/client';
 import { handshakeQuery, WS_PATH } from '@parley/protocol';
 import { nextEvent } from '@parley/testkit';
 import { WebSocket } from 'ws';
@@ -14,7 +14,12 @@ import { T } from '../support-opentok.js';
 /** How a raw upgrade ended. */
 export type Upgrade =
   | { readonly kind: 'open'; readonly ws: WebSocket }
-  | { readonly kind: 'refused'; readonly status: number; readonly headers: Record<string, unknown>; readonly body: unknown };
+  | {
+      readonly kind: 'refused';
+      readonly status: number;
+      readonly headers: Record<string, unknown>;
+      readonly body: unknown;
+    };
 
 /** Open a join WebSocket with extra request headers (X-Forwarded-For, Origin…). */
 export function rawJoin(h: Harness, headers: Record<string, string> = {}, token = h.token()): Promise<Upgrade> {
@@ -30,7 +35,12 @@ export function rawJoin(h: Harness, headers: Record<string, string> = {}, token 
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
       res.on('end', () => {
-        resolve({ kind: 'refused', status: res.statusCode ?? 0, headers: res.headers, body: JSON.parse(text) as unknown });
+        resolve({
+          kind: 'refused',
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: JSON.parse(text) as unknown,
+        });
       });
     });
     ws.once('error', (err) => {
@@ -42,7 +52,11 @@ export function rawJoin(h: Harness, headers: Record<string, string> = {}, token 
 /** Close a raw socket and wait until it is closed. */
 export async function closeRaw(ws: WebSocket): Promise<void> {
   if (ws.readyState === WebSocket.CLOSED) return;
-  const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+  const closed = new Promise<void>((resolve) =>
+    ws.once('close', () => {
+      resolve();
+    }),
+  );
   ws.close();
   await closed;
 }
@@ -53,10 +67,16 @@ export async function roundTrip(a: Client, b: Client, tag: string): Promise<void
   await pass(b.session, a, `${tag}-ba`);
 }
 
+/** `id` as `from` sees it, once `from` has been told about it. */
+export async function peer(from: Session, id: string): Promise<Connection> {
+  return (
+    from.connections.get(id) ??
+    (await nextEvent(from, 'connectionCreated', T, (e) => e.connection.connectionId === id)).connection
+  );
+}
+
 async function pass(from: Session, to: Client, type: string): Promise<void> {
-  const target =
-    from.connections.get(to.id) ??
-    (await nextEvent(from, 'connectionCreated', T, (e) => e.connection.connectionId === to.id)).connection;
+  const target = await peer(from, to.id);
   const got = nextEvent(to.session, 'signal', T, (s) => s.type === type);
   await from.signal({ type, data: type, to: target });
   const signal = await got;

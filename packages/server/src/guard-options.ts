@@ -168,7 +168,7 @@ export function resolveGuardOptions(o: Record<string, unknown>): ResolvedGuardOp
     }),
     metrics: Object.freeze({
       enabled: bool('metrics.enabled', m.enabled ?? true),
-      token: m.token as string | undefined,
+      token: m.token,
     }),
     drainDelay: count('drainDelay', o.drainDelay ?? 0, 0),
   };

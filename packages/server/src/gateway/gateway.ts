@@ -40,20 +40,16 @@ import { ServerCounters, type RefusalReason } from '../metrics/server-counters.j
 import { authenticateJoin } from './authenticate-join.js';
 import type { UpgradeGuard } from './upgrade-guard.js';
 
-/** The `reason` label of a refused join, by close code. */
+/** The `reason` label of a refused join, by close code (the drain codes: 'draining'). */
+const REFUSAL_REASONS: ReadonlyMap<number, RefusalReason> = new Map([
+  [CloseCode.AuthenticationFailed, 'authentication'],
+  [CloseCode.InvalidSession, 'invalid_session'],
+  [CloseCode.UnsupportedVersion, 'unsupported_version'],
+  [CloseCode.ConnectionLimitExceeded, 'session_full'],
+]);
+
 function refusalReason(code: CloseCode): RefusalReason {
-  switch (code) {
-    case CloseCode.AuthenticationFailed:
-      return 'authentication';
-    case CloseCode.InvalidSession:
-      return 'invalid_session';
-    case CloseCode.UnsupportedVersion:
-      return 'unsupported_version';
-    case CloseCode.ConnectionLimitExceeded:
-      return 'session_full';
-    default:
-      return 'draining';
-  }
+  return REFUSAL_REASONS.get(code) ?? 'draining';
 }
 
 /**
