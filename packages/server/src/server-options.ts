@@ -27,6 +27,7 @@ import {
   type GuardOptions,
   type ResolvedGuardOptions,
 } from './guard-options.js';
+import { tlsSourceOf, type TlsSource } from './http/tls.js';
 
 function corsOriginsOf(v: unknown): readonly string[] {
   if (v === undefined) return [];
@@ -175,6 +176,12 @@ export interface ServerOptions extends GuardOptions {
   demoLimits?: Partial<DemoLimits>;
   /** HTTP request deadlines. @default DEFAULT_HTTP_TIMEOUTS (headers 20 s, request 300 s, checked every 5 s) */
   httpTimeouts?: Partial<HttpTimeouts>;
+  /**
+   * Serve https and wss directly: a certificate chain and key (PEM), or a function returning them
+   * that {@link ParleyServer.reloadTls} calls again (`parley serve` does on SIGHUP).
+   * @default none: plain http and ws
+   */
+  tls?: TlsSource;
 }
 
 /** {@link ServerOptions} with every default applied. */
@@ -201,6 +208,7 @@ export interface ResolvedServerOptions extends ResolvedGuardOptions {
   readonly drain: DrainMode;
   readonly demoLimits: Readonly<DemoLimits>;
   readonly httpTimeouts: Readonly<HttpTimeouts>;
+  readonly tls: TlsSource | undefined;
 }
 
 const KNOWN = new Set([
@@ -225,6 +233,7 @@ const KNOWN = new Set([
   'drain',
   'demoLimits',
   'httpTimeouts',
+  'tls',
   ...GUARD_OPTION_KEYS,
 ]);
 
@@ -403,6 +412,7 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     drain,
     demoLimits: Object.freeze(demoLimits),
     httpTimeouts: Object.freeze(httpTimeouts),
+    tls: tlsSourceOf(o.tls),
     ...resolveGuardOptions(o),
   };
 }

@@ -31,3 +31,4 @@ export { prng, type Prng } from './prng.js';
 export { SplitBus, type SplitBusOptions } from './split-bus.js';
 export { startNodes, type Nodes, type BusKind, BUS_KINDS } from './nodes.js';
 export { V1_SERVER_MESSAGE_TYPES } from './version-1.js';
+export { selfSignedCert, type TestCert } from './tls-cert.js';

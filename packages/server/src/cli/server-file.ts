@@ -18,11 +18,14 @@ export interface ServerFile {
   readonly pid: number;
 }
 
-/** A URL this machine can reach for a server bound to `host`: a wildcard bind is reached on loopback. */
-export function localUrl(host: string, port: number): string {
-  if (host === '0.0.0.0') return `http://127.0.0.1:${port}`;
-  if (host === '::' || host === '[::]') return `http://[::1]:${port}`;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+/**
+ * A URL this machine can reach for a server bound to `host`: a wildcard bind is reached on loopback.
+ * @param scheme - `https` when the server serves TLS itself
+ */
+export function localUrl(host: string, port: number, scheme: 'http' | 'https' = 'http'): string {
+  if (host === '0.0.0.0') return `${scheme}://127.0.0.1:${port}`;
+  if (host === '::' || host === '[::]') return `${scheme}://[::1]:${port}`;
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 export function writeServerFile(dataDir: string, info: ServerFile): void {
