@@ -5,6 +5,7 @@
  * `X-Forwarded-For`): the SDK clients come from loopback, which the defaults leave unlimited.
  */
 import { connect } from 'node:net';
+import OpenTok from 'opentok';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCode } from '@parley/protocol';
 import { mintRestJwt } from '@parley/server-sdk';
@@ -123,6 +124,14 @@ describe('sessions per project (sessionCreation)', () => {
       /^too many sessions created for project 100001/,
     );
     await expect(env.h.parley.createSession()).rejects.toThrow(/429|too many sessions/);
+    // The official SDK reports the refusal with the server's message.
+    const ot = new OpenTok(API_KEY, API_SECRET, { apiUrl: env.h.server.url });
+    const err = await new Promise<Error | null>((resolve) => {
+      ot.createSession((e) => {
+        resolve(e);
+      });
+    });
+    expect(err?.message).toMatch(/^Failed to createSession\..*too many sessions created for project 100001/);
     await roundTrip(env.alice, env.bob, 'after');
   });
 });
