@@ -69,7 +69,7 @@ afterEach(async () => {
 });
 
 describe('createServer({ logger })', () => {
-  it("a connection's lines come from a child bound to its session and connection IDs, with fields", async () => {
+  it("a connection's lines come from a child bound to its session and connection IDs and client address, with fields", async () => {
     const logger = new RecordingLogger();
     h = await Harness.start({ logger });
     const sessionId = await h.session();
@@ -78,23 +78,29 @@ describe('createServer({ logger })', () => {
     const joined = await logger.next((e) => e.msg.includes('joined'));
     expect(joined).toEqual({
       level: 'info',
-      bindings: { sessionId, connectionId: id },
+      bindings: { sessionId, connectionId: id, ip: '127.0.0.1' },
       fields: { role: 'moderator' },
       msg: `connection ${id} joined session ${sessionId} as moderator`,
     });
     a.client.send({ t: 'bye' });
     const left = await logger.next((e) => e.msg.includes(' left '));
-    expect(left.bindings).toEqual({ sessionId, connectionId: id });
+    expect(left.bindings).toEqual({ sessionId, connectionId: id, ip: '127.0.0.1' });
     expect(left.fields).toEqual({ reason: 'clientDisconnected', code: CloseCode.Normal });
   });
 
-  it('a refused join is logged with the session, the code and the reason as fields', async () => {
+  it('a refused join is logged with the session, the client address, the code and the reason as fields', async () => {
     const logger = new RecordingLogger();
     h = await Harness.start({ logger });
     const sessionId = await h.session();
     const closed = await h.connect(sessionId, signJwt(claims(sessionId, { role: 'admin' }), API_SECRET)).close();
     const refused = await logger.next((e) => e.msg.startsWith('gateway: refused'));
-    expect(refused.fields).toEqual({ kind: 'join', sessionId, code: closed.code, reason: closed.reason });
+    expect(refused.fields).toEqual({
+      kind: 'join',
+      sessionId,
+      ip: '127.0.0.1',
+      code: closed.code,
+      reason: closed.reason,
+    });
   });
 
   it('pino, the default implementation, writes JSON lines with the fields and never a token or a resume key', async () => {

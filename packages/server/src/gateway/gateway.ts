@@ -135,18 +135,25 @@ export class Gateway {
     const ip = this.guard === undefined ? clientAddress(req) : this.guard.admit(req, socket);
     if (ip === undefined) return;
     if (this.#draining !== undefined) {
-      this.#refuse(req, socket, head, this.#draining, drainReason(this.#draining));
+      this.#refuse(req, ip, socket, head, this.#draining, drainReason(this.#draining));
       return;
     }
     const v = url.searchParams.get('v');
     if (v !== null && v !== String(PROTOCOL_VERSION)) {
-      this.#refuse(req, socket, head, CloseCode.UnsupportedVersion, `unsupported protocol version ${v.slice(0, 16)}`);
+      this.#refuse(
+        req,
+        ip,
+        socket,
+        head,
+        CloseCode.UnsupportedVersion,
+        `unsupported protocol version ${v.slice(0, 16)}`,
+      );
       return;
     }
     const params = parseHandshakeQuery(url.searchParams);
     if (typeof params === 'string') {
       // Only a resume query can be malformed past the version check.
-      this.#refuse(req, socket, head, CloseCode.ResumeRefused, params);
+      this.#refuse(req, ip, socket, head, CloseCode.ResumeRefused, params);
       return;
     }
     if (params.kind === 'resume') {
@@ -159,11 +166,11 @@ export class Gateway {
     // The server may have started draining during the store lookups.
     const drainCode = this.#drainCode();
     if (drainCode !== undefined) {
-      this.#refuse(req, socket, head, drainCode, drainReason(drainCode));
+      this.#refuse(req, ip, socket, head, drainCode, drainReason(drainCode));
       return;
     }
     if ('code' in result) {
-      this.#refuse(req, socket, head, result.code, result.reason);
+      this.#refuse(req, ip, socket, head, result.code, result.reason);
       return;
     }
     // Grant what both sides have; a client that declared nothing gets nothing (PROTOCOL.md §Evolution).
@@ -189,11 +196,11 @@ export class Gateway {
     });
   }
 
-  #refuse(req: IncomingMessage, socket: Duplex, head: Buffer, code: CloseCode, reason: string): void {
+  #refuse(req: IncomingMessage, ip: string, socket: Duplex, head: Buffer, code: CloseCode, reason: string): void {
     const subject = handshakeSubject(req);
     if (subject.fields.kind === 'resume') this.counters.resumesFailed++;
     else this.counters.refusedJoins[refusalReason(code)]++;
-    this.logger.info({ ...subject.fields, code, reason }, `gateway: refused ${subject.text}: ${reason} (${code})`);
+    this.logger.info({ ...subject.fields, ip, code, reason }, `gateway: refused ${subject.text}: ${reason} (${code})`);
     this.#accept(req, socket, head, (ws) => {
       ws.on('error', this.#onSocketError);
       this.#refusals.close(ws, code, reason);
