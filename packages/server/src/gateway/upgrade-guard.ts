@@ -88,6 +88,7 @@ export class UpgradeGuard {
       this.#refuse(socket, ip, 429, message, { 'Retry-After': String(wait) });
       return undefined;
     }
+    if (socket.destroyed) return undefined; // its 'close' may have fired already: never count it
     this.#open.set(key, open + 1);
     socket.once('close', () => {
       const n = (this.#open.get(key) ?? 1) - 1;
