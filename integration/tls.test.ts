@@ -7,13 +7,14 @@
  * `ws` subclass that passes it; the opentok SDK's node-fetch uses https.globalAgent).
  */
 import { globalAgent } from 'node:https';
+import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import OpenTok from 'opentok';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { defaultReconnectPolicy, Session } from '@parley/client';
-import { createServer, type ParleyServer } from '@parley/server';
-import { FaultProxy, nextEvent, selfSignedCert, type TestCert } from '@parley/testkit';
+import { createPinoLogger, createServer, type ParleyServer } from '@parley/server';
+import { FaultProxy, nextEvent, selfSignedCert, waitFor, type TestCert } from '@parley/testkit';
 import { call, seesOthers, T } from './support-opentok.js';
 
 const API_KEY = '100101';
@@ -140,6 +141,33 @@ describe('https and wss served directly', () => {
     expect(await servedFingerprint(server.url)).toBe(second.fingerprint256);
     expect(server.connectionCount()).toBe(2);
     expect(aDropped).toBe(false);
+  });
+
+  it('plain HTTP sent to the TLS port gets a hint in the log', async () => {
+    const lines: string[] = [];
+    let wake = () => {};
+    const logger = createPinoLogger('info', {
+      write: (l: string) => {
+        lines.push(l);
+        wake();
+      },
+    });
+    server = await createServer({ port: 0, dataDir: ':memory:', tls: { cert: first.cert, key: first.key }, logger });
+    const socket = netConnect(Number(new URL(server.url).port), '127.0.0.1');
+    socket.on('error', () => {});
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await waitFor<true>(
+      (resolve) => {
+        wake = () => {
+          if (lines.some((l) => l.includes('spoke plain HTTP to this TLS port'))) resolve(true);
+        };
+        wake();
+        return () => (wake = () => {});
+      },
+      T,
+      () => `the hint; got ${lines.join('')}`,
+    );
+    socket.destroy();
   });
 
   it('a certificate and key that do not match are refused at start; the option is checked', async () => {

@@ -25,7 +25,7 @@ import { requestListener, upgradeListener, type HttpRoute, type UpgradeEndpoints
 import { isStaticRequest, serveStatic } from './http/static-files.js';
 import { busOps } from './rest/realtime-ops.js';
 import { tlsHint } from './http/tls-hint.js';
-import { loadTlsPair, TlsReloader } from './http/tls.js';
+import { loadTlsPair, logTlsClientError, TlsReloader } from './http/tls.js';
 import { createRestApi } from './rest/rest-api.js';
 import { resolveServerOptions, type ServerOptions } from './server-options.js';
 import { openStore } from './store/open-store.js';
@@ -222,7 +222,7 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
   const http = https ?? createHttpServer(httpOptions, listener);
   const reloader = https === undefined || o.tls === undefined ? undefined : new TlsReloader(https, o.tls, o.logger);
   https?.on('tlsClientError', (err) => {
-    o.logger.debug({ code: (err as Error & { code?: string }).code }, `tls: handshake failed: ${err.message}`);
+    logTlsClientError(err, o.logger);
   });
   http.on('upgrade', upgradeListener(endpoints));
   http.on('clientError', (err: Error & { code?: string }, socket) => {

@@ -4,7 +4,7 @@
  * suggestion, and `parley config check` printing the effective values and their sources with
  * secrets shown as (set).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -120,6 +120,18 @@ describe('mistakes name their source', () => {
   });
 });
 
+describe('secrets in the config file', () => {
+  it('a file holding a secret that others may read is a warning naming the fix', () => {
+    const path = file('open.json', { apiKey: '1', apiSecret: 's' });
+    chmodSync(path, 0o644);
+    expect(load(['--config', path]).warnings).toEqual([
+      `${path} holds apiSecret and others may read it (mode 644): chmod 600 ${path}`,
+    ]);
+    chmodSync(path, 0o600);
+    expect(load(['--config', path]).warnings).toEqual([]);
+  });
+});
+
 describe('the registry', () => {
   it('has unique names, flags, variables and keys; every variable is PARLEY_*; every default parses', () => {
     for (const field of ['name', 'flag', 'env', 'key'] as const)
@@ -162,6 +174,16 @@ describe('parley config check', () => {
     expect(half.stderr).toBe(
       'parley: tls-cert is set (--tls-cert) but tls-key is not: give --tls-key, PARLEY_TLS_KEY or "tlsKey" in the config file (parley config --help)\n',
     );
+  });
+
+  it('config --help explains it; another subcommand is a usage error', () => {
+    const help = cli(['config', '--help']);
+    expect([help.status, help.stdout]).toEqual([0, expect.stringMatching(/^Usage: parley config check /)]);
+    const other = cli(['config', 'show']);
+    expect([other.status, other.stderr]).toEqual([
+      2,
+      'parley: unknown command: parley config show (only: parley config check) (parley config --help)\n',
+    ]);
   });
 
   it('parley serve refuses the same mistakes before it creates anything', () => {

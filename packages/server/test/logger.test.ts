@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCode } from '@parley/protocol';
 import { createPinoLogger, resolveServerOptions, type LogFields, type Logger } from '@parley/server';
 import { waitFor } from '@parley/testkit';
-import { API_SECRET, claims, Harness, signJwt } from './support/harness.js';
+import { API_SECRET, claims, Harness, SHORT_TIMINGS, signJwt } from './support/harness.js';
 
 interface Entry {
   readonly level: string;
@@ -79,13 +79,49 @@ describe('createServer({ logger })', () => {
     expect(joined).toEqual({
       level: 'info',
       bindings: { sessionId, connectionId: id, ip: '127.0.0.1' },
-      fields: { role: 'moderator' },
+      fields: { event: 'joined', role: 'moderator' },
       msg: `connection ${id} joined session ${sessionId} as moderator`,
     });
     a.client.send({ t: 'bye' });
     const left = await logger.next((e) => e.msg.includes(' left '));
     expect(left.bindings).toEqual({ sessionId, connectionId: id, ip: '127.0.0.1' });
-    expect(left.fields).toEqual({ reason: 'clientDisconnected', code: CloseCode.Normal });
+    expect(left.fields).toEqual({ event: 'left', reason: 'clientDisconnected', code: CloseCode.Normal });
+  });
+
+  it('one line per lifecycle event (joined, detached, resumed, refused, left), each with its event, session and connection', async () => {
+    const logger = new RecordingLogger();
+    h = await Harness.start({ logger, timings: SHORT_TIMINGS });
+    const sessionId = await h.session();
+    const { a, aId } = await h.pair(sessionId);
+    a.client.drop();
+    await logger.next((e) => e.fields.event === 'detached' && e.bindings.connectionId === aId);
+    expect((await h.resume(sessionId, a.welcome, 0, 'wrong-key').close()).code).toBe(CloseCode.ResumeRefused);
+    const r = h.resume(sessionId, a.welcome, 0);
+    await r.nextOf('resumed');
+    r.send({ t: 'bye' });
+    await logger.next((e) => e.fields.event === 'left' && e.bindings.connectionId === aId);
+    const mine = logger.entries
+      .map((e) => ({ ...e.bindings, ...e.fields }))
+      .filter((e) => e.connectionId === aId && typeof e.event === 'string');
+    expect(mine.map((e) => e.event)).toEqual(['joined', 'detached', 'refused', 'resumed', 'left']);
+    for (const e of mine) expect(e).toMatchObject({ sessionId, connectionId: aId });
+    expect(mine[2]).toMatchObject({ kind: 'resume', code: CloseCode.ResumeRefused });
+    expect(mine[4]).toMatchObject({ reason: 'clientDisconnected', code: CloseCode.Normal });
+  });
+
+  it('an HTTP request answered 4xx is one line with the method, the path without its query, and the status', async () => {
+    const logger = new RecordingLogger();
+    h = await Harness.start({ logger });
+    const res = await fetch(`${h.server.url}/v2/project/123456/session/abc/stream?token=T1==secret-in-query`);
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    const line = await logger.next((e) => e.fields.event === 'refused' && e.fields.method === 'GET');
+    expect(line.fields).toEqual({
+      event: 'refused',
+      method: 'GET',
+      path: '/v2/project/123456/session/abc/stream',
+      status: res.status,
+    });
+    expect(JSON.stringify(logger.entries)).not.toContain('secret-in-query');
   });
 
   it('a refused join is logged with the session, the client address, the code and the reason as fields', async () => {
@@ -95,6 +131,7 @@ describe('createServer({ logger })', () => {
     const closed = await h.connect(sessionId, signJwt(claims(sessionId, { role: 'admin' }), API_SECRET)).close();
     const refused = await logger.next((e) => e.msg.startsWith('gateway: refused'));
     expect(refused.fields).toEqual({
+      event: 'refused',
       kind: 'join',
       sessionId,
       ip: '127.0.0.1',

@@ -233,7 +233,12 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
       if (state !== 'closed')
         this.#closer.close(ws, CloseCode.ConnectionLimitExceeded, `session is full (${max} connections)`);
       this.#logger.info(
-        { sessionId: c.sessionId, code: CloseCode.ConnectionLimitExceeded, reason: 'session is full' },
+        {
+          event: 'refused',
+          sessionId: c.sessionId,
+          code: CloseCode.ConnectionLimitExceeded,
+          reason: 'session is full',
+        },
         `join refused: session ${c.sessionId} is full (${max} connections) (${CloseCode.ConnectionLimitExceeded})`,
       );
       return;
@@ -250,7 +255,10 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
     c.out.push(encodeWelcome(c, result, this.#timingFields));
     this.#writer.schedule(c);
     if (this.#infoOn())
-      this.#connLog(c).info({ role: c.role }, `connection ${c.id} joined session ${c.sessionId} as ${c.role}`);
+      this.#connLog(c).info(
+        { event: 'joined', role: c.role },
+        `connection ${c.id} joined session ${c.sessionId} as ${c.role}`,
+      );
     const early = c.early;
     c.early = null;
     if (early !== null) for (const data of early) this.#onFrame(c, data, false);
@@ -305,7 +313,7 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
     this.#writer.schedule(c);
     if (this.#infoOn())
       this.#connLog(c).info(
-        { replayed: held.length },
+        { event: 'resumed', replayed: held.length },
         `connection ${c.id} resumed in session ${c.sessionId} (${held.length} replayed)`,
       );
     if (c.announcedReconnecting) {
@@ -357,7 +365,7 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
     c.expiryTimer = this.#clock.setTimeout(() => {
       this.#expire(c, generation);
     }, this.options.timings.reconnectWindow);
-    if (this.#infoOn()) this.#connLog(c).info(`connection ${c.id} moved here from another node`);
+    if (this.#infoOn()) this.#connLog(c).info({ event: 'movedIn' }, `connection ${c.id} moved here from another node`);
     return c;
   }
 
@@ -449,7 +457,8 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
       session.delete(c.id);
       this.#forgetIfEmpty(c.sessionId, session);
     }
-    if (this.#infoOn()) this.#connLog(c).info(`connection ${c.id} handed over to another node`);
+    if (this.#infoOn())
+      this.#connLog(c).info({ event: 'handedOver' }, `connection ${c.id} handed over to another node`);
   }
 
   /** Hand a connection to the bus for another node to claim (drain 4016), and close its socket. */
@@ -558,7 +567,7 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
     const kept = this.options.timings.reconnectWindow;
     if (this.#infoOn())
       this.#connLog(c).info(
-        { keptMs: kept },
+        { event: 'detached', keptMs: kept },
         `connection ${c.id} of session ${c.sessionId} lost its transport; kept ${kept} ms for a resume`,
       );
     this.#bus.announce(c.sessionId, { kind: 'connectionReconnecting', connectionId: c.id }, c.id);
@@ -625,14 +634,24 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
     }
     this.#bus.leave(c.sessionId, c.id, tellOthers ? reason : null);
     if (this.#infoOn())
-      this.#connLog(c).info({ reason, code }, `connection ${c.id} left session ${c.sessionId}: ${reason} (${code})`);
+      this.#connLog(c).info(
+        { event: 'left', reason, code },
+        `connection ${c.id} left session ${c.sessionId}: ${reason} (${code})`,
+      );
   }
 
   #resumeRefused(p: ResumeParams, reason: string): void {
     this.counters.resumesFailed++;
     const connectionId = logSafe(p.connectionId);
     this.#logger.info(
-      { sessionId: logSafe(p.sessionId), connectionId, code: CloseCode.ResumeRefused, reason },
+      {
+        event: 'refused',
+        kind: 'resume',
+        sessionId: logSafe(p.sessionId),
+        connectionId,
+        code: CloseCode.ResumeRefused,
+        reason,
+      },
       `resume refused: connection ${connectionId}: ${reason} (${CloseCode.ResumeRefused})`,
     );
   }

@@ -200,7 +200,10 @@ export class Gateway {
     const subject = handshakeSubject(req);
     if (subject.fields.kind === 'resume') this.counters.resumesFailed++;
     else this.counters.refusedJoins[refusalReason(code)]++;
-    this.logger.info({ ...subject.fields, ip, code, reason }, `gateway: refused ${subject.text}: ${reason} (${code})`);
+    this.logger.info(
+      { event: 'refused', ...subject.fields, ip, code, reason },
+      `gateway: refused ${subject.text}: ${reason} (${code})`,
+    );
     this.#accept(req, socket, head, (ws) => {
       ws.on('error', this.#onSocketError);
       this.#refusals.close(ws, code, reason);

@@ -7,11 +7,13 @@
  *   400 and the socket destroyed.
  *
  * A handler that throws or rejects is logged and answered `500 {"message"}` by the one JSON writer
- * (json.ts), unless it already started its answer. CORS (cors.ts) is applied before any route.
+ * (json.ts), unless it already started its answer. CORS (cors.ts) is applied before any route. A
+ * request answered 4xx is logged (method, path without its query, status).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../log/logger.js';
+import { logSafe } from '../log-safe.js';
 import { applyCors, type CorsPolicy } from './cors.js';
 import { sendError } from './json.js';
 
@@ -32,6 +34,22 @@ export type UpgradeEndpoints = ReadonlyMap<string, UpgradeHandler>;
 /** Base for parsing a request's path: only the path and query of `req.url` are used. */
 const BASE = 'http://parley.invalid';
 
+/**
+ * Log a request answered 4xx once its answer is written: one line with the method, the path
+ * (never the query string, which may carry a token) and the status.
+ */
+function logRefusal(req: IncomingMessage, res: ServerResponse, logger: Logger): void {
+  res.once('finish', () => {
+    if (res.statusCode < 400 || res.statusCode >= 500) return;
+    const method = logSafe(req.method ?? '', 16);
+    const path = logSafe((req.url ?? '').split('?')[0] ?? '');
+    logger.info(
+      { event: 'refused', method, path, status: res.statusCode },
+      `http: ${method} ${path} answered ${res.statusCode}`,
+    );
+  });
+}
+
 function describe(err: unknown): string {
   return err instanceof Error ? (err.stack ?? err.message) : String(err);
 }
@@ -51,8 +69,10 @@ export function requestListener(
     if (res.headersSent) res.end();
     else sendError(res, 500, 'internal error');
   };
+  const logRefusals = logger.isLevelEnabled?.('info') ?? true;
   return (req, res) => {
     let name = 'request';
+    if (logRefusals) logRefusal(req, res, logger);
     try {
       if (applyCors(req, res, cors) === 'answered') return;
       const url = new URL(req.url ?? '/', BASE);

@@ -47,6 +47,20 @@ export async function loadTlsPair(source: TlsSource): Promise<TlsPair> {
   return pair;
 }
 
+/**
+ * The log line of a failed TLS handshake: a hint at warn level when the client spoke plain HTTP
+ * (an `http://` or `ws://` URL pointed at the TLS port), otherwise a debug line (scanners and
+ * clients that do not trust the certificate fail handshakes all day).
+ */
+export function logTlsClientError(err: Error & { code?: string }, logger: Logger): void {
+  if (err.code === 'ERR_SSL_HTTP_REQUEST')
+    logger.warn(
+      { code: err.code },
+      'tls: a client spoke plain HTTP to this TLS port (use https:// and wss://, or drop --tls-cert behind a TLS proxy)',
+    );
+  else logger.debug({ code: err.code }, `tls: handshake failed: ${err.message}`);
+}
+
 /** Re-reads a server's certificate and key from its source on demand (SIGHUP in `parley serve`). */
 export class TlsReloader {
   readonly #server: HttpsServer;

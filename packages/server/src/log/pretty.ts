@@ -3,8 +3,8 @@
  *
  *     07:05:02.123 INFO  connection 3f… joined session 1_MX… as moderator  role=moderator
  *
- * The time (UTC), the level, the message, then the fields the message does not already say
- * (a field whose value appears in the message verbatim, such as the session ID, is left out).
+ * The time (UTC), the level, the message, then the fields the message does not already say (an
+ * ID field, `sessionId` or `connectionId`, whose value the message spells out is left out).
  * It formats what pino wrote, after pino's redaction, so a secret cannot reach it either. An
  * error's stack follows on indented lines.
  */
@@ -52,7 +52,7 @@ export function prettyLine(json: string): string {
     else if (typeof e.message === 'string') fields.err = e.message;
   } else if (err !== undefined) fields.err = err;
   const extra = Object.entries(fields)
-    .filter(([, v]) => !(typeof v === 'string' && v !== '' && message.includes(v)))
+    .filter(([k, v]) => !(k.endsWith('Id') && typeof v === 'string' && v !== '' && message.includes(v)))
     .map(([k, v]) => `${k}=${value(v)}`)
     .join(' ');
   const name = typeof level === 'number' ? (LEVELS[level] ?? String(level)) : 'INFO ';

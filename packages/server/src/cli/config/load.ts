@@ -4,7 +4,7 @@
  * Every value is checked here, before anything starts, and a bad one is one line naming where it
  * came from: `--port`, `PARLEY_PORT`, `parley.json: port`.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../args.js';
 import { CONFIG_ENV, CONFIG_FLAG, SETTINGS } from './registry.js';
@@ -85,6 +85,22 @@ function readConfigFile(path: string, from: string, command: string): Record<str
   return parsed as Record<string, unknown>;
 }
 
+/** A warning when the file holds a secret and others may read it. */
+function exposedSecrets(file: { path: string; values: Record<string, unknown> } | undefined): string[] {
+  if (file === undefined) return [];
+  const secrets = SETTINGS.filter((s) => s.secret === true && file.values[s.key] !== undefined).map((s) => s.key);
+  if (secrets.length === 0) return [];
+  let mode: number;
+  try {
+    mode = statSync(file.path).mode & 0o777;
+  } catch {
+    return [];
+  }
+  if ((mode & 0o077) === 0) return [];
+  const octal = mode.toString(8).padStart(3, '0');
+  return [`${file.path} holds ${secrets.join(', ')} and others may read it (mode ${octal}): chmod 600 ${file.path}`];
+}
+
 function unknownVariables(env: NodeJS.ProcessEnv): string[] {
   const known = [CONFIG_ENV, ...SETTINGS.map((s) => s.env)];
   return Object.keys(env)
@@ -144,7 +160,7 @@ export function loadConfig(
   return {
     file: path,
     settings,
-    warnings: unknownVariables(env),
+    warnings: [...unknownVariables(env), ...exposedSecrets(file)],
     get(name) {
       const s = byName.get(name);
       if (s === undefined) throw new Error(`no setting named ${name}`);

@@ -148,7 +148,7 @@ export const SETTINGS: readonly AnySetting[] = Object.freeze([
     parse: oneOf(LOG_LEVELS),
     default: () => 'info' as const,
     defaultText: 'info',
-    doc: `the quietest level written: ${LOG_LEVELS.join(', ')}`,
+    doc: 'lines at this level or more severe are written: fatal, error, warn, info, debug, trace; silent: none',
   }),
   defineSetting({
     name: 'log-format',
