@@ -4,13 +4,20 @@
  * `index.ts` stays free of any environment.
  */
 
+/**
+ * An event handler property, checked bivariantly (method syntax), so a class whose handlers take
+ * richer event types (the DOM's `MessageEvent`, `ws`'s `WebSocket.MessageEvent`) is accepted:
+ * `class PrivateCa extends WebSocket {…}` passes as the `WebSocket` option without a cast.
+ */
+type Handler<E> = { bivariant(event: E): void }['bivariant'];
+
 /** The events the client reads from a WebSocket (a subset of the DOM's). */
 export interface WebSocketLike {
   readonly readyState: number;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { readonly data: unknown }) => void) | null;
-  onclose: ((event: { readonly code: number; readonly reason: string }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
+  onopen: Handler<unknown> | null;
+  onmessage: Handler<{ readonly data: unknown }> | null;
+  onclose: Handler<{ readonly code: number; readonly reason: string }> | null;
+  onerror: Handler<unknown> | null;
   send(data: string): void;
   close(code?: number, reason?: string): void;
 }

@@ -19,10 +19,21 @@ export {
   type ResolvedServerOptions,
   type ServerOptions,
 } from './server-options.js';
+export {
+  DEFAULT_CONNECTION_LIMITS,
+  DEFAULT_SESSION_CREATION_RATE,
+  type ConnectionLimits,
+  type GuardOptions,
+  type MetricsOptions,
+  type SessionCreationRate,
+} from './guard-options.js';
+export { clientAddress, clientKey, type ProxyHeader, type ProxyTrust } from './http/client-address.js';
+export type { LabelledValue, MetricFamily, MetricsSource } from './metrics/metric-family.js';
 export type { Endpoint, JoinGrant } from './core/endpoint.js';
 export { ParleyEndpoint, type ParleyEndpointOptions } from './core/parley-endpoint.js';
 export { systemClock, type ServerClock } from './core/clock.js';
 export type {
+  BusHealth,
   BusListener,
   ClaimCallbacks,
   HandoffState,

@@ -19,7 +19,11 @@ interface Answer {
 }
 
 /** GET with a chosen Host header and source address (127.0.0.0/8 are all this machine). */
-function get(server: ParleyServer, path: string, opts: { host?: string; from?: string } = {}): Promise<Answer> {
+function get(
+  server: ParleyServer,
+  path: string,
+  opts: { host?: string; from?: string; forwardedFor?: string } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -27,7 +31,10 @@ function get(server: ParleyServer, path: string, opts: { host?: string; from?: s
         port: server.port,
         path,
         localAddress: opts.from ?? '127.0.0.1',
-        headers: opts.host === undefined ? {} : { host: opts.host },
+        headers: {
+          ...(opts.host === undefined ? {} : { host: opts.host }),
+          ...(opts.forwardedFor === undefined ? {} : { 'x-forwarded-for': opts.forwardedFor }),
+        },
         agent: false,
       },
       (res) => {
@@ -167,6 +174,25 @@ describe('new demo sessions are limited per client address and capped per run', 
     const capped = await get(server, '/demo/credentials', { from: '127.0.0.6' });
     expect(capped.status).toBe(429);
     expect(capped.body.message).toMatch(/created its 5 sessions for this server run/);
+  });
+});
+
+describe('the per-address limit counts the client address (trustProxy)', () => {
+  it('behind one trusted proxy each forwarded address has its own bucket; without trust the header is ignored', async () => {
+    const limits = { perIpBurst: 1, perIpPerMinute: 1, maxSessions: 100 };
+    const trusting = await start({ demoLimits: limits, trustProxy: 1 });
+    const direct = await start({ demoLimits: limits });
+    try {
+      const statuses = async (server: ParleyServer): Promise<number[]> => [
+        (await get(server, '/demo/credentials', { forwardedFor: '203.0.113.1' })).status,
+        (await get(server, '/demo/credentials', { forwardedFor: '203.0.113.2' })).status,
+        (await get(server, '/demo/credentials', { forwardedFor: '203.0.113.1' })).status,
+      ];
+      expect(await statuses(trusting)).toEqual([200, 200, 429]);
+      expect(await statuses(direct)).toEqual([200, 429, 429]);
+    } finally {
+      await Promise.all([trusting.close(), direct.close()]);
+    }
   });
 });
 

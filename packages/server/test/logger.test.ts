@@ -69,7 +69,7 @@ afterEach(async () => {
 });
 
 describe('createServer({ logger })', () => {
-  it("a connection's lines come from a child bound to its session and connection IDs, with fields", async () => {
+  it("a connection's lines come from a child bound to its session and connection IDs and client address, with fields", async () => {
     const logger = new RecordingLogger();
     h = await Harness.start({ logger });
     const sessionId = await h.session();
@@ -78,13 +78,13 @@ describe('createServer({ logger })', () => {
     const joined = await logger.next((e) => e.msg.includes('joined'));
     expect(joined).toEqual({
       level: 'info',
-      bindings: { sessionId, connectionId: id },
+      bindings: { sessionId, connectionId: id, ip: '127.0.0.1' },
       fields: { event: 'joined', role: 'moderator' },
       msg: `connection ${id} joined session ${sessionId} as moderator`,
     });
     a.client.send({ t: 'bye' });
     const left = await logger.next((e) => e.msg.includes(' left '));
-    expect(left.bindings).toEqual({ sessionId, connectionId: id });
+    expect(left.bindings).toEqual({ sessionId, connectionId: id, ip: '127.0.0.1' });
     expect(left.fields).toEqual({ event: 'left', reason: 'clientDisconnected', code: CloseCode.Normal });
   });
 
@@ -124,7 +124,7 @@ describe('createServer({ logger })', () => {
     expect(JSON.stringify(logger.entries)).not.toContain('secret-in-query');
   });
 
-  it('a refused join is logged with the session, the code and the reason as fields', async () => {
+  it('a refused join is logged with the session, the client address, the code and the reason as fields', async () => {
     const logger = new RecordingLogger();
     h = await Harness.start({ logger });
     const sessionId = await h.session();
@@ -134,6 +134,7 @@ describe('createServer({ logger })', () => {
       event: 'refused',
       kind: 'join',
       sessionId,
+      ip: '127.0.0.1',
       code: closed.code,
       reason: closed.reason,
     });

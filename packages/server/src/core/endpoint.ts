@@ -21,6 +21,8 @@ export interface JoinGrant {
   readonly caps?: readonly WireCapability[];
   /** The token that authorised the join, for revocation (absent: cannot be revoked by token ID). */
   readonly token?: TokenIdentity;
+  /** The client's address (http/client-address.ts), bound to the connection's log lines. */
+  readonly ip?: string;
 }
 
 /** What identifies a connection's token (tokens/revocation.ts). */
@@ -40,7 +42,7 @@ export interface Endpoint {
   /** Take an authenticated socket: join through the bus, send `welcome` (or refuse with 4027/4013). */
   join(ws: WebSocket, grant: JoinGrant): void;
   /** Take a resume handshake's socket: answer `resumed` and replay, or close with 4010. */
-  resume(ws: WebSocket, params: ResumeParams): void;
+  resume(ws: WebSocket, params: ResumeParams, ip?: string): void;
   /**
    * Disconnect (close 4012, reason "token revoked"; the others see `forceDisconnected`) every
    * connection of this node whose token the rule refuses. Resolves with how many were.

@@ -6,6 +6,8 @@
  * ```
  *  client                       gateway                           endpoint
  *    | GET /v1/ws?v=1&...  ------> | path != /v1/ws → 400, destroy       |
+ *    |                             | Origin not allowed → 403, destroy   |
+ *    |                             | address over its limits → 429       |
  *    |                             | draining → 101 then close 4013/4016 |
  *    |                             | v != 1 → 101 then close 4003        |
  *    |                             | resume=… → 101 ---------------------> resume(ws, params)
@@ -34,7 +36,22 @@ import { logSafe } from '../log-safe.js';
 import type { LogFields, Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
 import { DEFAULT_TOKEN_POLICY, type TokenPolicy } from '../tokens/token-policy.js';
+import { clientAddress } from '../http/client-address.js';
+import { ServerCounters, type RefusalReason } from '../metrics/server-counters.js';
 import { authenticateJoin } from './authenticate-join.js';
+import type { UpgradeGuard } from './upgrade-guard.js';
+
+/** The `reason` label of a refused join, by close code (the drain codes: 'draining'). */
+const REFUSAL_REASONS: ReadonlyMap<number, RefusalReason> = new Map([
+  [CloseCode.AuthenticationFailed, 'authentication'],
+  [CloseCode.InvalidSession, 'invalid_session'],
+  [CloseCode.UnsupportedVersion, 'unsupported_version'],
+  [CloseCode.ConnectionLimitExceeded, 'session_full'],
+]);
+
+function refusalReason(code: CloseCode): RefusalReason {
+  return REFUSAL_REASONS.get(code) ?? 'draining';
+}
 
 /**
  * What a refused handshake asked for, for the log: whole IDs, so a line can be traced, as text
@@ -72,6 +89,9 @@ export class Gateway {
     private readonly store: Store,
     private readonly logger: Logger,
     private readonly tokenPolicy: TokenPolicy = DEFAULT_TOKEN_POLICY,
+    /** The Origin and per-address checks. @default none (every upgrade admitted) */
+    private readonly guard?: UpgradeGuard,
+    private readonly counters: ServerCounters = new ServerCounters(),
   ) {}
 
   /** The HTTP server's `upgrade` listener. */
@@ -114,24 +134,33 @@ export class Gateway {
       socket.destroy();
       return;
     }
+    const ip = this.guard === undefined ? clientAddress(req) : this.guard.admit(req, socket);
+    if (ip === undefined) return;
     if (this.#draining !== undefined) {
-      this.#refuse(req, socket, head, this.#draining, drainReason(this.#draining));
+      this.#refuse(req, ip, socket, head, this.#draining, drainReason(this.#draining));
       return;
     }
     const v = url.searchParams.get('v');
     if (v !== null && v !== String(PROTOCOL_VERSION)) {
-      this.#refuse(req, socket, head, CloseCode.UnsupportedVersion, `unsupported protocol version ${v.slice(0, 16)}`);
+      this.#refuse(
+        req,
+        ip,
+        socket,
+        head,
+        CloseCode.UnsupportedVersion,
+        `unsupported protocol version ${v.slice(0, 16)}`,
+      );
       return;
     }
     const params = parseHandshakeQuery(url.searchParams);
     if (typeof params === 'string') {
       // Only a resume query can be malformed past the version check.
-      this.#refuse(req, socket, head, CloseCode.ResumeRefused, params);
+      this.#refuse(req, ip, socket, head, CloseCode.ResumeRefused, params);
       return;
     }
     if (params.kind === 'resume') {
       this.#accept(req, socket, head, (ws) => {
-        this.core.resume(ws, params);
+        this.core.resume(ws, params, ip);
       });
       return;
     }
@@ -139,15 +168,15 @@ export class Gateway {
     // The server may have started draining during the store lookups.
     const drainCode = this.#drainCode();
     if (drainCode !== undefined) {
-      this.#refuse(req, socket, head, drainCode, drainReason(drainCode));
+      this.#refuse(req, ip, socket, head, drainCode, drainReason(drainCode));
       return;
     }
     if ('code' in result) {
-      this.#refuse(req, socket, head, result.code, result.reason);
+      this.#refuse(req, ip, socket, head, result.code, result.reason);
       return;
     }
     // Grant what both sides have; a client that declared nothing gets nothing (PROTOCOL.md §Evolution).
-    const grant = { ...result, caps: negotiateWireCapabilities(params.caps ?? []) };
+    const grant = { ...result, caps: negotiateWireCapabilities(params.caps ?? []), ip };
     this.#accept(req, socket, head, (ws) => {
       this.core.join(ws, grant);
     });
@@ -169,10 +198,12 @@ export class Gateway {
     });
   }
 
-  #refuse(req: IncomingMessage, socket: Duplex, head: Buffer, code: CloseCode, reason: string): void {
+  #refuse(req: IncomingMessage, ip: string, socket: Duplex, head: Buffer, code: CloseCode, reason: string): void {
     const subject = handshakeSubject(req);
+    if (subject.fields.kind === 'resume') this.counters.resumesFailed++;
+    else this.counters.refusedJoins[refusalReason(code)]++;
     this.logger.info(
-      { event: 'refused', ...subject.fields, code, reason },
+      { event: 'refused', ...subject.fields, ip, code, reason },
       `gateway: refused ${subject.text}: ${reason} (${code})`,
     );
     this.#accept(req, socket, head, (ws) => {

@@ -31,6 +31,11 @@ export interface RestApiDeps {
   now?: () => number;
   /** Token lifetime bound and clock skew. @default DEFAULT_TOKEN_POLICY (30 days, 30 s) */
   tokenPolicy?: TokenPolicy;
+  /**
+   * Take one session creation from the project's budget: 0 when allowed, else the seconds to wait
+   * (the request is answered 429 with `Retry-After`). @default no limit
+   */
+  limitSessionCreation?: (apiKey: string) => number;
 }
 
 const METHODS: readonly string[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] satisfies HttpMethod[];
@@ -75,6 +80,12 @@ export function createRestApi(deps: RestApiDeps): (req: IncomingMessage, res: Se
     };
     if (target.kind === 'create-session') {
       if (method !== 'POST') throw new RestError(405, `${method} is not allowed here`, { Allow: 'POST' });
+      const wait = deps.limitSessionCreation?.(auth.project.apiKey) ?? 0;
+      if (wait > 0) {
+        throw new RestError(429, `too many sessions created for project ${auth.project.apiKey}; retry in ${wait} s`, {
+          'Retry-After': String(wait),
+        });
+      }
       await createSessionRoute({ ...base, params: {} });
       return;
     }

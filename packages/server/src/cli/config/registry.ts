@@ -13,6 +13,7 @@ import {
   DEFAULT_TOKEN_CLOCK_SKEW_SECONDS,
 } from '../../server-options.js';
 import { LOG_FORMATS, LOG_LEVELS } from '../../log/logger.js';
+import { GUARD_SETTINGS } from './guard-settings.js';
 import { boolean, defineSetting, integer, oneOf, text, type AnySetting } from './setting.js';
 
 /** The settings of `parley serve`, in the order `--help` and `parley config check` list them. */
@@ -139,9 +140,10 @@ export const SETTINGS: readonly AnySetting[] = Object.freeze([
     parse: integer(0, 10),
     default: () => 0,
     defaultText: '0 (X-Forwarded-For is ignored)',
-    doc: 'how many reverse proxies in front of the server to believe X-Forwarded-For from',
+    doc: 'how many reverse proxies in front of the server to believe the forwarding header (proxy-header) from',
     option: 'trustProxy',
   }),
+  ...GUARD_SETTINGS,
   defineSetting({
     name: 'max-token-lifetime',
     flag: 'max-token-lifetime',
