@@ -12,3 +12,4 @@ export * from './validate.js';
 export * from './session-id.js';
 export * from './handshake.js';
 export * from './capabilities.js';
+export * from './streams.js';
