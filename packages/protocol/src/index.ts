@@ -13,3 +13,4 @@ export * from './session-id.js';
 export * from './handshake.js';
 export * from './capabilities.js';
 export * from './streams.js';
+export { decodeStreamInfo } from './stream-codec.js';
