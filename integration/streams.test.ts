@@ -222,7 +222,7 @@ describe.each(BUS_KINDS)('streams over the %s bus', (bus) => {
     const publisher = new Publisher(undefined, { name: 'a', audioTrack });
     const stream = await alice.publish(publisher);
     const listed = await call<OpenTok.Stream[]>((cb) => {
-      ot.listStreams(h.sessionId, cb as never);
+      ot.listStreams(h.sessionId, cb);
     });
     expect(listed?.map((s) => ({ id: s.id, name: s.name, videoType: s.videoType }))).toEqual([
       { id: stream.streamId, name: 'a', videoType: 'camera' },
