@@ -166,6 +166,11 @@ describe('relayed media between Node clients (wrtc)', () => {
     const enabled = nextEmitted<{ reason: string }>(events(subscriber), 'videoEnabled', T);
     publisher.publishVideo = true;
     expect((await enabled).reason).toBe('publishVideo');
+    // The subscriber's own choice, with its own reason.
+    const off = nextEmitted<{ reason: string }>(events(subscriber), 'videoDisabled', T);
+    subscriber.subscribeToVideo = false;
+    expect((await off).reason).toBe('subscribeToVideo');
+    expect(subscriber.mediaStream?.getVideoTracks()[0]?.enabled).toBe(false);
   });
 
   it(`refuses subscriber ${MAX_RELAYED_SUBSCRIBERS + 1} of one stream in a relayed session with 1605`, async () => {
