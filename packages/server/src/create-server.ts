@@ -139,6 +139,8 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
     maxUnsentBytes: o.maxUnsentBytes,
     maxConnectionsPerSession: o.maxConnectionsPerSession,
     logger: o.logger,
+    iceServers: o.iceServers,
+    mediaRouter: o.mediaRouter,
   });
   const tokenPolicy = { maxLifetime: o.maxTokenLifetime, clockSkew: o.tokenClockSkew };
   const guard = new UpgradeGuard({

@@ -18,6 +18,9 @@ import {
 } from '@parley/protocol';
 import type { SessionBus } from './bus/session-bus.js';
 import type { ServerClock } from './core/clock.js';
+import type { IceServerInfo } from '@parley/protocol';
+import { iceServersOf } from './media/ice-servers.js';
+import type { MediaRouterFactory } from './media/router-hook.js';
 import type { Store } from './store/store.js';
 import type { DrainMode } from './core/drain.js';
 import { createPinoLogger, lineLogger, type Logger } from './log/logger.js';
@@ -196,6 +199,17 @@ export interface ServerOptions extends GuardOptions {
    * @default none: plain http and ws
    */
   tls?: TlsSource;
+  /**
+   * STUN/TURN servers handed to every client (`welcome.iceServers`, capability `streams`) for its
+   * peer connections, in WebRTC's `RTCIceServer` shape. @default [] (host candidates only)
+   */
+  iceServers?: readonly IceServerInfo[];
+  /**
+   * Builds the media forwarder of routed sessions (media/router-hook.ts). Without one, a session
+   * created routed carries its media relayed (between the clients) and its clients are told so.
+   * @default none
+   */
+  mediaRouter?: MediaRouterFactory;
 }
 
 /** {@link ServerOptions} with every default applied. */
@@ -225,6 +239,8 @@ export interface ResolvedServerOptions extends ResolvedGuardOptions {
   readonly maxTokenLifetime: number;
   readonly tokenClockSkew: number;
   readonly tls: TlsSource | undefined;
+  readonly iceServers: readonly IceServerInfo[];
+  readonly mediaRouter: MediaRouterFactory | undefined;
 }
 
 const KNOWN = new Set([
@@ -248,6 +264,8 @@ const KNOWN = new Set([
   'clock',
   'drain',
   'demoLimits',
+  'iceServers',
+  'mediaRouter',
   'httpTimeouts',
   'maxTokenLifetime',
   'tokenClockSkew',
@@ -441,5 +459,13 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     tokenClockSkew,
     tls: tlsSourceOf(o.tls),
     ...resolveGuardOptions(o),
+    iceServers: iceServersOf(o.iceServers),
+    mediaRouter: mediaRouterOf(o.mediaRouter),
   };
+}
+
+function mediaRouterOf(value: unknown): MediaRouterFactory | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'function') throw new TypeError('mediaRouter must be a function (host) => MediaRouter');
+  return value as MediaRouterFactory;
 }

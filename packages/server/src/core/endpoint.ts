@@ -5,7 +5,7 @@
  * in an endpoint assumes every connection of a session lives in this process. The Parley
  * protocol's endpoint is {@link ParleyEndpoint}; an OpenTok.js endpoint would be a second one.
  */
-import type { ResumeParams, Role, WireCapability } from '@parley/protocol';
+import type { MediaMode, ResumeParams, Role, WireCapability } from '@parley/protocol';
 import type { WebSocket } from 'ws';
 import type { Revocation } from '../tokens/revocation.js';
 import type { DrainCode } from './drain.js';
@@ -23,6 +23,8 @@ export interface JoinGrant {
   readonly token?: TokenIdentity;
   /** The client's address (http/client-address.ts), bound to the connection's log lines. */
   readonly ip?: string;
+  /** The session's media mode from the store (absent: relayed). */
+  readonly mediaMode?: MediaMode;
 }
 
 /** What identifies a connection's token (tokens/revocation.ts). */

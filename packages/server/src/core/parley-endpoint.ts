@@ -38,6 +38,9 @@ import {
   ProtocolError,
   type ByteRate,
   type DisconnectReason,
+  type IceServerInfo,
+  type MediaMode,
+  type StreamInfo,
   type RateLimit,
   type ReplayBounds,
   type ResumeParams,
@@ -69,7 +72,8 @@ import { REVOKED_REASON, revocationMatches, type Revocation } from '../tokens/re
 import { SocketCloser } from './socket-closer.js';
 import { SessionBudget } from './token-bucket.js';
 import { encodeWelcome } from './welcome.js';
-import { WireEncoder } from './wire-events.js';
+import { isStreamEvent, WireEncoder } from './wire-events.js';
+import type { MediaRouter, MediaRouterFactory } from '../media/router-hook.js';
 
 /** Frames a client may send before its join is answered (a client waits for `welcome`). */
 const MAX_EARLY_FRAMES = 16;
@@ -102,6 +106,10 @@ export interface ParleyEndpointOptions {
   readonly clock?: ServerClock;
   /** Where the metrics are counted. @default a new ServerCounters */
   readonly counters?: ServerCounters;
+  /** STUN/TURN servers every client is given in `welcome` (capability `streams`). @default [] */
+  readonly iceServers?: readonly IceServerInfo[];
+  /** Builds the forwarder of routed sessions; without one, every session carries media relayed. */
+  readonly mediaRouter?: MediaRouterFactory;
 }
 
 /**
@@ -110,6 +118,8 @@ export interface ParleyEndpointOptions {
  */
 class LocalSession extends Map<string, Connection> {
   joining = 0;
+  /** Set by the first join: whether the media router serves this session. */
+  routed = false;
   constructor(readonly budget: SessionBudget) {
     super();
   }
@@ -141,6 +151,9 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
   readonly #incoming = new Map<string, { readonly sessionId: string; readonly events: string[] }>();
   #shuttingDown = false;
   #drainCode: DrainCode = CloseCode.ServerShutdown;
+  /** The forwarder of routed sessions, or null. */
+  readonly #router: MediaRouter | null;
+  #routerClosed: Promise<void> | undefined;
 
   constructor(private readonly options: ParleyEndpointOptions) {
     this.#logger = options.logger ?? SILENT_LOGGER;
@@ -169,7 +182,23 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
         this.#guard(fn);
       },
     });
+    this.#router =
+      options.mediaRouter?.({
+        send: (sessionId, connectionId, payload) => {
+          this.#bus.stream(sessionId, { op: 'mediaFromServer', to: connectionId, payload }, () => undefined);
+        },
+        failed: (sessionId, streamId, subscriberId, reason) => {
+          this.#logger.warn({ sessionId, streamId, subscriberId }, `media router lost a peer: ${reason}`);
+          if (subscriberId === null)
+            this.#bus.stream(
+              sessionId,
+              { op: 'unpublish', streamId, by: null, reason: 'networkDisconnected' },
+              () => undefined,
+            );
+        },
+      }) ?? null;
     const actions: EndpointActions = {
+      router: this.#router,
       bus: this.#bus,
       counters: this.counters,
       clock: this.#clock,
@@ -217,19 +246,29 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
     if (grant.caps !== undefined) c.wireCaps = grant.caps;
     c.token = grant.token;
     c.ip = grant.ip ?? '';
+    // Routed only when a forwarder is configured: without one, media goes between the clients.
+    const mode: MediaMode = grant.mediaMode === 'routed' && this.#router !== null ? 'routed' : 'relayed';
+    c.mediaMode = mode;
+    if (session.size === 0 && session.joining === 0) session.routed = mode === 'routed';
     session.joining++;
     this.#byId.set(c.id, c);
     this.#attach(c, ws);
     const max = this.options.maxConnectionsPerSession;
-    this.#bus.join(c.sessionId, c.info, c.resumeKey, max, (result) => {
+    this.#bus.join(c.sessionId, c.info, c.resumeKey, max, (result, streams) => {
       this.#guard(() => {
-        this.#joined(c, ws, session, result);
+        this.#joined(c, ws, session, result, streams ?? []);
       });
     });
   }
 
   /** The bus answered a join: welcome (and the frames that came early), or refuse. */
-  #joined(c: Connection, ws: WebSocket, session: LocalSession, result: JoinResult): void {
+  #joined(
+    c: Connection,
+    ws: WebSocket,
+    session: LocalSession,
+    result: JoinResult,
+    streams: readonly StreamInfo[],
+  ): void {
     session.joining--;
     if (result === 'full') {
       const state = c.state;
@@ -261,7 +300,7 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
     session.set(c.id, c);
     c.state = 'connected';
     this.counters.joins++;
-    c.out.push(encodeWelcome(c, result, this.#timingFields));
+    c.out.push(encodeWelcome(c, result, this.#timingFields, streams, this.options.iceServers));
     this.#writer.schedule(c);
     if (this.#infoOn())
       this.#connLog(c).info(
@@ -435,6 +474,9 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
       }
     }
     await this.#closer.drain(CLOSE_GRACE_MS);
+    // Once, however many times shutdown is called (the promise is shared).
+    this.#routerClosed ??= this.#router?.close() ?? Promise.resolve();
+    await this.#routerClosed;
   }
 
   // ------------------------------------------------------------------ the bus's calls
@@ -444,6 +486,10 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
     if (this.#incoming.size > 0) this.#holdIncoming(sessionId, event, except, to);
     const session = this.#sessions.get(sessionId);
     if (session === undefined) return;
+    if (event.kind !== 'signal' && isStreamEvent(event)) {
+      this.#deliverStreamEvent(session, sessionId, event, except, to);
+      return;
+    }
     if (to !== null) {
       const target = session.get(to);
       if (target !== undefined) {
@@ -456,6 +502,25 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
     for (const c of session.values()) if (c.id !== except) this.#writer.deliver(c, encoded);
     if (event.kind === 'signal')
       this.counters.signalsOut += except !== null && session.has(except) ? session.size - 1 : session.size;
+  }
+
+  /** A stream event: only to connections granted `streams`; a routed stream's end closes it in the forwarder. */
+  #deliverStreamEvent(
+    session: LocalSession,
+    sessionId: string,
+    event: SessionEvent,
+    except: string | null,
+    to: string | null,
+  ): void {
+    if (event.kind === 'streamDestroyed' && session.routed && this.#router !== null)
+      this.#router.onUnpublish(sessionId, event.streamId).catch((err: unknown) => {
+        this.#logger.warn({ err, sessionId }, 'media router: unpublish failed');
+      });
+    const encoded = this.#wire.encode(event);
+    for (const c of session.values()) {
+      if ((to !== null && c.id !== to) || c.id === except || !c.wireCaps.includes('streams')) continue;
+      this.#writer.deliver(c, encoded);
+    }
   }
 
   #holdIncoming(sessionId: string, event: SessionEvent, except: string | null, to: string | null): void {
@@ -670,6 +735,10 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
       this.#forgetIfEmpty(c.sessionId, session);
     }
     this.#bus.leave(c.sessionId, c.id, tellOthers ? reason : null);
+    if (c.mediaMode === 'routed')
+      this.#router?.onLeave(c.sessionId, c.id).catch((err: unknown) => {
+        this.#logger.warn({ err, sessionId: c.sessionId }, 'media router: leave failed');
+      });
     if (this.#infoOn())
       this.#connLog(c).info(
         { event: 'left', reason, code },

@@ -82,5 +82,6 @@ export async function authenticateJoin(
     role: claims.role,
     data: claims.connectionData,
     token: { id: claims.tokenId, issuedAt: claims.issuedAt },
+    mediaMode: session.mediaMode,
   };
 }

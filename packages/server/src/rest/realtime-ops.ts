@@ -2,9 +2,9 @@
  * What the REST API (and anything else outside an endpoint) may ask of the realtime sessions.
  * It goes through the session bus, so the connection may live on any node.
  */
-import type { OpResult, SessionBus } from '../bus/session-bus.js';
 import type { Endpoint } from '../core/endpoint.js';
 import type { Revocation } from '../tokens/revocation.js';
+import type { OpResult, SessionBus, StreamOp, StreamOpResult } from '../bus/session-bus.js';
 
 export type { OpResult } from '../bus/session-bus.js';
 
@@ -21,6 +21,8 @@ export interface RealtimeOps {
    * node; resolves with how many. Optional: without it a revocation only refuses new joins.
    */
   revokeHolders?(rule: Revocation, nowSeconds: number): Promise<number>;
+  /** A stream operation as the project (list, layout classes, force mute, force unpublish). */
+  stream(sessionId: string, op: StreamOp): Promise<StreamOpResult>;
 }
 
 /**
@@ -38,6 +40,10 @@ export function busOps(bus: SessionBus, endpoint?: Pick<Endpoint, 'revoke'>): Re
     forceDisconnect: (sessionId, connectionId) =>
       new Promise((resolve) => {
         bus.forceDisconnect(sessionId, connectionId, 'server', resolve);
+      }),
+    stream: (sessionId, op) =>
+      new Promise((resolve) => {
+        bus.stream(sessionId, op, resolve);
       }),
   };
 }
