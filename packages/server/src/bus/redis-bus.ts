@@ -71,6 +71,7 @@ export class RedisBus implements SessionBus {
   readonly #logger: Logger;
   readonly #claimTimeout: number;
   readonly #claims = new Map<string, Claim>();
+  readonly #healthListeners = new Set<(health: { ready: boolean; reason?: string }) => void>();
   #listener: BusListener | undefined;
   #k = 0;
   #subReady = false;
@@ -94,9 +95,11 @@ export class RedisBus implements SessionBus {
           this.#lease.connected();
           void this.#feed.check(true).catch(() => undefined);
           if (this.#subReady) becameReady();
+          this.#healthChanged();
         },
         down: () => {
           this.#lease.disconnected();
+          this.#healthChanged();
         },
       },
       this.#logger,
@@ -121,15 +124,17 @@ export class RedisBus implements SessionBus {
       },
     });
     const nodeChannel = `${this.#prefix}n:${this.nodeId}:c`;
-    sub.on('error', () => {
+    const subDown = (): void => {
+      if (!this.#subReady) return;
       this.#subReady = false;
-    });
-    sub.on('close', () => {
-      this.#subReady = false;
-    });
+      this.#healthChanged();
+    };
+    sub.on('error', subDown);
+    sub.on('close', subDown);
     sub.on('ready', () => {
       // ioredis subscribes again by itself; a message lost meanwhile is filled from the logs.
       this.#subReady = true;
+      this.#healthChanged();
       if (this.#link.ready) {
         void this.#feed.check(true).catch(() => undefined);
         becameReady();
@@ -160,6 +165,17 @@ export class RedisBus implements SessionBus {
     if (!this.#link.ready) return { ready: false, reason: this.#link.reason };
     if (!this.#subReady) return { ready: false, reason: 'Redis subscription connection down' };
     return { ready: true };
+  }
+
+  /** Call `listener` whenever {@link health} may have changed; returns a function that stops it. */
+  onHealth(listener: (health: { ready: boolean; reason?: string }) => void): () => void {
+    this.#healthListeners.add(listener);
+    return () => this.#healthListeners.delete(listener);
+  }
+
+  #healthChanged(): void {
+    const health = this.health();
+    for (const listener of this.#healthListeners) this.#guard(() => listener(health));
   }
 
   listen(listener: BusListener): void {

@@ -100,7 +100,8 @@ export class RedisLink {
     return new Promise((resolve, reject) => {
       const full = [this.prefix, op, this.nodeId, String(k), '', sessionId, ...args.map(String)];
       this.#queue.push({ args: full, resolve, reject });
-      if (this.#ready && this.#sent < WINDOW) this.#send(this.#queue.length - 1);
+      // Everything before index #sent is on the wire: this one goes now if it is next and fits.
+      if (this.#ready && this.#sent < WINDOW && this.#sent === this.#queue.length - 1) this.#send(this.#sent);
     });
   }
 
