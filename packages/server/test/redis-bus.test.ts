@@ -64,7 +64,7 @@ async function traces(nodeId: string): Promise<string[]> {
       let values: string[] = [];
       if (type === 'hash') values = await r.hvals(key);
       else if (type === 'set') values = await r.smembers(key);
-      else if (type === 'zset') values = await r.zrange(key, 0, -1);
+      else if (type === 'zset') values = await r.zrange(key, '0', '-1');
       else if (type === 'string') values = [(await r.get(key)) ?? ''];
       if (key.includes(nodeId) || values.some((v) => v.includes(nodeId))) found.push(key);
     }

@@ -175,7 +175,10 @@ export class RedisBus implements SessionBus {
 
   #healthChanged(): void {
     const health = this.health();
-    for (const listener of this.#healthListeners) this.#guard(() => listener(health));
+    for (const listener of this.#healthListeners)
+      this.#guard(() => {
+        listener(health);
+      });
   }
 
   listen(listener: BusListener): void {
