@@ -105,6 +105,20 @@ export class RedisLink {
     });
   }
 
+  /** The last sequence number of each session (through the queue, after this node's earlier operations). */
+  async lasts(sessionIds: readonly string[]): Promise<number[]> {
+    const reply = await this.run('lasts', 0, sessionIds[0] ?? '', sessionIds.slice(1));
+    if (reply[0] === 'epoch') throw new Error('the Redis bus epoch changed');
+    return reply.map(Number);
+  }
+
+  /** A session's log entries after `after`, up to `upTo` (the messages, as published). */
+  async log(sessionId: string, after: number, upTo: number): Promise<string[]> {
+    const key = `${this.prefix}s:${sessionId}:l`;
+    const entries = await this.redis.xrange(key, `(${String(after)}-0`, `${String(upTo)}-0`);
+    return entries.map(([, fields]) => fields[1] ?? '{}');
+  }
+
   /** Stop for good: pending operations are rejected. */
   close(): Promise<void> {
     this.#closed = true;
