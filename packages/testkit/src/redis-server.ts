@@ -22,6 +22,9 @@ import { waitFor, withDeadline } from './wait-for.js';
 /** Where Debian's `redis-server` package installs the server. */
 export const REDIS_SERVER_PATH = '/usr/bin/redis-server';
 
+/** util-linux's setpriv (Debian's base system), to tie the server's life to this process. */
+const SETPRIV = '/usr/bin/setpriv';
+
 /** Options of {@link startRedisServer}. */
 export interface RedisServerOptions {
   /** The binary. @default `REDIS_SERVER` from the environment, else {@link REDIS_SERVER_PATH} */
@@ -129,9 +132,12 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 
   const launch = async (): Promise<void> => {
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'];
-    const proc = spawn(binary, [...args, '--protected-mode', 'yes', '--loglevel', 'notice'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const full = [...args, '--protected-mode', 'yes', '--loglevel', 'notice'];
+    // Through setpriv --pdeathsig when there is one: the server dies with this process even when
+    // it is killed (a test runner ending its workers runs no 'exit' handler).
+    const proc = existsSync(SETPRIV)
+      ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', binary, ...full], { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(binary, full, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     let output = '';
     await waitFor(
