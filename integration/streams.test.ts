@@ -9,7 +9,7 @@ import OpenTok from 'opentok';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ParleyError, Publisher, Session, SessionErrorCode, type Stream } from '@parley/client';
 import {
-  BUS_KINDS,
+  STREAM_BUS_KINDS,
   nextEmitted as nextEmittedBy,
   nextEvent,
   recordEvents,
@@ -49,7 +49,7 @@ function device(kind: 'audio' | 'video'): MediaStreamTrack {
   return { kind, id: `device-${++devices}`, enabled: true, stop: () => undefined } as unknown as MediaStreamTrack;
 }
 
-describe.each(BUS_KINDS)('streams over the %s bus', (bus) => {
+describe.each(STREAM_BUS_KINDS)('streams over the %s bus', (bus) => {
   let h: Harness;
   let ot: OpenTok;
   const sessions: Session[] = [];

@@ -60,6 +60,8 @@ export {
   type StreamView,
 } from './bus/stream-ops.js';
 export type { MediaRouter, MediaRouterFactory, MediaRouterHost, MediaSubscription } from './media/router-hook.js';
+export { RedisBus, type RedisBusOptions } from './bus/redis-bus.js';
+export { DEFAULT_LEASE_TIMINGS, type LeaseTimings } from './bus/redis-lease.js';
 export { busOps, type RealtimeOps } from './rest/realtime-ops.js';
 export type { DrainMode } from './core/drain.js';
 export {

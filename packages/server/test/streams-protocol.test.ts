@@ -4,7 +4,7 @@
  * relay), and that a connection without the capability never sees a stream message.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BUS_KINDS } from '@parley/testkit';
+import { STREAM_BUS_KINDS } from '@parley/testkit';
 import { CloseCode, MAX_SDP_LENGTH, SessionErrorCode, type StreamInfo } from '@parley/protocol';
 import { createServer } from '@parley/server';
 import { Harness } from './support/harness.js';
@@ -12,7 +12,7 @@ import { Harness } from './support/harness.js';
 const CAPS = ['reply', 'streams'] as const;
 const PUBLISH = { t: 'publish', name: 'n', hasAudio: true, hasVideo: true, videoType: 'camera' } as const;
 
-describe.each(BUS_KINDS)('over the %s bus', (bus) => {
+describe.each(STREAM_BUS_KINDS)('over the %s bus', (bus) => {
   let h: Harness;
   let sessionId: string;
   beforeEach(async () => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run chaos -- --cycles 10000 --clients 4 --seed 1 [--bus split]`: run {@link runChaos} and print the counts.
+ * `npm run chaos -- --cycles 10000 --clients 4 --seed 1 [--bus split|redis]`: run {@link runChaos} and print the counts (redis: a private redis-server, three nodes).
  * Exits 1 on any loss, duplicate, reordering, unresolved signal or other failure; 2 on bad usage.
  */
 import { parseArgs } from 'node:util';
@@ -8,7 +8,7 @@ import { formatChaosTable, runChaos } from './chaos.js';
 
 function usage(message: string): never {
   process.stderr.write(
-    `${message}\nusage: bin-chaos [--cycles N] [--clients N] [--seed S] [--messages N] [--window MS] [--bus memory|split] [--quiet]\n`,
+    `${message}\nusage: bin-chaos [--cycles N] [--clients N] [--seed S] [--messages N] [--window MS] [--bus memory|split|redis] [--quiet]\n`,
   );
   process.exit(2);
 }
@@ -40,7 +40,8 @@ async function main(): Promise<void> {
   }
   const reconnectWindow = int('window', values.window, 5000, 1000);
   const bus = values.bus ?? 'memory';
-  if (bus !== 'memory' && bus !== 'split') usage(`--bus must be memory or split, got ${JSON.stringify(bus)}`);
+  if (bus !== 'memory' && bus !== 'split' && bus !== 'redis')
+    usage(`--bus must be memory, split or redis, got ${JSON.stringify(bus)}`);
   const result = await runChaos({
     cycles: int('cycles', values.cycles, 1000, 0),
     clients: int('clients', values.clients, 4, 1),

@@ -29,10 +29,25 @@ export { runChaos, formatChaosTable, type ChaosOptions, type ChaosResult, type F
 export { DeliveryChecker, type DeliveryCounts } from './delivery-checker.js';
 export { prng, type Prng } from './prng.js';
 export { SplitBus, type SplitBusOptions } from './split-bus.js';
-export { startNodes, type Nodes, type BusKind, BUS_KINDS } from './nodes.js';
+export {
+  startNodes,
+  testRedis,
+  REDIS_TEST_LEASE,
+  type Nodes,
+  type BusKind,
+  BUS_KINDS,
+  STREAM_BUS_KINDS,
+} from './nodes.js';
 export { V1_SERVER_MESSAGE_TYPES } from './version-1.js';
 export { clientMessageArb, clientFrameArb, serverMessageArb, garbageTextArb, encodeFrame } from './fuzz/arbitraries.js';
 export { mutate, mutateOnce } from './fuzz/mutate.js';
 export { runFuzz, formatFuzzTable, type FuzzOptions, type FuzzResult } from './fuzz/run-fuzz.js';
 export { fuzzVerdict, FUZZ_MAX_RSS_MB } from './fuzz/verdict.js';
 export { selfSignedCert, type TestCert } from './tls-cert.js';
+export {
+  startRedisServer,
+  redisCommand,
+  REDIS_SERVER_PATH,
+  type RedisServer,
+  type RedisServerOptions,
+} from './redis-server.js';

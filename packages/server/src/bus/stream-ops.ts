@@ -82,7 +82,9 @@ export type StreamOpError =
   | 'not-owner'
   | 'subscription-not-found'
   | 'stream-limit'
-  | 'subscriber-limit';
+  | 'subscriber-limit'
+  /** This bus does not carry streams (the Redis bus, for now: docs/CLUSTER.md). */
+  | 'unsupported';
 
 /** The answer to a stream operation. */
 export type StreamOpResult =
