@@ -85,6 +85,7 @@ export type ForwarderEvent =
       readonly transportId: string;
       readonly state: 'connected' | 'disconnected';
     }
+  | { readonly type: 'router-closed'; readonly routerId: string }
   /** The worker died (crash or exit). Every pending and later request fails with `worker-gone`. */
   | { readonly type: 'worker-gone'; readonly error: string };
 
@@ -132,7 +133,7 @@ export interface MediaForwarder {
   publish(routerId: string, transportId: string, offer: string): Promise<PublishResult>;
   /**
    * Answers a subscriber's offer: one transport, a consumer per listed producer (each offered
-   * m-line takes the first unused producer of its kind; the others are answered inactive).
+   * m-line takes the first unused producer of its kind; the others stay silent).
    */
   subscribe(
     routerId: string,

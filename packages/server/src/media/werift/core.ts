@@ -192,17 +192,16 @@ export class ForwarderCore {
     try {
       const consumers: ConsumerInfo[] = [];
       const answer = await this.answerOffer(t, offer, () => {
-        // Each m-line the subscriber offers to receive gets the first unused producer of its kind;
-        // an m-line with none is answered inactive.
+        // Each m-line the subscriber offers to receive gets the first unused producer of its kind.
         const left = [...sources];
         for (const tr of t.pc.getTransceivers()) {
-          const i = left.findIndex((p) => p.kind === (tr.kind as string));
-          if (i < 0) {
-            tr.setDirection('inactive');
-            continue;
-          }
-          const [p] = left.splice(i, 1) as [Producer];
+          // An m-line with no producer stays sendonly and silent: werift answers `inactive` with
+          // port 0, which browsers read as rejected and which breaks the BUNDLE group when it is
+          // the first m-line.
           tr.setDirection('sendonly');
+          const i = left.findIndex((p) => p.kind === (tr.kind as string));
+          if (i < 0) continue;
+          const [p] = left.splice(i, 1) as [Producer];
           const c = new Consumer(randomUUID(), p, t, tr.sender, this.reg);
           consumers.push({ consumerId: c.id, producerId: p.id, kind: p.kind });
         }
