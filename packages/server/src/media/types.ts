@@ -106,6 +106,10 @@ export interface ForwarderStats {
   readonly nackMisses: number;
   /** PLIs sent to publishers (subscriber joined, or a subscriber reported picture loss). */
   readonly keyFrameRequests: number;
+  /** Time the worker's event loop was busy since it started (ms): its CPU, for the bench. */
+  readonly workerBusyMs: number;
+  /** The worker's JavaScript heap in use (bytes). */
+  readonly workerHeapBytes: number;
 }
 
 /** Why a request to the forwarder failed. */

@@ -47,6 +47,8 @@ export class SyntheticPublisher {
   readonly audio: RTCRtpTransceiver;
   /** PLIs received from the forwarder. */
   pliCount = 0;
+  /** RTP packets written so far (audio and video). */
+  sent = 0;
   private timers: NodeJS.Timeout[] = [];
   private seq = { video: 1000, audio: 5000 };
   private frames = 0;
@@ -97,6 +99,7 @@ export class SyntheticPublisher {
     payload: Buffer,
   ): void {
     payload.writeDoubleLE(performance.now(), TIME_OFFSET);
+    this.sent++;
     const sequenceNumber = this.seq[kind]++ & 0xffff;
     track.writeRtp(
       new RtpPacket(new RtpHeader({ payloadType: pt, sequenceNumber, timestamp: ts, marker, ssrc: 0 }), payload),

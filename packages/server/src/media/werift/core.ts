@@ -3,6 +3,8 @@
  * objects of ./objects.ts and answers the requests of ../worker-messages.ts.
  */
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import { RTCPeerConnection } from 'werift';
 import {
   ForwarderError,
@@ -246,6 +248,8 @@ export class ForwarderCore {
       producers: r.producers.size,
       consumers: r.consumers.size,
       ...r.counters,
+      workerBusyMs: Math.round(performance.eventLoopUtilization().active),
+      workerHeapBytes: getHeapStatistics().used_heap_size,
     };
   }
 }
