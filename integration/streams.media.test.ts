@@ -166,6 +166,11 @@ describe('relayed media between Node clients (wrtc)', () => {
     const enabled = nextEmitted<{ reason: string }>(events(subscriber), 'videoEnabled', T);
     publisher.publishVideo = true;
     expect((await enabled).reason).toBe('publishVideo');
+    // The subscriber's own choice, with its own reason.
+    const off = nextEmitted<{ reason: string }>(events(subscriber), 'videoDisabled', T);
+    subscriber.subscribeToVideo = false;
+    expect((await off).reason).toBe('subscribeToVideo');
+    expect(subscriber.mediaStream?.getVideoTracks()[0]?.enabled).toBe(false);
   });
 
   it(`refuses subscriber ${MAX_RELAYED_SUBSCRIBERS + 1} of one stream in a relayed session with 1605`, async () => {
@@ -196,6 +201,21 @@ describe('relayed media between Node clients (wrtc)', () => {
     await resumed;
     expect(rec.names()).toEqual(['disconnected', 'reconnected']);
     expect(bob.streams.get(stream.streamId)).toBe(stream);
+    await video.atLeast(5, T);
+  });
+
+  it("rides out the subscriber's own drop the same way", async () => {
+    h = await startHarness({ timings: SHORT_TIMINGS });
+    const { session: alice } = await join();
+    const { session: bob, proxy } = await join(true);
+    const { stream } = await publishCamera(alice, bob);
+    const { subscriber, video } = await subscribe(bob, stream);
+    await video.atLeast(5, T);
+    const rec = recordEvents(events(subscriber), ['disconnected', 'reconnected', 'destroyed']);
+    proxy?.cut();
+    await rec.waitFor('reconnected', T);
+    expect(rec.names()).toEqual(['disconnected', 'reconnected']);
+    expect(subscriber.stream.streamId).toBe(stream.streamId);
     await video.atLeast(5, T);
   });
 

@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BUS_KINDS } from '@parley/testkit';
 import { CloseCode, MAX_SDP_LENGTH, SessionErrorCode, type StreamInfo } from '@parley/protocol';
+import { createServer } from '@parley/server';
 import { Harness } from './support/harness.js';
 
 const CAPS = ['reply', 'streams'] as const;
@@ -140,5 +141,21 @@ describe.each(BUS_KINDS)('over the %s bus', (bus) => {
     expect(old.client.messages.map((m) => m.t)).not.toContain('streamCreated');
     old.client.send({ ...PUBLISH, s: 1 });
     expect((await old.client.close()).code).toBe(CloseCode.ProtocolError);
+  });
+});
+
+describe('the iceServers option', () => {
+  it('refuses what is not a list of STUN/TURN servers, naming the entry', async () => {
+    const bad = (iceServers: unknown) =>
+      createServer({ port: 0, dataDir: ':memory:', iceServers: iceServers as never }).then(
+        async (s) => {
+          await s.close();
+          return 'accepted';
+        },
+        (e: unknown) => (e as Error).message,
+      );
+    expect(await bad('stun:x')).toMatch(/iceServers must be an array/);
+    expect(await bad([{ urls: 'http://x' }])).toMatch(/iceServers\[0\]\.urls/);
+    expect(await bad([{ urls: ['turn:t.example.com'], username: 1 }])).toMatch(/iceServers\[0\]\.username/);
   });
 });
