@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [--only=connect,fanout,steady,burst,idle,storm,resume]
+ * npm run bench [-- --quick] [--only=connect,fanout,steady,burst,idle,storm,resume,media]
  *                [--systems=floor,socketio,parley] [--profile] [--out=bench-results/latest.json]
  *                [--rates=7000 (fan-out: these rates instead of the sweep)]
  * Three systems side by side, each server in its own process, load in separate processes.
@@ -17,6 +17,7 @@ import { runBurst } from './scenarios/burst.js';
 import { runIdle } from './scenarios/idle.js';
 import { runStorm } from './scenarios/storm.js';
 import { runResume } from './scenarios/resume.js';
+import { runMedia } from './scenarios/media.js';
 import { goalTable, goals, rows, table } from './report.js';
 
 const args = process.argv.slice(2);
@@ -41,6 +42,7 @@ const SCENARIOS: [string, () => Promise<ScenarioResult>][] = [
   ['idle', () => runIdle(systems, opts)],
   ['storm', () => runStorm(systems, opts)],
   ['resume', () => runResume(opts)],
+  ['media', () => runMedia(opts)],
 ];
 
 async function main(): Promise<void> {
