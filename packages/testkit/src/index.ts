@@ -31,3 +31,10 @@ export { prng, type Prng } from './prng.js';
 export { SplitBus, type SplitBusOptions } from './split-bus.js';
 export { startNodes, type Nodes, type BusKind, BUS_KINDS } from './nodes.js';
 export { V1_SERVER_MESSAGE_TYPES } from './version-1.js';
+export {
+  startRedisServer,
+  redisCommand,
+  REDIS_SERVER_PATH,
+  type RedisServer,
+  type RedisServerOptions,
+} from './redis-server.js';
