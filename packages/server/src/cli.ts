@@ -3,7 +3,8 @@
  * The `parley` command (bin: packages/server/bin/parley.js). The only place that reads the
  * environment. `parley --help` and `parley COMMAND --help` list the commands and their flags.
  *
- *   parley serve [--port N] [--host H] [--data-dir DIR] [--api-key K --api-secret S] [--demo-credentials]
+ *   parley serve [--config FILE] [--port N] [--host H] [--data-dir DIR] [--api-key K --api-secret S] [… parley serve --help]
+ *   parley config check [--config FILE] [serve flags]
  *   parley session create [--relayed] [--data-dir DIR] [--api-key K]
  *   parley token SESSION_ID [--role R] [--data D] [--ttl S] [--format jwt|t1] [--data-dir DIR]
  *
@@ -11,6 +12,7 @@
  */
 import { UsageError } from './cli/args.js';
 import { helpText, version } from './cli/help.js';
+import { configCheck } from './cli/config/check.js';
 import { serve } from './cli/serve.js';
 import { sessionCreate, token } from './cli/sessions.js';
 
@@ -27,6 +29,10 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === 'serve') return serve(rest);
+  if (command === 'config') {
+    configCheck(rest);
+    return;
+  }
   if (command === 'token') {
     token(rest);
     return;

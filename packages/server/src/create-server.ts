@@ -3,6 +3,7 @@
  * REST API), and the graceful shutdown that takes them down in the reverse order.
  */
 import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WS_PATH } from '@parley/protocol';
 import { InMemoryBus } from './bus/in-memory-bus.js';
@@ -18,6 +19,7 @@ import { requestListener, upgradeListener, type HttpRoute, type UpgradeEndpoints
 import { isStaticRequest, serveStatic } from './http/static-files.js';
 import { busOps } from './rest/realtime-ops.js';
 import { tlsHint } from './http/tls-hint.js';
+import { loadTlsPair, TlsReloader } from './http/tls.js';
 import { createRestApi } from './rest/rest-api.js';
 import { resolveServerOptions, type ServerOptions } from './server-options.js';
 import { openStore } from './store/open-store.js';
@@ -31,9 +33,9 @@ import type { Project, Store } from './store/store.js';
  * await server.close();
  */
 export interface ParleyServer {
-  /** HTTP base URL, e.g. `http://127.0.0.1:8720`. */
+  /** HTTP base URL, e.g. `http://127.0.0.1:8720` (`https://` with the `tls` option). */
   readonly url: string;
-  /** WebSocket endpoint, e.g. `ws://127.0.0.1:8720/v1/ws`. */
+  /** WebSocket endpoint, e.g. `ws://127.0.0.1:8720/v1/ws` (`wss://` with the `tls` option). */
   readonly wsUrl: string;
   /** The port actually bound (useful with `port: 0`). */
   readonly port: number;
@@ -44,6 +46,12 @@ export interface ParleyServer {
   readonly createdDevProject: Project | undefined;
   /** Connections held (connected or waiting for a resume). */
   connectionCount(): number;
+  /**
+   * Load the `tls` option's certificate and key again (call its function again) for new
+   * handshakes; open connections keep theirs. A pair that does not load is logged and the old one
+   * kept. Resolves true when the new pair is in use; false when it was not loaded, or without `tls`.
+   */
+  reloadTls(): Promise<boolean>;
   /**
    * Graceful shutdown: refuse new upgrades and close every client without telling the others,
    * with 4013 ServerShutdown (or 4016 NodeDraining with `drain: 'node'`), stop listening, close
@@ -90,6 +98,8 @@ function hostForUrl(host: string): string {
  */
 export async function createServer(options: ServerOptions = {}): Promise<ParleyServer> {
   const o = resolveServerOptions(options);
+  // Loaded first: a bad certificate is refused before the store is opened.
+  const tlsPair = o.tls === undefined ? undefined : await loadTlsPair(o.tls);
   const ownStore = o.store === undefined;
   const store = o.store ?? openStore(o.dataDir, o.log);
   const closeStore = async () => {
@@ -149,7 +159,13 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
   ];
   // path → WebSocket endpoint (one wire protocol today).
   const endpoints: UpgradeEndpoints = new Map([[WS_PATH, gateway.handleUpgrade]]);
-  const http = createHttpServer(httpOptions, requestListener(routes, rest, o.logger, { origins: o.corsOrigins }));
+  const listener = requestListener(routes, rest, o.logger, { origins: o.corsOrigins });
+  const https = tlsPair === undefined ? undefined : createHttpsServer({ ...httpOptions, ...tlsPair }, listener);
+  const http = https ?? createHttpServer(httpOptions, listener);
+  const reloader = https === undefined || o.tls === undefined ? undefined : new TlsReloader(https, o.tls, o.logger);
+  https?.on('tlsClientError', (err) => {
+    o.logger.debug({ code: (err as Error & { code?: string }).code }, `tls: handshake failed: ${err.message}`);
+  });
   http.on('upgrade', upgradeListener(endpoints));
   http.on('clientError', (err: Error & { code?: string }, socket) => {
     const hint = tlsHint(err);
@@ -194,14 +210,16 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
     await closeStore();
   };
 
+  const secure = https === undefined ? '' : 's';
   return {
-    url: `http://${base}`,
-    wsUrl: `ws://${base}${WS_PATH}`,
+    url: `http${secure}://${base}`,
+    wsUrl: `ws${secure}://${base}${WS_PATH}`,
     port,
     store,
     projects,
     createdDevProject: created,
     connectionCount: () => core.connectionCount(),
+    reloadTls: () => reloader?.reload() ?? Promise.resolve(false),
     close: () => (closing ??= close()),
   };
 }

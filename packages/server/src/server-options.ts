@@ -21,6 +21,7 @@ import type { ServerClock } from './core/clock.js';
 import type { Store } from './store/store.js';
 import type { DrainMode } from './core/drain.js';
 import { createPinoLogger, lineLogger, type Logger } from './log/logger.js';
+import { tlsSourceOf, type TlsSource } from './http/tls.js';
 
 function corsOriginsOf(v: unknown): readonly string[] {
   if (v === undefined) return [];
@@ -164,6 +165,18 @@ export interface ServerOptions {
   demoLimits?: Partial<DemoLimits>;
   /** HTTP request deadlines. @default DEFAULT_HTTP_TIMEOUTS (headers 60 s, request 300 s, checked every 30 s) */
   httpTimeouts?: Partial<HttpTimeouts>;
+  /**
+   * Serve https and wss directly: a certificate chain and key (PEM), or a function returning them
+   * that {@link ParleyServer.reloadTls} calls again (`parley serve` does on SIGHUP).
+   * @default none: plain http and ws
+   */
+  tls?: TlsSource;
+  /**
+   * How many reverse proxies in front of this server to believe: the client address is taken
+   * from that many hops of `X-Forwarded-For`, counted from the right. 0 ignores the header.
+   * @default 0
+   */
+  trustProxy?: number;
 }
 
 /** {@link ServerOptions} with every default applied. */
@@ -190,6 +203,8 @@ export interface ResolvedServerOptions {
   readonly drain: DrainMode;
   readonly demoLimits: Readonly<DemoLimits>;
   readonly httpTimeouts: Readonly<HttpTimeouts>;
+  readonly tls: TlsSource | undefined;
+  readonly trustProxy: number;
 }
 
 const KNOWN = new Set([
@@ -214,6 +229,8 @@ const KNOWN = new Set([
   'drain',
   'demoLimits',
   'httpTimeouts',
+  'tls',
+  'trustProxy',
 ]);
 
 /** Check an injected object by one of its methods; the caller casts it. */
@@ -367,6 +384,12 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     );
   }
 
+  const trustProxy = o.trustProxy ?? 0;
+  if (typeof trustProxy !== 'number' || !Number.isSafeInteger(trustProxy) || trustProxy < 0)
+    throw new TypeError(
+      `trustProxy must be the number of trusted proxy hops (0 or more); got ${JSON.stringify(trustProxy)}`,
+    );
+
   return {
     port,
     host,
@@ -391,5 +414,7 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     drain,
     demoLimits: Object.freeze(demoLimits),
     httpTimeouts: Object.freeze(httpTimeouts),
+    tls: tlsSourceOf(o.tls),
+    trustProxy,
   };
 }

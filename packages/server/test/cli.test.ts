@@ -83,7 +83,10 @@ describe('parley CLI against the running server', () => {
     const second = await serve(['--port', '0', '--data-dir', dataDir]);
     expect(second.out).not.toMatch(/Created a development project/);
     expect(second.out).toContain(`API key:    ${apiKey}`);
-    expect(second.out).toContain(`API secret: ${apiSecret}`);
+    // A secret is printed on the start that made it, never again (issue 12).
+    expect(second.out).not.toContain(apiSecret);
+    expect(second.out).toContain('API secret: (printed on its first start only; kept in the data dir)');
+    expect(second.stderr()).not.toContain(apiSecret);
     const wsUrl = /WebSocket (ws:\/\/\S+)\)/.exec(second.out)?.[1];
     const client = new RawClient(
       `${wsUrl}?${handshakeQuery({ kind: 'join', apiKey: apiKey!, sessionId, token: token.stdout.trim() })}`,

@@ -2,6 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { CloseCode, ROLES } from '@parley/protocol';
 import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT } from '../server-options.js';
+import { CONFIG_ENV, SETTINGS } from './config/registry.js';
+import type { AnySetting } from './config/setting.js';
 
 /** The version of @parley/server (this package's package.json, two levels above dist/cli/). */
 export function version(): string {
@@ -9,29 +11,53 @@ export function version(): string {
   return pkg.version;
 }
 
-const SERVE = `Usage: parley serve [--port N] [--host H] [--data-dir DIR] [--api-key K --api-secret S] [--demo-credentials] [--drain service|node]
+/** The flag column of a row: `--port N`. */
+function flagText(s: AnySetting): string {
+  return `--${s.flag}${s.metavar === undefined ? '' : ` ${s.metavar}`}`;
+}
+
+/** The settings' lines of `parley serve --help`, from the registry. */
+function settingLines(): string {
+  const w = Math.max(...SETTINGS.map((s) => flagText(s).length), '--config FILE'.length);
+  const lines = SETTINGS.map(
+    (s) =>
+      `  ${flagText(s).padEnd(w)}  ${s.doc}\n  ${''.padEnd(w)}    env ${s.env}, file "${s.key}", default ${s.defaultText}`,
+  );
+  lines.push(
+    `  ${'--config FILE'.padEnd(w)}  a JSON file of settings (keys above)\n  ${''.padEnd(w)}    env ${CONFIG_ENV}`,
+    `  ${'-h, --help'.padEnd(w)}  this text`,
+  );
+  return lines.join('\n');
+}
+
+const SERVE =
+  () => `Usage: parley serve [--config FILE] [--port N] [--host H] [--data-dir DIR] [--api-key K --api-secret S] [more options]
 
 Start the server (default http://${DEFAULT_HOST}:${DEFAULT_PORT}) with its data in DIR (default ${DEFAULT_DATA_DIR},
 made private: the directory 700, the database 600). With no --api-key and no project stored,
-creates a development project and prints its key and secret.
+creates a development project and prints its key and secret (the secret on that first start only).
 
-  --port N             TCP port, 0 for any free one        env PARLEY_PORT       default ${DEFAULT_PORT}
-  --host H             listen address                      env PARLEY_HOST       default ${DEFAULT_HOST}
-  --data-dir DIR       where parley.db lives               env PARLEY_DATA_DIR   default ${DEFAULT_DATA_DIR}
-  --api-key K          use your own project (with --api-secret; turns demo minting off)
-  --api-secret S                                           env PARLEY_API_KEY / PARLEY_API_SECRET
-  --demo-credentials   let the demo page mint tokens on a non-loopback --host (prints a warning)
-                                                           env PARLEY_DEMO_CREDENTIALS=1
-  --drain MODE         what SIGTERM means to clients: service (the service stops; close ${CloseCode.ServerShutdown})
-                       or node (one node of several behind one URL stops; clients resume
-                       elsewhere; close ${CloseCode.NodeDraining})      env PARLEY_DRAIN      default service
-  -h, --help           this text
+Each setting comes from its flag, else its environment variable, else the config file, else
+its default. \`parley config check\` prints where each value comes from.
+
+${settingLines()}
 
 The demo page mints tokens for the development project only on a loopback bind (127.0.0.1,
 ::1, localhost) unless --demo-credentials is given. While running, the server writes its URL to
 DIR/server.json (removed on a clean stop) so \`parley session create\` can reach it.
 SIGTERM/SIGINT shut the server down gracefully (clients get close code ${CloseCode.ServerShutdown}, or
-${CloseCode.NodeDraining} with --drain node).
+${CloseCode.NodeDraining} with --drain node). SIGHUP re-reads --tls-cert and --tls-key.
+`;
+
+const CONFIG = `Usage: parley config check [--config FILE] [any parley serve option]
+
+Check the configuration \`parley serve\` would start with, without starting it: every value,
+the pairs that go together and the TLS files. Prints each setting's effective value and where it
+comes from (flag, environment variable, config file key or default); secrets show as (set).
+Exit status 0 when valid; a mistake is one line naming where the bad value came from, status 2.
+
+  --config FILE    a JSON file of settings              env ${CONFIG_ENV}
+  -h, --help       this text
 `;
 
 const SESSION = `Usage: parley session create [--relayed] [--data-dir DIR] [--api-key K]
@@ -65,16 +91,18 @@ Usage:
   parley serve [options]            start the server
   parley session create [options]   create a session through the running server, print its ID
   parley token SESSION_ID [options] print a client token for a session
+  parley config check [options]     check the configuration, print each value and its source
   parley COMMAND --help             the options of a command
   parley --version                  the version
 
-Environment (flags win): PARLEY_PORT, PARLEY_HOST, PARLEY_DATA_DIR, PARLEY_API_KEY,
-PARLEY_API_SECRET, PARLEY_DEMO_CREDENTIALS, PARLEY_DRAIN.
+Settings (parley serve --help): a flag wins over its PARLEY_* environment variable, which wins
+over the JSON config file (--config FILE or PARLEY_CONFIG), which wins over the default.
 `;
 
 /** The help text of a command, or of the whole CLI. */
 export function helpText(command?: string): string {
-  if (command === 'serve') return SERVE;
+  if (command === 'serve') return SERVE();
+  if (command === 'config') return CONFIG;
   if (command === 'session') return SESSION;
   if (command === 'token') return TOKEN;
   return MAIN;

@@ -1,12 +1,14 @@
 /** `parley serve`: check the port, start the server, print the banner, stop on a signal. */
 import { createServer as createNetServer } from 'node:net';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { createServer } from '../create-server.js';
-import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT } from '../server-options.js';
-import { createStderrLogger } from '../log/logger.js';
+import { DEFAULT_DATA_DIR, type ServerOptions } from '../server-options.js';
+import { createStderrLogger, type LogFormat, type LogLevel } from '../log/logger.js';
 import { DataDirError } from '../store/data-dir.js';
-import { booleanVariable, dataDirSetting, env, setting, shellArg, UsageError, type Setting } from './args.js';
+import { shellArg, UsageError, type Setting } from './args.js';
+import { loadConfig, parseFlags, registryOptions } from './config/load.js';
+import { checkRules } from './config/rules.js';
+import { loadTlsFiles, tlsFileLoader } from './config/tls-files.js';
 import { parleyCommand } from './command-name.js';
 import { helpText } from './help.js';
 import { localUrl, removeServerFile, writeServerFile } from './server-file.js';
@@ -81,51 +83,40 @@ function checkPort(host: string, port: Setting): Promise<void> {
 }
 
 export async function serve(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'data-dir': { type: 'string' },
-      'api-key': { type: 'string' },
-      'api-secret': { type: 'string' },
-      'demo-credentials': { type: 'boolean' },
-      drain: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help === true) {
+  const flags = parseFlags(args);
+  if (flags.help === true) {
     process.stdout.write(helpText('serve'));
     return;
   }
-  const port = setting('port', values.port, 'PARLEY_PORT', String(DEFAULT_PORT));
-  if (!/^\d{1,5}$/.test(port.value) || Number(port.value) > 65535)
-    throw new UsageError(`${port.from} must be an integer from 0 to 65535; got ${port.value}`, 'serve');
-  const host = setting('host', values.host, 'PARLEY_HOST', DEFAULT_HOST).value;
-  const dataDir = dataDirSetting(values['data-dir'], DEFAULT_DATA_DIR).value;
-  const apiKey = values['api-key'] ?? env('PARLEY_API_KEY');
-  const apiSecret = values['api-secret'] ?? env('PARLEY_API_SECRET');
-  if ((apiKey === undefined) !== (apiSecret === undefined))
-    throw new UsageError('--api-key and --api-secret (or PARLEY_API_KEY and PARLEY_API_SECRET) go together', 'serve');
-  const drain = setting('drain', values.drain, 'PARLEY_DRAIN', 'service');
-  if (drain.value !== 'service' && drain.value !== 'node')
-    throw new UsageError(`${drain.from} must be service or node; got ${drain.value}`, 'serve');
-  const forced = values['demo-credentials'] === true || booleanVariable('PARLEY_DEMO_CREDENTIALS');
-  const { demo, warning } = demoMode(host, apiKey, forced);
+  const config = loadConfig(flags, process.env);
+  checkRules(config);
+  const tlsPair = loadTlsFiles(config);
+  const portSetting = config.get('port');
+  const port: Setting = { value: String(portSetting.value), from: portSetting.from };
+  const host = config.get('host').value as string;
+  const dataDir = config.get('data-dir').value as string;
+  const apiKey = config.get('api-key').value as string | undefined;
+  const apiSecret = config.get('api-secret').value as string | undefined;
+  const { demo, warning } = demoMode(host, apiKey, config.get('demo-credentials').value === true);
 
   await checkPort(host, port);
-  const logger = createStderrLogger('info');
+  const logger = createStderrLogger(
+    config.get('log-level').value as LogLevel,
+    config.get('log-format').value as LogFormat,
+  );
+  for (const w of config.warnings) logger.warn(w);
   if (warning !== undefined) logger.warn(warning);
   let server;
   try {
+    const cert = config.get('tls-cert').value as string | undefined;
+    const key = config.get('tls-key').value as string | undefined;
     server = await createServer({
-      port: Number(port.value),
-      host,
-      dataDir,
+      ...(registryOptions(config) as ServerOptions),
       projects: apiKey !== undefined && apiSecret !== undefined ? [{ apiKey, apiSecret }] : [],
       logger,
       demo,
-      drain: drain.value,
+      // Checked above; the loader reads the files again on SIGHUP.
+      tls: tlsPair === undefined || cert === undefined || key === undefined ? undefined : tlsFileLoader(cert, key),
     });
   } catch (err) {
     if (err instanceof DataDirError)
@@ -159,6 +150,10 @@ export async function serve(args: string[]): Promise<void> {
   process.on('SIGINT', () => {
     stop('SIGINT');
   });
+  process.on('SIGHUP', () => {
+    if (tlsPair === undefined) logger.info('SIGHUP: no TLS certificate to reload');
+    else void server.reloadTls();
+  });
 
   const dirFlag = dataDir === DEFAULT_DATA_DIR ? '' : ` --data-dir ${shellArg(dataDir)}`;
   const parley = parleyCommand(process.cwd());
@@ -166,7 +161,9 @@ export async function serve(args: string[]): Promise<void> {
   if (server.createdDevProject !== undefined) out.push('Created a development project (stored in the data dir):');
   if (project !== undefined) {
     out.push(`  API key:    ${project.apiKey}`);
-    if (apiKey === undefined) out.push(`  API secret: ${project.apiSecret}`);
+    // A secret is printed once, when it is made; never again, never logged.
+    if (server.createdDevProject !== undefined) out.push(`  API secret: ${project.apiSecret}`);
+    else if (apiKey === undefined) out.push('  API secret: (printed on its first start only; kept in the data dir)');
   }
   if (demo) out.push(`Demo page: ${server.url}/ (mints a session and a token for this project)`);
   else if (apiKey === undefined)

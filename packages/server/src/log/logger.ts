@@ -10,6 +10,16 @@
  * secret, and pino's `redact` censors those field names anyway (`REDACTED_FIELDS`).
  */
 import { pino } from 'pino';
+import { prettyStream } from './pretty.js';
+
+/** pino's levels, from the fewest lines to the most; 'silent' writes none. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** A level name. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+/** How `parley serve` writes its lines: one JSON object each, or one readable line each. */
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+/** A format name. */
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** Fields of a log line. */
 export type LogFields = Record<string, unknown>;
@@ -60,11 +70,13 @@ export function createPinoLogger(level = 'info', destination?: pino.DestinationS
 }
 
 /**
- * What `parley serve` logs with: pino, JSON lines on stderr, written synchronously so the last
- * lines before an exit are not lost.
+ * What `parley serve` logs with: pino on stderr, written synchronously so the last lines before
+ * an exit are not lost; JSON lines, or with `format: 'pretty'` one readable line each (the same
+ * redacted fields, see pretty.ts).
  */
-export function createStderrLogger(level = 'info'): Logger {
-  return createPinoLogger(level, pino.destination({ dest: 2, sync: true }));
+export function createStderrLogger(level: LogLevel = 'info', format: LogFormat = 'json'): Logger {
+  const stderr = pino.destination({ dest: 2, sync: true });
+  return createPinoLogger(level, format === 'pretty' ? prettyStream(stderr) : stderr);
 }
 
 /**
