@@ -7,10 +7,16 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WS_PATH } from '@parley/protocol';
 import { InMemoryBus } from './bus/in-memory-bus.js';
+import type { SessionBus } from './bus/session-bus.js';
 import { ParleyEndpoint } from './core/parley-endpoint.js';
 import { drainCodeFor } from './core/drain.js';
 import { newDevProject } from './dev-project.js';
 import { Gateway } from './gateway/gateway.js';
+import { UpgradeGuard } from './gateway/upgrade-guard.js';
+import { KeyedBuckets } from './http/address-buckets.js';
+import { HEALTH_PATH, READY_PATH, serveHealth, serveReady, type Readiness } from './http/health.js';
+import { METRICS_PATH, ServerMetrics } from './metrics/metrics-endpoint.js';
+import { ServerCounters } from './metrics/server-counters.js';
 import { answerClientError } from './http/client-error.js';
 import { DEMO_CREDENTIALS_PATH, serveDemoCredentials } from './http/demo-credentials.js';
 import { DemoLimiter } from './http/demo-guard.js';
@@ -46,6 +52,8 @@ export interface ParleyServer {
   readonly createdDevProject: Project | undefined;
   /** Connections held (connected or waiting for a resume). */
   connectionCount(): number;
+  /** The Prometheus text `/metrics` would answer now (also when `metrics.enabled` is false). */
+  metrics(): Promise<string>;
   /**
    * Load the `tls` option's certificate and key again (call its function again) for new
    * handshakes; open connections keep theirs. A pair that does not load is logged and the old one
@@ -115,8 +123,10 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
   }
 
   const demoProject = o.demo && o.projects.length === 0 ? projects[0]?.apiKey : undefined;
-  const bus = o.bus ?? new InMemoryBus();
+  const bus: SessionBus = o.bus ?? new InMemoryBus();
+  const counters = new ServerCounters();
   const core = new ParleyEndpoint({
+    counters,
     bus,
     clock: o.clock,
     timings: o.timings,
@@ -128,9 +138,34 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
     maxConnectionsPerSession: o.maxConnectionsPerSession,
     logger: o.logger,
   });
-  const gateway = new Gateway(core, store, o.logger);
-  const rest = createRestApi({ store, realtime: busOps(bus) });
-  const demo = { store, demoProject, boundHost: o.host, limiter: new DemoLimiter(o.demoLimits) };
+  const guard = new UpgradeGuard({
+    limits: o.connectionLimits,
+    allowedOrigins: o.allowedOrigins,
+    trust: o.trustProxy,
+    counters,
+    logger: o.logger,
+  });
+  const gateway = new Gateway(core, store, o.logger, guard, counters);
+  const sessionBuckets = new KeyedBuckets(o.sessionCreation);
+  const limitSessionCreation = (apiKey: string): number => {
+    const wait = sessionBuckets.take(apiKey);
+    if (wait > 0) counters.rateLimited.session_creation++;
+    return wait;
+  };
+  const rest = createRestApi({ store, realtime: busOps(bus), limitSessionCreation });
+  const demo = {
+    store,
+    demoProject,
+    boundHost: o.host,
+    limiter: new DemoLimiter(o.demoLimits),
+    trust: o.trustProxy,
+    onLimited: () => {
+      counters.rateLimited.demo_sessions++;
+    },
+  };
+  const metrics = new ServerMetrics([...counters.families(core), ...(bus.metricFamilies?.() ?? [])], o.metrics.token);
+  let draining = false;
+  const readiness: Readiness = { draining: () => draining, busHealth: () => bus.health?.() };
 
   const httpOptions = {
     headersTimeout: o.httpTimeouts.headersTimeout,
@@ -139,6 +174,29 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
   };
   // path → handler, first match answers; the REST API answers everything else (PROTOCOL.md, docs/).
   const routes: HttpRoute[] = [
+    {
+      name: 'liveness probe',
+      matches: (method, pathname) => method === 'GET' && pathname === HEALTH_PATH,
+      handle: (_req, res) => {
+        serveHealth(res);
+      },
+    },
+    {
+      name: 'readiness probe',
+      matches: (method, pathname) => method === 'GET' && pathname === READY_PATH,
+      handle: (_req, res) => {
+        serveReady(res, readiness);
+      },
+    },
+    ...(o.metrics.enabled
+      ? [
+          {
+            name: 'metrics',
+            matches: (method: string | undefined, pathname: string) => method === 'GET' && pathname === METRICS_PATH,
+            handle: metrics.handle,
+          },
+        ]
+      : []),
     {
       name: 'demo credentials',
       matches: (method, pathname) => method === 'GET' && pathname === DEMO_CREDENTIALS_PATH,
@@ -196,6 +254,9 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
 
   const drainCode = drainCodeFor(o.drain);
   const close = async (): Promise<void> => {
+    draining = true;
+    // /readyz now says 503; keep serving while the load balancer notices.
+    if (o.drainDelay > 0) await new Promise<void>((resolve) => setTimeout(resolve, o.drainDelay));
     gateway.drain(drainCode);
     const stopped = new Promise<void>((resolve) =>
       http.close(() => {
@@ -220,6 +281,7 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
     createdDevProject: created,
     connectionCount: () => core.connectionCount(),
     reloadTls: () => reloader?.reload() ?? Promise.resolve(false),
+    metrics: () => metrics.text(),
     close: () => (closing ??= close()),
   };
 }

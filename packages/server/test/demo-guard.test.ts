@@ -3,7 +3,8 @@
  * and the session limiter with an injected clock.
  */
 import { describe, expect, it } from 'vitest';
-import { clientKey, DemoLimiter, hostName, isDemoHost } from '../src/http/demo-guard.js';
+import { clientKey } from '../src/http/client-address.js';
+import { DemoLimiter, hostName, isDemoHost } from '../src/http/demo-guard.js';
 
 describe('hostName', () => {
   it.each([

@@ -13,6 +13,7 @@
  * - a `done` callback runs once; {@link InMemoryBus} runs it before returning (the fast path),
  *   a cluster bus later (the endpoint's request pipeline handles both).
  */
+import type { MetricFamily } from '../metrics/metric-family.js';
 import type { ConnectionInfo, DisconnectReason } from '@parley/protocol';
 
 /** A signal, from a connection or from the server (`from: null`); `type` never ''. */
@@ -118,4 +119,24 @@ export interface SessionBus {
     origin: DisconnectOrigin,
     done: (result: OpResult) => void,
   ): void;
+  /**
+   * Whether this bus can serve new connections now, for `/readyz` (optional: a bus without it is
+   * always ready). A bus over a shared service (Redis) answers `{ ready: false, reason }` while it
+   * cannot reach it; the server then answers 503 with the reason, so an orchestrator or a load
+   * balancer stops sending new clients here. Called on every probe: answer from state already
+   * held, without I/O.
+   */
+  health?(): BusHealth;
+  /**
+   * Metrics of the bus (round trips, lost subscriptions…), read on every scrape of `/metrics`
+   * (optional). See ../metrics/metric-family.ts.
+   */
+  metricFamilies?(): readonly MetricFamily[];
+}
+
+/** What {@link SessionBus.health} answers. */
+export interface BusHealth {
+  readonly ready: boolean;
+  /** Why not ready, for the 503 body and the log (e.g. 'redis unreachable'). */
+  readonly reason?: string;
 }

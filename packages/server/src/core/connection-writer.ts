@@ -9,6 +9,7 @@ import { WebSocket } from 'ws';
 import type { Connection } from './connection.js';
 import { SharedFrame } from './shared-frame.js';
 import { WriteBatcher } from './write-batcher.js';
+import type { ServerCounters } from '../metrics/server-counters.js';
 
 /** `ws.send` options for a Buffer that holds UTF-8 text: send it as a text frame. */
 const TEXT = { binary: false } as const;
@@ -25,7 +26,7 @@ export interface WriterEvents {
 
 /**
  * @example
- * const writer = new ConnectionWriter(replayBounds, maxUnsent, events);
+ * const writer = new ConnectionWriter(replayBounds, maxUnsent, counters, events);
  * writer.deliver(c, encoded); // held, and written this tick when connected
  */
 export class ConnectionWriter {
@@ -37,6 +38,7 @@ export class ConnectionWriter {
   constructor(
     private readonly replay: Readonly<ReplayBounds>,
     readonly maxUnsent: number,
+    private readonly counters: ServerCounters,
     private readonly events: WriterEvents,
   ) {
     this.#batcher = new WriteBatcher(
@@ -83,10 +85,14 @@ export class ConnectionWriter {
       // A batch with an ack is this connection's own: joined and sent as a string.
       c.ackPending = false;
       c.out.push(`{"t":"ack","a":${c.highestProcessed}}`);
-      if (ws.readyState === WebSocket.OPEN) ws.send(joinFrame(c.out), done);
+      if (ws.readyState === WebSocket.OPEN) {
+        ws.send(joinFrame(c.out), done);
+        this.counters.messagesWritten += c.out.length;
+      }
     } else if (c.out.length > 0 && ws.readyState === WebSocket.OPEN) {
       // Usually the same messages as the previous socket's (a broadcast): one Buffer for all.
       ws.send(this.#shared.frame(c.out), TEXT, done);
+      this.counters.messagesWritten += c.out.length;
     }
     c.out.length = 0;
   }

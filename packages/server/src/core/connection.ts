@@ -89,6 +89,8 @@ export class Connection {
   wireCaps: readonly WireCapability[] = [];
   /** This connection's child logger (session and connection IDs bound); made by the core on first use. */
   log: Logger | undefined = undefined;
+  /** The client's address of the current transport ('' when unknown), for the log. */
+  ip = '';
 
   constructor(
     readonly id: string,

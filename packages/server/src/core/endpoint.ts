@@ -18,6 +18,8 @@ export interface JoinGrant {
   readonly data: string;
   /** Wire capabilities granted: those the client declared that this server has (absent: none). */
   readonly caps?: readonly WireCapability[];
+  /** The client's address (http/client-address.ts), bound to the connection's log lines. */
+  readonly ip?: string;
 }
 
 /**
@@ -29,7 +31,7 @@ export interface Endpoint {
   /** Take an authenticated socket: join through the bus, send `welcome` (or refuse with 4027/4013). */
   join(ws: WebSocket, grant: JoinGrant): void;
   /** Take a resume handshake's socket: answer `resumed` and replay, or close with 4010. */
-  resume(ws: WebSocket, params: ResumeParams): void;
+  resume(ws: WebSocket, params: ResumeParams, ip?: string): void;
   /** Connections held by this endpoint (connected or waiting for a resume). */
   connectionCount(): number;
   /**

@@ -63,6 +63,7 @@ import { newConnectionId, newResumeKey } from './ids.js';
 import { RequestHandler, type EndpointActions } from './request-handler.js';
 import { resumeRefusal } from './resume-check.js';
 import { logSafe } from '../log-safe.js';
+import { ServerCounters, type EndpointGauges } from '../metrics/server-counters.js';
 import { SILENT_LOGGER, type Logger } from '../log/logger.js';
 import { SocketCloser } from './socket-closer.js';
 import { SessionBudget } from './token-bucket.js';
@@ -91,6 +92,8 @@ export interface ParleyEndpointOptions {
   readonly logger?: Logger;
   /** @default systemClock */
   readonly clock?: ServerClock;
+  /** Where the metrics are counted. @default a new ServerCounters */
+  readonly counters?: ServerCounters;
 }
 
 /**
@@ -109,7 +112,9 @@ class LocalSession extends Map<string, Connection> {
  * const endpoint = new ParleyEndpoint({ bus: new InMemoryBus(), timings: DEFAULT_TIMINGS, replay: DEFAULT_REPLAY_BOUNDS, maxConnectionsPerSession: 2000 });
  * endpoint.join(ws, { sessionId, apiKey, role: 'publisher', data: '' });
  */
-export class ParleyEndpoint implements Endpoint, BusListener {
+export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
+  /** What this endpoint counted (read on scrape by /metrics). */
+  readonly counters: ServerCounters;
   readonly #sessions = new Map<string, LocalSession>();
   readonly #byId = new Map<string, Connection>();
   readonly #writer: ConnectionWriter;
@@ -131,6 +136,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
 
   constructor(private readonly options: ParleyEndpointOptions) {
     this.#logger = options.logger ?? SILENT_LOGGER;
+    this.counters = options.counters ?? new ServerCounters();
     this.#clock = options.clock ?? systemClock;
     this.#bus = options.bus;
     this.#rate = options.signalRate ?? DEFAULT_SIGNAL_RATE;
@@ -139,14 +145,16 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     const { heartbeatInterval, heartbeatTimeout, reconnectWindow } = options.timings;
     this.#timingFields = { heartbeatInterval, heartbeatTimeout, reconnectWindow };
     const maxUnsent = options.maxUnsentBytes ?? DEFAULT_MAX_UNSENT_BYTES;
-    this.#writer = new ConnectionWriter(options.replay, maxUnsent, {
+    this.#writer = new ConnectionWriter(options.replay, maxUnsent, this.counters, {
       overflowed: (c) => {
         this.#guard(() => {
+          this.counters.backpressure['4014']++;
           const reason = `replay buffer overflow: ${c.heldCount} messages unacknowledged`;
           this.#destroy(c, 'networkDisconnected', CloseCode.BufferOverflow, reason, true);
         });
       },
       slowReader: (c, ws, unsent) => {
+        this.counters.backpressure['4015']++;
         this.#slowReader(c, ws, unsent);
       },
       guard: (fn) => {
@@ -155,6 +163,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     });
     const actions: EndpointActions = {
       bus: this.#bus,
+      counters: this.counters,
       clock: this.#clock,
       wire: this.#wire,
       deliver: (c, s) => {
@@ -198,6 +207,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
       this.#signalBytes.burst,
     );
     if (grant.caps !== undefined) c.wireCaps = grant.caps;
+    c.ip = grant.ip ?? '';
     session.joining++;
     this.#byId.set(c.id, c);
     this.#attach(c, ws);
@@ -219,6 +229,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
       this.#byId.delete(c.id);
       this.#forgetIfEmpty(c.sessionId, session);
       const max = this.options.maxConnectionsPerSession;
+      this.counters.refusedJoins.session_full++;
       if (state !== 'closed')
         this.#closer.close(ws, CloseCode.ConnectionLimitExceeded, `session is full (${max} connections)`);
       this.#logger.info(
@@ -235,6 +246,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     }
     session.set(c.id, c);
     c.state = 'connected';
+    this.counters.joins++;
     c.out.push(encodeWelcome(c, result, this.#timingFields));
     this.#writer.schedule(c);
     if (this.#infoOn())
@@ -244,21 +256,22 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     if (early !== null) for (const data of early) this.#onFrame(c, data, false);
   }
 
-  resume(ws: WebSocket, p: ResumeParams): void {
+  resume(ws: WebSocket, p: ResumeParams, ip = ''): void {
     if (this.#shuttingDown) {
+      this.counters.resumesFailed++;
       this.#closer.close(ws, this.#drainCode, drainReason(this.#drainCode));
       return;
     }
     const c = this.#byId.get(p.connectionId);
     if (c === undefined) {
-      this.#claim(ws, p);
+      this.#claim(ws, p, ip);
       return;
     }
-    this.#resumeOn(c, ws, p);
+    this.#resumeOn(c, ws, p, ip);
   }
 
   /** Resume a connection this endpoint holds (or has just imported), or refuse with 4010. */
-  #resumeOn(c: Connection, ws: WebSocket, p: ResumeParams): void {
+  #resumeOn(c: Connection, ws: WebSocket, p: ResumeParams, ip: string): void {
     const refusal = c.state === 'joining' ? 'unknown connection' : resumeRefusal(c, p);
     if (refusal !== null) {
       this.#closer.close(ws, CloseCode.ResumeRefused, refusal);
@@ -267,6 +280,11 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     }
     this.#clock.clearTimeout(c.expiryTimer);
     c.expiryTimer = undefined;
+    this.counters.resumes++;
+    if (ip !== c.ip) {
+      c.ip = ip;
+      c.log = undefined; // bound to the old address
+    }
     const old = c.socket;
     if (old !== null) {
       c.socket = null;
@@ -300,7 +318,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
    * A resume for a connection this endpoint does not hold: ask the bus to move it here from the
    * node that does (its events from the move on are held in `#incoming` until its state arrives).
    */
-  #claim(ws: WebSocket, p: ResumeParams): void {
+  #claim(ws: WebSocket, p: ResumeParams, ip: string): void {
     let moved = false;
     this.#bus.claim(p.sessionId, p.connectionId, p.resumeKey, {
       moved: () => {
@@ -315,7 +333,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
           if (c === null) {
             this.#closer.close(ws, CloseCode.ResumeRefused, 'unknown connection');
             this.#resumeRefused(p, 'unknown connection');
-          } else this.#resumeOn(c, ws, p);
+          } else this.#resumeOn(c, ws, p, ip);
         });
       },
     });
@@ -347,6 +365,17 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     return this.#byId.size;
   }
 
+  sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  /** Walks every connection: for a scrape, never for the hot path. */
+  heldBytes(): number {
+    let total = 0;
+    for (const c of this.#byId.values()) total += c.heldBytes;
+    return total;
+  }
+
   async shutdown(code: DrainCode = CloseCode.ServerShutdown): Promise<void> {
     if (!this.#shuttingDown) {
       this.#shuttingDown = true;
@@ -372,11 +401,16 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     if (session === undefined) return;
     if (to !== null) {
       const target = session.get(to);
-      if (target !== undefined) this.#writer.deliver(target, this.#wire.encode(event));
+      if (target !== undefined) {
+        if (event.kind === 'signal') this.counters.signalsOut++;
+        this.#writer.deliver(target, this.#wire.encode(event));
+      }
       return;
     }
     const encoded = this.#wire.encode(event);
     for (const c of session.values()) if (c.id !== except) this.#writer.deliver(c, encoded);
+    if (event.kind === 'signal')
+      this.counters.signalsOut += except !== null && session.has(except) ? session.size - 1 : session.size;
   }
 
   #holdIncoming(sessionId: string, event: SessionEvent, except: string | null, to: string | null): void {
@@ -595,6 +629,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
   }
 
   #resumeRefused(p: ResumeParams, reason: string): void {
+    this.counters.resumesFailed++;
     const connectionId = logSafe(p.connectionId);
     this.#logger.info(
       { sessionId: logSafe(p.sessionId), connectionId, code: CloseCode.ResumeRefused, reason },
@@ -612,7 +647,11 @@ export class ParleyEndpoint implements Endpoint, BusListener {
 
   /** The connection's child logger (bound to its session and connection IDs), made on first use. */
   #connLog(c: Connection): Logger {
-    return (c.log ??= this.#logger.child({ sessionId: c.sessionId, connectionId: c.id }));
+    const bindings =
+      c.ip === ''
+        ? { sessionId: c.sessionId, connectionId: c.id }
+        : { sessionId: c.sessionId, connectionId: c.id, ip: c.ip };
+    return (c.log ??= this.#logger.child(bindings));
   }
 
   #localSession(sessionId: string): LocalSession {

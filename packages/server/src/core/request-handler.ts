@@ -28,6 +28,7 @@ import type { OpResult, SessionBus, SignalEvent } from '../bus/session-bus.js';
 import type { ServerClock } from './clock.js';
 import type { Connection } from './connection.js';
 import type { WireEncoder } from './wire-events.js';
+import type { ServerCounters } from '../metrics/server-counters.js';
 
 const PONG = encodeMessage({ t: 'pong' });
 
@@ -37,6 +38,8 @@ export interface EndpointActions {
   readonly clock: ServerClock;
   /** The endpoint's encoder (one slot: the signal encoded here is not encoded again for the fan-out). */
   readonly wire: WireEncoder;
+  /** Where signals in and limit hits are counted. */
+  readonly counters: ServerCounters;
   /** Append a sequenced message for one connection (held for replay, written this tick if connected). */
   deliver(c: Connection, encoded: string): void;
   /** Destroy a connection: close its socket with `code` and tell the others `reason`. */
@@ -194,9 +197,11 @@ export class RequestHandler {
     const now = this.core.clock.now();
     if (!c.signals.take(1, rate.perSecond, rate.burst, now)) {
       if (++c.refusedInARow > 2 * rate.burst) {
+        this.core.counters.rateLimited.flood++;
         this.core.end(c, 'networkDisconnected', CloseCode.Flood, 'kept sending signals far past the rate limit');
         return;
       }
+      this.core.counters.rateLimited.signal_rate++;
       this.#nack(c, m.s, SessionErrorCode.RateLimitExceeded, this.#rateText);
       return;
     }
@@ -211,11 +216,13 @@ export class RequestHandler {
     const event: SignalEvent = { kind: 'signal', from: c.id, type, data: m.data };
     const bytes = Buffer.byteLength(this.core.wire.encode(event), 'utf8');
     if (!this.#charge(c, bytes, now)) {
+      this.core.counters.rateLimited.signal_budget++;
       this.#nack(c, m.s, SessionErrorCode.RateLimitExceeded, this.#budgetText);
       return;
     }
     const s = m.s;
     const to = m.to ?? null;
+    this.core.counters.signalsIn++;
     this.core.bus.signal(c.sessionId, event, to, (result: OpResult) => {
       if (result === 'ok') {
         this.#complete(c, s);

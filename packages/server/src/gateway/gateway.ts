@@ -6,6 +6,8 @@
  * ```
  *  client                       gateway                           endpoint
  *    | GET /v1/ws?v=1&...  ------> | path != /v1/ws → 400, destroy       |
+ *    |                             | Origin not allowed → 403, destroy   |
+ *    |                             | address over its limits → 429       |
  *    |                             | draining → 101 then close 4013/4016 |
  *    |                             | v != 1 → 101 then close 4003        |
  *    |                             | resume=… → 101 ---------------------> resume(ws, params)
@@ -33,7 +35,26 @@ import { SocketCloser } from '../core/socket-closer.js';
 import { logSafe } from '../log-safe.js';
 import type { LogFields, Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
+import { clientAddress } from '../http/client-address.js';
+import { ServerCounters, type RefusalReason } from '../metrics/server-counters.js';
 import { authenticateJoin } from './authenticate-join.js';
+import type { UpgradeGuard } from './upgrade-guard.js';
+
+/** The `reason` label of a refused join, by close code. */
+function refusalReason(code: CloseCode): RefusalReason {
+  switch (code) {
+    case CloseCode.AuthenticationFailed:
+      return 'authentication';
+    case CloseCode.InvalidSession:
+      return 'invalid_session';
+    case CloseCode.UnsupportedVersion:
+      return 'unsupported_version';
+    case CloseCode.ConnectionLimitExceeded:
+      return 'session_full';
+    default:
+      return 'draining';
+  }
+}
 
 /**
  * What a refused handshake asked for, for the log: whole IDs, so a line can be traced, as text
@@ -70,6 +91,9 @@ export class Gateway {
     private readonly core: Endpoint,
     private readonly store: Store,
     private readonly logger: Logger,
+    /** The Origin and per-address checks. @default none (every upgrade admitted) */
+    private readonly guard?: UpgradeGuard,
+    private readonly counters: ServerCounters = new ServerCounters(),
   ) {}
 
   /** The HTTP server's `upgrade` listener. */
@@ -112,6 +136,8 @@ export class Gateway {
       socket.destroy();
       return;
     }
+    const ip = this.guard === undefined ? clientAddress(req) : this.guard.admit(req, socket);
+    if (ip === undefined) return;
     if (this.#draining !== undefined) {
       this.#refuse(req, socket, head, this.#draining, drainReason(this.#draining));
       return;
@@ -129,7 +155,7 @@ export class Gateway {
     }
     if (params.kind === 'resume') {
       this.#accept(req, socket, head, (ws) => {
-        this.core.resume(ws, params);
+        this.core.resume(ws, params, ip);
       });
       return;
     }
@@ -145,7 +171,7 @@ export class Gateway {
       return;
     }
     // Grant what both sides have; a client that declared nothing gets nothing (PROTOCOL.md §Evolution).
-    const grant = { ...result, caps: negotiateWireCapabilities(params.caps ?? []) };
+    const grant = { ...result, caps: negotiateWireCapabilities(params.caps ?? []), ip };
     this.#accept(req, socket, head, (ws) => {
       this.core.join(ws, grant);
     });
@@ -169,6 +195,8 @@ export class Gateway {
 
   #refuse(req: IncomingMessage, socket: Duplex, head: Buffer, code: CloseCode, reason: string): void {
     const subject = handshakeSubject(req);
+    if (subject.fields.kind === 'resume') this.counters.resumesFailed++;
+    else this.counters.refusedJoins[refusalReason(code)]++;
     this.logger.info({ ...subject.fields, code, reason }, `gateway: refused ${subject.text}: ${reason} (${code})`);
     this.#accept(req, socket, head, (ws) => {
       ws.on('error', this.#onSocketError);

@@ -40,17 +40,34 @@ const MESSAGES: Readonly<Record<ClientErrorStatus, string>> = {
   431: 'Request header fields are too large',
 };
 
-/** The raw HTTP/1.1 answer for `status`: JSON body, explicit length, `Connection: close`. */
-export function clientErrorResponse(status: ClientErrorStatus, code: string | undefined): string {
-  const message = code === undefined || status !== 400 ? MESSAGES[status] : `${MESSAGES[status]} (${code})`;
+/**
+ * A raw HTTP/1.1 answer with a JSON `{"message"}` body, an explicit length and `Connection: close`,
+ * for a socket that has no response object (a parser error, a refused upgrade).
+ * @example socket.end(rawJsonResponse(429, 'too many connections', { 'Retry-After': '3' }))
+ */
+export function rawJsonResponse(
+  status: number,
+  message: string,
+  headers: Readonly<Record<string, string>> = {},
+): string {
   const body = JSON.stringify({ message });
+  const extra = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
   return (
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
     'Content-Type: application/json; charset=utf-8\r\n' +
     `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+    extra +
     'Connection: close\r\n\r\n' +
     body
   );
+}
+
+/** The raw HTTP/1.1 answer for `status`: JSON body, explicit length, `Connection: close`. */
+export function clientErrorResponse(status: ClientErrorStatus, code: string | undefined): string {
+  const message = code === undefined || status !== 400 ? MESSAGES[status] : `${MESSAGES[status]} (${code})`;
+  return rawJsonResponse(status, message);
 }
 
 /** What Node attaches to a socket while a response is in flight (undocumented, read-only use). */

@@ -11,7 +11,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { generateToken, mintSessionId } from '@parley/server-sdk';
 import { sendJson } from './json.js';
 import type { Store } from '../store/store.js';
-import { clientKey, isDemoHost, type DemoLimiter } from './demo-guard.js';
+import { clientAddress, clientKey, type ProxyTrust } from './client-address.js';
+import { isDemoHost, type DemoLimiter } from './demo-guard.js';
 
 export const DEMO_CREDENTIALS_PATH = '/demo/credentials';
 
@@ -27,6 +28,10 @@ export interface DemoCredentialsDeps {
   /** The address the server listens on (`Host` headers naming it are answered). */
   readonly boundHost: string;
   readonly limiter: DemoLimiter;
+  /** Which forwarding headers name the client (the limiter counts per client address). */
+  readonly trust: Readonly<ProxyTrust>;
+  /** Called when the limiter refuses (counted in the metrics). */
+  readonly onLimited?: () => void;
 }
 
 /**
@@ -37,7 +42,7 @@ export async function serveDemoCredentials(
   req: IncomingMessage,
   url: URL,
   res: ServerResponse,
-  { store, demoProject, boundHost, limiter }: DemoCredentialsDeps,
+  { store, demoProject, boundHost, limiter, trust, onLimited }: DemoCredentialsDeps,
 ): Promise<void> {
   if (demoProject === undefined) {
     json(res, 404, {
@@ -58,8 +63,9 @@ export async function serveDemoCredentials(
   }
   let sessionId = url.searchParams.get('sessionId') ?? '';
   if (sessionId === '') {
-    const admission = limiter.admit(clientKey(req.socket.remoteAddress));
+    const admission = limiter.admit(clientKey(clientAddress(req, trust)));
     if (!admission.ok) {
+      onLimited?.();
       const retry = admission.retryAfterSeconds;
       json(res, 429, { message: admission.message }, retry === undefined ? {} : { 'retry-after': String(retry) });
       return;

@@ -9,9 +9,10 @@
  * - {@link DemoLimiter}: every request without `?sessionId=` stores a new session that never
  *   expires. A token bucket per client address and a cap per server run bound how many.
  */
-import { isIP, isIPv4, isIPv6 } from 'node:net';
+import { isIP, isIPv4 } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { DemoLimits } from '../server-options.js';
+import { KeyedBuckets } from './address-buckets.js';
 
 /** The host name of a `Host` header, lower-cased, without port and IPv6 brackets; undefined if unparsable. */
 export function hostName(header: string | undefined): string | undefined {
@@ -61,37 +62,6 @@ export function isDemoHost(header: string | undefined, boundHost: string): boole
   return isIP(name) !== 0 && ownAddresses().has(name);
 }
 
-/**
- * The key a client address is limited under: an IPv4 address (also when IPv4-mapped), or the /64
- * prefix of an IPv6 address (one subscriber usually holds a whole /64, so counting single IPv6
- * addresses would be no limit at all).
- * @example clientKey('::ffff:10.0.0.7') // '10.0.0.7'
- */
-export function clientKey(address: string | undefined): string {
-  if (address === undefined) return '';
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped?.[1] !== undefined) return mapped[1];
-  if (!isIPv6(address)) return address;
-  const [head = '', tail = ''] = address.toLowerCase().split('::');
-  const headGroups = head === '' ? [] : head.split(':');
-  const tailGroups = tail === '' ? [] : tail.split(':');
-  const groups = address.includes('::')
-    ? [...headGroups, ...Array<string>(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups]
-    : headGroups;
-  return `${groups
-    .slice(0, 4)
-    .map((g) => g.replace(/^0+(?=.)/, ''))
-    .join(':')}::/64`;
-}
-
-/** Per-address buckets kept at most; past it, full (idle) buckets go first, then the oldest. */
-const MAX_TRACKED_CLIENTS = 10_000;
-
-interface Bucket {
-  tokens: number;
-  refilledAt: number;
-}
-
 /** The outcome of {@link DemoLimiter.admit}. */
 export type DemoAdmission =
   | { readonly ok: true }
@@ -101,17 +71,19 @@ export type DemoAdmission =
  * Admission of new demo sessions. One instance per server.
  * @example
  * const limiter = new DemoLimiter(DEFAULT_DEMO_LIMITS);
- * const admission = limiter.admit(clientKey(req.socket.remoteAddress));
+ * const admission = limiter.admit(clientKey(clientAddress(req, trust)));
  * if (!admission.ok) reply429(admission);
  */
 export class DemoLimiter {
-  readonly #buckets = new Map<string, Bucket>();
+  readonly #buckets: KeyedBuckets;
   #created = 0;
 
   constructor(
     private readonly limits: Readonly<DemoLimits>,
-    private readonly now: () => number = Date.now,
-  ) {}
+    now: () => number = Date.now,
+  ) {
+    this.#buckets = new KeyedBuckets({ perSecond: limits.perIpPerMinute / 60, burst: limits.perIpBurst }, now);
+  }
 
   /** Ask to create one session for client `key`; an admitted request is counted. */
   admit(key: string): DemoAdmission {
@@ -122,42 +94,15 @@ export class DemoLimiter {
         retryAfterSeconds: undefined,
       };
     }
-    const now = this.now();
-    const perMs = this.limits.perIpPerMinute / 60_000;
-    let bucket = this.#buckets.get(key);
-    if (bucket === undefined) {
-      this.#makeRoom(now, perMs);
-      bucket = { tokens: this.limits.perIpBurst, refilledAt: now };
-      this.#buckets.set(key, bucket);
-    } else {
-      this.#refill(bucket, now, perMs);
-    }
-    if (bucket.tokens < 1) {
+    const wait = this.#buckets.take(key);
+    if (wait > 0) {
       return {
         ok: false,
         message: `too many new demo sessions from this address (${this.limits.perIpBurst} at once, then ${this.limits.perIpPerMinute} a minute)`,
-        retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000)),
+        retryAfterSeconds: wait,
       };
     }
-    bucket.tokens -= 1;
     this.#created += 1;
     return { ok: true };
-  }
-
-  #refill(bucket: Bucket, now: number, perMs: number): void {
-    const elapsed = now - bucket.refilledAt;
-    if (elapsed <= 0) return;
-    bucket.tokens = Math.min(this.limits.perIpBurst, bucket.tokens + elapsed * perMs);
-    bucket.refilledAt = now;
-  }
-
-  #makeRoom(now: number, perMs: number): void {
-    if (this.#buckets.size < MAX_TRACKED_CLIENTS) return;
-    for (const [key, bucket] of this.#buckets) {
-      this.#refill(bucket, now, perMs);
-      if (bucket.tokens >= this.limits.perIpBurst) this.#buckets.delete(key);
-    }
-    const oldest = this.#buckets.keys().next();
-    if (this.#buckets.size >= MAX_TRACKED_CLIENTS && oldest.done !== true) this.#buckets.delete(oldest.value);
   }
 }

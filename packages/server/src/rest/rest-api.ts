@@ -28,6 +28,11 @@ export interface RestApiDeps {
   realtime: RealtimeOps;
   /** Clock in ms since epoch, for JWT expiry and `create_dt`. @default Date.now */
   now?: () => number;
+  /**
+   * Take one session creation from the project's budget: 0 when allowed, else the seconds to wait
+   * (the request is answered 429 with `Retry-After`). @default no limit
+   */
+  limitSessionCreation?: (apiKey: string) => number;
 }
 
 const METHODS: readonly string[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] satisfies HttpMethod[];
@@ -64,6 +69,12 @@ export function createRestApi(deps: RestApiDeps): (req: IncomingMessage, res: Se
     const base = { req, res, apiKey: auth.project.apiKey, store: deps.store, realtime: deps.realtime, now };
     if (target.kind === 'create-session') {
       if (method !== 'POST') throw new RestError(405, `${method} is not allowed here`, { Allow: 'POST' });
+      const wait = deps.limitSessionCreation?.(auth.project.apiKey) ?? 0;
+      if (wait > 0) {
+        throw new RestError(429, `too many sessions created for project ${auth.project.apiKey}; retry in ${wait} s`, {
+          'Retry-After': String(wait),
+        });
+      }
       await createSessionRoute({ ...base, params: {} });
       return;
     }
