@@ -34,6 +34,8 @@ export type {
   SignalEvent,
 } from './bus/session-bus.js';
 export { InMemoryBus } from './bus/in-memory-bus.js';
+export { RedisBus, type RedisBusOptions } from './bus/redis-bus.js';
+export { DEFAULT_LEASE_TIMINGS, type LeaseTimings } from './bus/redis-lease.js';
 export { busOps, type RealtimeOps } from './rest/realtime-ops.js';
 export type { DrainMode } from './core/drain.js';
 export {

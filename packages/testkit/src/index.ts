@@ -29,7 +29,7 @@ export { runChaos, formatChaosTable, type ChaosOptions, type ChaosResult, type F
 export { DeliveryChecker, type DeliveryCounts } from './delivery-checker.js';
 export { prng, type Prng } from './prng.js';
 export { SplitBus, type SplitBusOptions } from './split-bus.js';
-export { startNodes, type Nodes, type BusKind, BUS_KINDS } from './nodes.js';
+export { startNodes, testRedis, REDIS_TEST_LEASE, type Nodes, type BusKind, BUS_KINDS } from './nodes.js';
 export { V1_SERVER_MESSAGE_TYPES } from './version-1.js';
 export {
   startRedisServer,

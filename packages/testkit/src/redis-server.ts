@@ -12,7 +12,7 @@
  * ```
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer as createTcpServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -60,6 +60,8 @@ export interface RedisServer {
   command(...args: string[]): Promise<string>;
   /** Stop for good and remove the directory. */
   stop(): Promise<void>;
+  /** SIGKILL now and remove the directory, synchronously (for a process 'exit' handler). */
+  killNow(): void;
 }
 
 /** A free ephemeral port on 127.0.0.1 (bound then released; a collision makes the start retry). */
@@ -227,6 +229,11 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       await server.start();
     },
     command: (...args) => redisCommand(port, args),
+    killNow() {
+      stopped = true;
+      child?.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
     async stop() {
       stopped = true;
       await terminate('SIGTERM');

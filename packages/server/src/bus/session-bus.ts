@@ -58,6 +58,12 @@ export interface BusListener {
    * (and end it) when it cannot move. Every event the bus ordered before the move is in the state.
    */
   release(sessionId: string, connectionId: string): HandoffState | null;
+  /**
+   * Optional: the bus can no longer serve one of this endpoint's members without a gap (a cluster
+   * bus whose Redis lost its data): end it with an explicit failure, as a connection the server no
+   * longer knows (the client reports 1022, then disconnects). The bus has forgotten it already.
+   */
+  lost?(sessionId: string, connectionId: string, why: string): void;
 }
 
 /** A connection's state in transit between two endpoints of the same protocol: plain data. */

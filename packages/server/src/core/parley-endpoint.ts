@@ -469,6 +469,11 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
     this.#bus.park(c.sessionId, c.id, state, this.options.timings.reconnectWindow);
   }
 
+  lost(sessionId: string, connectionId: string, why: string): void {
+    const c = this.#sessions.get(sessionId)?.get(connectionId);
+    if (c !== undefined) this.#destroy(c, 'networkDisconnected', CloseCode.ResumeRefused, why, true);
+  }
+
   disconnect(sessionId: string, connectionId: string, origin: DisconnectOrigin): void {
     const c = this.#sessions.get(sessionId)?.get(connectionId);
     if (c === undefined) return;

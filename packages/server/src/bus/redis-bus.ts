@@ -1,0 +1,408 @@
+/**
+ * The cluster {@link SessionBus}: one handle per node over one Redis (docs/CLUSTER.md §The Redis
+ * bus). The same contract and ordering rules as the split-process test bus (testkit's SplitBus),
+ * with Redis as the broker:
+ *
+ * ```
+ *  node A: bus.signal() ─> link: EVALSHA script 'signal' ──> Redis: member check, INCR seq,
+ *                                                             XADD session log, PUBLISH c:SESSION
+ *  node A, B, C: feed (subscribed to c:SESSION) <── one message per operation, in the session's order
+ *     └─ listener.deliver(event, except, to); node A completes its `done` at that place
+ * ```
+ * Membership, rosters and limits are decided in Redis (never a node's local count); each node
+ * holds a lease (`nodes`, renewed) and its members are recorded with it, so when a node dies a
+ * surviving one removes them (`networkDisconnected`). A claim moves a member at one point of the
+ * session's order; its old node releases the state over the claimer's node channel, or the state
+ * waits in Redis when the old node parked it (drain). When Redis is unreachable the node reports
+ * not ready, operations wait in order, and on reconnection the node catches up from the logs; when
+ * Redis comes back empty, this node's members end with an explicit failure (1022 on the client).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { ConnectionInfo, DisconnectReason } from '@parley/protocol';
+import { SILENT_LOGGER, type Logger } from '../log/logger.js';
+import { connectionOptions, RedisLink } from './redis-link.js';
+import { RedisFeed, type BusMessage } from './redis-feed.js';
+import { RedisLease, type LeaseTimings } from './redis-lease.js';
+import type {
+  BusListener,
+  ClaimCallbacks,
+  DisconnectOrigin,
+  HandoffState,
+  JoinResult,
+  OpResult,
+  SessionBus,
+  SessionEvent,
+  SignalEvent,
+} from './session-bus.js';
+
+/** Options of {@link RedisBus}. */
+export interface RedisBusOptions extends Partial<LeaseTimings> {
+  /** `redis://HOST:PORT` (a standalone Redis or a primary; not Redis Cluster). */
+  readonly url: string;
+  /** Prefix of every key and channel (several deployments on one Redis). @default 'parley:' */
+  readonly prefix?: string;
+  /** This node's id. @default random */
+  readonly nodeId?: string;
+  /** How long a claim waits for the old node's state. @default 10000 */
+  readonly claimTimeoutMs?: number;
+  /** @default a logger that writes nothing */
+  readonly logger?: Logger;
+}
+
+/** A claim waiting for its state. */
+interface Claim {
+  readonly callbacks: ClaimCallbacks;
+  readonly timer: NodeJS.Timeout;
+}
+
+/**
+ * @example
+ * const bus = new RedisBus({ url: 'redis://127.0.0.1:6379' });
+ * const server = await createServer({ bus });
+ * // ... await server.close(); await bus.close();
+ */
+export class RedisBus implements SessionBus {
+  readonly nodeId: string;
+  readonly #prefix: string;
+  readonly #link: RedisLink;
+  readonly #feed: RedisFeed;
+  readonly #lease: RedisLease;
+  readonly #logger: Logger;
+  readonly #claimTimeout: number;
+  readonly #claims = new Map<string, Claim>();
+  #listener: BusListener | undefined;
+  #k = 0;
+  #subReady = false;
+  #ready: Promise<void>;
+  #closed = false;
+
+  constructor(options: RedisBusOptions) {
+    this.nodeId = options.nodeId ?? randomBytes(8).toString('hex');
+    this.#prefix = options.prefix ?? 'parley:';
+    this.#logger = options.logger ?? SILENT_LOGGER;
+    this.#claimTimeout = options.claimTimeoutMs ?? 10_000;
+    let becameReady = (): void => undefined;
+    this.#ready = new Promise((resolve) => (becameReady = resolve));
+    this.#link = new RedisLink(
+      options.url,
+      this.nodeId,
+      this.#prefix,
+      {
+        ready: (reset) => {
+          if (reset) this.#reset('Redis restarted without its data');
+          this.#lease.connected();
+          void this.#feed.check(true).catch(() => undefined);
+          if (this.#subReady) becameReady();
+        },
+        down: () => {
+          this.#lease.disconnected();
+        },
+      },
+      this.#logger,
+    );
+    const sub = new Redis(options.url, connectionOptions(`parley-bus-sub-${this.nodeId}`));
+    this.#feed = new RedisFeed(sub, `${this.#prefix}c:`, this.nodeId, {
+      apply: (sessionId, m) => {
+        this.#apply(sessionId, m);
+      },
+      lost: (sessionId, why) => {
+        this.#lost(sessionId, why);
+      },
+      lasts: async (ids) => {
+        const reply = await this.#link.run('lasts', 0, ids[0] ?? '', ids.slice(1));
+        if (reply[0] === 'epoch') throw new Error('the Redis bus epoch changed');
+        return reply.map(Number);
+      },
+      log: async (sessionId, after, upTo) => {
+        const key = `${this.#prefix}s:${sessionId}:l`;
+        const entries = await this.#link.redis.xrange(key, `(${String(after)}-0`, `${String(upTo)}-0`);
+        return entries.map(([, fields]) => JSON.parse(fields[1] ?? '{}') as BusMessage);
+      },
+    });
+    const nodeChannel = `${this.#prefix}n:${this.nodeId}:c`;
+    sub.on('error', () => {
+      this.#subReady = false;
+    });
+    sub.on('close', () => {
+      this.#subReady = false;
+    });
+    sub.on('ready', () => {
+      // ioredis subscribes again by itself; a message lost meanwhile is filled from the logs.
+      this.#subReady = true;
+      if (this.#link.ready) {
+        void this.#feed.check(true).catch(() => undefined);
+        becameReady();
+      }
+    });
+    sub.on('message', (channel: string, text: string) => {
+      if (channel === nodeChannel) this.#nodeMessage(text);
+    });
+    sub
+      .connect()
+      .then(() => sub.subscribe(nodeChannel))
+      .catch(() => undefined);
+    this.#lease = new RedisLease(this.#link, this.#feed, sub, nodeChannel, options, {
+      gone: () => {
+        this.#reset('this node was declared dead while it could not reach Redis');
+      },
+    });
+  }
+
+  /** Resolves once this node has reached Redis (operations made before wait anyway). */
+  whenReady(): Promise<void> {
+    return this.#ready;
+  }
+
+  /** Ready while both Redis connections are up (`/readyz`). */
+  health(): { ready: boolean; reason?: string } {
+    if (this.#closed) return { ready: false, reason: 'the Redis bus is closed' };
+    if (!this.#link.ready) return { ready: false, reason: this.#link.reason };
+    if (!this.#subReady) return { ready: false, reason: 'Redis subscription connection down' };
+    return { ready: true };
+  }
+
+  listen(listener: BusListener): void {
+    if (this.#listener !== undefined) throw new Error('a RedisBus handle serves one endpoint (one server)');
+    this.#listener = listener;
+  }
+
+  join(
+    sessionId: string,
+    connection: ConnectionInfo,
+    resumeKey: string,
+    max: number,
+    done: (r: JoinResult) => void,
+  ): void {
+    const event: SessionEvent = { kind: 'connectionCreated', connection };
+    const args = [connection.connectionId, JSON.stringify(connection), hashKey(resumeKey), max, JSON.stringify(event)];
+    this.#feed.follow(sessionId).then(
+      () => {
+        this.#op('join', sessionId, args, (reply) => {
+          if (reply[0] === 'ok') {
+            this.#feed.local(sessionId)?.add(connection.connectionId);
+            done(reply.slice(2).map((info) => JSON.parse(String(info)) as ConnectionInfo));
+          } else if (reply[0] === 'epoch') this.join(sessionId, connection, resumeKey, max, done);
+          else {
+            done('full');
+            this.#feed.unfollowIfIdle(sessionId);
+          }
+        });
+      },
+      () => {
+        done('full');
+      },
+    );
+  }
+
+  leave(sessionId: string, connectionId: string, reason: DisconnectReason | null): void {
+    this.#feed.local(sessionId)?.delete(connectionId);
+    this.#op('leave', sessionId, [connectionId, reason ?? ''], () => {
+      this.#feed.unfollowIfIdle(sessionId);
+    });
+  }
+
+  announce(sessionId: string, event: SessionEvent, except: string | null): void {
+    this.#op('announce', sessionId, [except ?? '', JSON.stringify(event)], noop);
+  }
+
+  signal(sessionId: string, event: SignalEvent, to: string | null, done: (result: OpResult) => void): void {
+    this.#op('signal', sessionId, [event.from ?? '', to ?? '', JSON.stringify(event)], (reply) => {
+      done(opResult(reply[0]));
+    });
+  }
+
+  forceDisconnect(
+    sessionId: string,
+    connectionId: string,
+    origin: DisconnectOrigin,
+    done: (r: OpResult) => void,
+  ): void {
+    this.#op('forceDisconnect', sessionId, [connectionId, origin], (reply) => {
+      done(opResult(reply[0]));
+    });
+  }
+
+  claim(sessionId: string, connectionId: string, resumeKey: string, callbacks: ClaimCallbacks): void {
+    const id = `${sessionId}\t${connectionId}`;
+    if (this.#claims.has(id)) {
+      callbacks.done(null);
+      return;
+    }
+    const timer = setTimeout(() => {
+      // The old node never answered: the member is this node's now, and it cannot be served.
+      if (this.#claims.get(id)?.timer !== timer) return;
+      this.#claims.delete(id);
+      callbacks.done(null);
+      this.leave(sessionId, connectionId, 'networkDisconnected');
+    }, this.#claimTimeout);
+    timer.unref();
+    this.#claims.set(id, { callbacks, timer });
+    const refused = (): void => {
+      clearTimeout(timer);
+      this.#claims.delete(id);
+      callbacks.done(null);
+      this.#feed.unfollowIfIdle(sessionId);
+    };
+    this.#feed.follow(sessionId).then(() => {
+      this.#op('claim', sessionId, [connectionId, hashKey(resumeKey)], (reply) => {
+        if (reply[0] === 'parked') {
+          // moved() ran at the marker; then the events kept for it, then its state.
+          clearTimeout(timer);
+          this.#claims.delete(id);
+          for (const text of reply.slice(3)) {
+            this.#listener?.deliver(sessionId, JSON.parse(String(text)) as SessionEvent, null, connectionId);
+          }
+          callbacks.done(JSON.parse(String(reply[2])) as HandoffState | null);
+        } else if (reply[0] === 'lostclaim') {
+          refused();
+          this.leave(sessionId, connectionId, 'networkDisconnected');
+        } else if (reply[0] !== 'moved') refused();
+      });
+    }, refused);
+  }
+
+  park(sessionId: string, connectionId: string, state: HandoffState, windowMs: number): void {
+    this.#feed.local(sessionId)?.delete(connectionId);
+    this.#op('park', sessionId, [connectionId, JSON.stringify(state), windowMs], () => {
+      this.#feed.unfollowIfIdle(sessionId);
+    });
+  }
+
+  /** Leave Redis cleanly: the lease and this node's keys go (its members have left or parked). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#lease.stop();
+    if (this.#link.ready) await this.#link.run('goodbye', 0, '', []).catch(() => undefined);
+    this.#closed = true;
+    await Promise.all([this.#link.close(), this.#feed.sub.quit().catch(() => undefined)]);
+  }
+
+  /** Test hook: stop as a killed process would (no goodbye; the lease runs out). */
+  crash(): void {
+    this.#closed = true;
+    this.#lease.stop();
+    this.#link.kill();
+    this.#feed.sub.disconnect();
+  }
+
+  /** Test hook: lose one session's subscription without a word. */
+  dropSubscription(sessionId: string): Promise<unknown> {
+    return this.#feed.dropSubscription(sessionId);
+  }
+
+  /** Run one operation; `answer` runs at the operation's place in the session's order. */
+  #op(op: string, sessionId: string, args: readonly (string | number)[], answer: (reply: unknown[]) => void): void {
+    const k = ++this.#k;
+    this.#feed.expect(sessionId, k);
+    this.#link.run(op, k, sessionId, args).then(
+      (reply) => {
+        if (reply[0] === 'epoch') void this.#epochChanged();
+        this.#feed.answer(sessionId, k, Number(reply[1] ?? 0), () => {
+          this.#guard(() => {
+            answer(reply);
+          });
+        });
+      },
+      () => {
+        // The bus was closed: nothing will answer.
+        this.#feed.answer(sessionId, k, 0, noop);
+      },
+    );
+  }
+
+  #apply(sessionId: string, m: BusMessage): void {
+    const listener = this.#listener;
+    if (listener === undefined) return;
+    this.#guard(() => {
+      if (m.d !== undefined && m.d.n === this.nodeId) {
+        this.#feed.local(sessionId)?.delete(m.d.c);
+        listener.disconnect(sessionId, m.d.c, m.d.g);
+      }
+      if (m.m !== undefined) this.#moved(sessionId, m, listener);
+      if (m.e !== undefined) listener.deliver(sessionId, m.e, m.x ?? null, m.t ?? null);
+    });
+  }
+
+  /** A claim's marker: the claimer holds the member's events from here; the old node releases it. */
+  #moved(sessionId: string, m: BusMessage, listener: BusListener): void {
+    const moved = m.m as { c: string; f: string };
+    if (m.o === this.nodeId) {
+      this.#feed.local(sessionId)?.add(moved.c);
+      this.#claims.get(`${sessionId}\t${moved.c}`)?.callbacks.moved();
+    }
+    if (moved.f === this.nodeId) {
+      this.#feed.local(sessionId)?.delete(moved.c);
+      const state = listener.release(sessionId, moved.c);
+      this.#op('handoff', sessionId, [m.o, moved.c, JSON.stringify(state)], noop);
+    }
+  }
+
+  /** The node channel: a claimed member's state. */
+  #nodeMessage(text: string): void {
+    const message = JSON.parse(text) as { h?: string; s?: HandoffState | null; ping?: number };
+    if (message.ping !== undefined) {
+      this.#lease.pong(message.ping);
+      return;
+    }
+    if (message.h === undefined) return;
+    const claim = this.#claims.get(message.h);
+    if (claim === undefined) return;
+    clearTimeout(claim.timer);
+    this.#claims.delete(message.h);
+    this.#guard(() => {
+      claim.callbacks.done(message.s ?? null);
+    });
+  }
+
+  /** An operation was refused for an old epoch: learn the new one, and end what is lost. */
+  async #epochChanged(): Promise<void> {
+    if (await this.#link.renewEpoch()) this.#reset('Redis restarted without its data');
+  }
+
+  /** Redis forgot this node's members: each ends with an explicit failure, never a silent gap. */
+  #reset(why: string): void {
+    this.#logger.warn({ why }, `Redis bus: ${why}; ending this node's connections`);
+    const sessions = [...this.#feed.sessions()];
+    for (const sessionId of sessions) this.#lost(sessionId, why);
+    this.#feed.clear();
+    this.#lease.forget();
+    for (const [id, claim] of this.#claims) {
+      clearTimeout(claim.timer);
+      this.#claims.delete(id);
+      claim.callbacks.done(null);
+    }
+  }
+
+  #lost(sessionId: string, why: string): void {
+    const local = this.#feed.local(sessionId);
+    if (local === undefined) return;
+    for (const connectionId of [...local]) {
+      local.delete(connectionId);
+      this.#guard(() => {
+        this.#listener?.lost?.(sessionId, connectionId, why);
+      });
+    }
+  }
+
+  #guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.#logger.error({ err }, `Redis bus: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+  }
+}
+
+function noop(): void {
+  // nothing to answer
+}
+
+/** The resume key is kept as a hash in the member record (the claim compares hashes). */
+function hashKey(resumeKey: string): string {
+  return createHash('sha256').update(resumeKey).digest('base64url');
+}
+
+function opResult(word: unknown): OpResult {
+  return word === 'ok' ? 'ok' : word === 'connection-not-found' ? 'connection-not-found' : 'session-not-found';
+}
