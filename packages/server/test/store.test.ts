@@ -4,8 +4,7 @@
  * apart. Then what only the Redis store does: several nodes see one store, and Redis trouble
  * (down, or back empty) is survived.
  */
-import { EventEmitter } from 'node:events';
-import { nextEmitted, startRedisServer, type RedisServer } from '@parley/testkit';
+import { startRedisServer, waitFor, type RedisServer } from '@parley/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStore } from '../src/store/redis-store.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
@@ -104,10 +103,12 @@ describe('the Redis store across nodes and through Redis trouble', () => {
 
   it('while Redis is down, reads answer from what the node has seen; when it comes back empty, the node writes it back', async () => {
     const errors: Error[] = [];
-    const refills = new EventEmitter();
+    let refilledNow = (): void => undefined;
     const store = await RedisStore.connect(redis.url, {
       onError: (e) => errors.push(e),
-      onRefilled: () => refills.emit('refilled'),
+      onRefilled: () => {
+        refilledNow();
+      },
       commandTimeout: 500,
     });
     await store.putProject({ apiKey: '4242', apiSecret: 'kept', createdAt: 3 });
@@ -119,7 +120,13 @@ describe('the Redis store across nodes and through Redis trouble', () => {
     await expect(store.createSession(session('1_new'))).rejects.toThrow();
     expect(errors.length).toBeGreaterThan(0);
 
-    const refilled = nextEmitted(refills, 'refilled', 15_000);
+    const refilled = waitFor(
+      (resolve) => {
+        refilledNow = resolve;
+      },
+      15_000,
+      'the store to refill Redis',
+    );
     await redis.restart({ empty: true });
     // The node refills the empty Redis when it reconnects: another node then reads the same.
     await refilled;
