@@ -1,5 +1,5 @@
 /**
- * A rolling restart over the split-process bus: three nodes behind one address (a round-robin TCP
+ * A rolling restart over the split-process bus and over the Redis bus: three nodes behind one address (a round-robin TCP
  * balancer), clients spread over them, and one node drained with `drain: 'node'` (4016). Its
  * clients resume through the same address on another node, which claims their connections from
  * the bus: nobody sees a connectionDestroyed, every signal arrives once and in order.
@@ -81,9 +81,9 @@ afterEach(async () => {
   balancer = undefined;
 });
 
-describe('a rolling restart over the split bus', () => {
+describe.each(['split', 'redis'] as const)('a rolling restart over the %s bus', (kind) => {
   it('draining one node (4016): its clients resume on the others, nothing is lost, nobody is destroyed', async () => {
-    nodes = await startNodes('split', {
+    nodes = await startNodes(kind, {
       port: 0,
       dataDir: ':memory:',
       projects: [{ apiKey: API_KEY, apiSecret: API_SECRET }],

@@ -7,7 +7,14 @@
  * over all of them.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, openStore, RedisBus, type ParleyServer, type ServerOptions } from '@parley/server';
+import {
+  createServer,
+  openStore,
+  RedisBus,
+  type LeaseTimings,
+  type ParleyServer,
+  type ServerOptions,
+} from '@parley/server';
 import { startRedisServer, type RedisServer } from './redis-server.js';
 import { SplitBus } from './split-bus.js';
 
@@ -67,6 +74,8 @@ export async function startNodes(
   ports?: readonly number[],
   /** The split bus's delay per batch. @default 1 to 3 ms at random */
   delay: () => number = () => 1 + Math.floor(Math.random() * 3),
+  /** The Redis buses' lease timings. @default REDIS_TEST_LEASE */
+  lease: LeaseTimings = REDIS_TEST_LEASE,
 ): Promise<Nodes> {
   if (kind === 'memory') {
     const server = await createServer({ ...options, ...(ports?.[0] !== undefined && { port: ports[0] }) });
@@ -86,7 +95,7 @@ export async function startNodes(
   if (kind === 'redis') {
     const { url } = await testRedis();
     const prefix = `t${randomBytes(4).toString('hex')}:`;
-    for (let i = 0; i < SPLIT_NODES; i++) redisBuses.push(new RedisBus({ url, prefix, ...REDIS_TEST_LEASE }));
+    for (let i = 0; i < SPLIT_NODES; i++) redisBuses.push(new RedisBus({ url, prefix, ...lease }));
     await Promise.all(redisBuses.map((b) => b.whenReady()));
   }
   const servers: ParleyServer[] = [];

@@ -18,12 +18,13 @@
  * Redis comes back empty, this node's members end with an explicit failure (1022 on the client).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import type { ConnectionInfo, DisconnectReason } from '@parley/protocol';
 import { SILENT_LOGGER, type Logger } from '../log/logger.js';
-import { connectionOptions, RedisLink } from './redis-link.js';
+import { RedisLink } from './redis-link.js';
+import { RedisSubscriber } from './redis-subscriber.js';
 import { RedisFeed, type BusMessage } from './redis-feed.js';
 import { RedisLease, type LeaseTimings } from './redis-lease.js';
+import { memberKey, PendingClaims } from './redis-claims.js';
 import type {
   BusListener,
   ClaimCallbacks,
@@ -50,12 +51,6 @@ export interface RedisBusOptions extends Partial<LeaseTimings> {
   readonly logger?: Logger;
 }
 
-/** A claim waiting for its state. */
-interface Claim {
-  readonly callbacks: ClaimCallbacks;
-  readonly timer: NodeJS.Timeout;
-}
-
 /**
  * @example
  * const bus = new RedisBus({ url: 'redis://127.0.0.1:6379' });
@@ -68,22 +63,24 @@ export class RedisBus implements SessionBus {
   readonly #link: RedisLink;
   readonly #feed: RedisFeed;
   readonly #lease: RedisLease;
+  readonly #sub: RedisSubscriber;
   readonly #logger: Logger;
-  readonly #claimTimeout: number;
-  readonly #claims = new Map<string, Claim>();
+  readonly #claims: PendingClaims;
+  readonly #healthListeners = new Set<(health: { ready: boolean; reason?: string }) => void>();
   #listener: BusListener | undefined;
   #k = 0;
-  #subReady = false;
   #ready: Promise<void>;
+  #becameReady: () => void = noop;
   #closed = false;
 
   constructor(options: RedisBusOptions) {
     this.nodeId = options.nodeId ?? randomBytes(8).toString('hex');
     this.#prefix = options.prefix ?? 'parley:';
     this.#logger = options.logger ?? SILENT_LOGGER;
-    this.#claimTimeout = options.claimTimeoutMs ?? 10_000;
-    let becameReady = (): void => undefined;
-    this.#ready = new Promise((resolve) => (becameReady = resolve));
+    this.#claims = new PendingClaims(options.claimTimeoutMs ?? 10_000, (fn) => {
+      this.#guard(fn);
+    });
+    this.#ready = new Promise((resolve) => (this.#becameReady = resolve));
     this.#link = new RedisLink(
       options.url,
       this.nodeId,
@@ -92,16 +89,28 @@ export class RedisBus implements SessionBus {
         ready: (reset) => {
           if (reset) this.#reset('Redis restarted without its data');
           this.#lease.connected();
-          void this.#feed.check(true).catch(() => undefined);
-          if (this.#subReady) becameReady();
+          this.#connected();
         },
         down: () => {
           this.#lease.disconnected();
+          this.#healthChanged();
         },
       },
       this.#logger,
     );
-    const sub = new Redis(options.url, connectionOptions(`parley-bus-sub-${this.nodeId}`));
+    const nodeChannel = `${this.#prefix}n:${this.nodeId}:c`;
+    this.#sub = new RedisSubscriber(options.url, this.nodeId, nodeChannel, {
+      ready: () => {
+        this.#connected();
+      },
+      down: () => {
+        this.#healthChanged();
+      },
+      nodeMessage: (text) => {
+        this.#nodeMessage(text);
+      },
+    });
+    const sub = this.#sub.redis;
     this.#feed = new RedisFeed(sub, `${this.#prefix}c:`, this.nodeId, {
       apply: (sessionId, m) => {
         this.#apply(sessionId, m);
@@ -109,39 +118,10 @@ export class RedisBus implements SessionBus {
       lost: (sessionId, why) => {
         this.#lost(sessionId, why);
       },
-      lasts: async (ids) => {
-        const reply = await this.#link.run('lasts', 0, ids[0] ?? '', ids.slice(1));
-        if (reply[0] === 'epoch') throw new Error('the Redis bus epoch changed');
-        return reply.map(Number);
-      },
-      log: async (sessionId, after, upTo) => {
-        const key = `${this.#prefix}s:${sessionId}:l`;
-        const entries = await this.#link.redis.xrange(key, `(${String(after)}-0`, `${String(upTo)}-0`);
-        return entries.map(([, fields]) => JSON.parse(fields[1] ?? '{}') as BusMessage);
-      },
+      lasts: (ids) => this.#link.lasts(ids),
+      log: async (sessionId, after, upTo) =>
+        (await this.#link.log(sessionId, after, upTo)).map((text) => JSON.parse(text) as BusMessage),
     });
-    const nodeChannel = `${this.#prefix}n:${this.nodeId}:c`;
-    sub.on('error', () => {
-      this.#subReady = false;
-    });
-    sub.on('close', () => {
-      this.#subReady = false;
-    });
-    sub.on('ready', () => {
-      // ioredis subscribes again by itself; a message lost meanwhile is filled from the logs.
-      this.#subReady = true;
-      if (this.#link.ready) {
-        void this.#feed.check(true).catch(() => undefined);
-        becameReady();
-      }
-    });
-    sub.on('message', (channel: string, text: string) => {
-      if (channel === nodeChannel) this.#nodeMessage(text);
-    });
-    sub
-      .connect()
-      .then(() => sub.subscribe(nodeChannel))
-      .catch(() => undefined);
     this.#lease = new RedisLease(this.#link, this.#feed, sub, nodeChannel, options, {
       gone: () => {
         this.#reset('this node was declared dead while it could not reach Redis');
@@ -158,8 +138,31 @@ export class RedisBus implements SessionBus {
   health(): { ready: boolean; reason?: string } {
     if (this.#closed) return { ready: false, reason: 'the Redis bus is closed' };
     if (!this.#link.ready) return { ready: false, reason: this.#link.reason };
-    if (!this.#subReady) return { ready: false, reason: 'Redis subscription connection down' };
+    if (!this.#sub.ready) return { ready: false, reason: 'Redis subscription connection down' };
     return { ready: true };
+  }
+
+  /** Call `listener` whenever {@link health} may have changed; returns a function that stops it. */
+  onHealth(listener: (health: { ready: boolean; reason?: string }) => void): () => void {
+    this.#healthListeners.add(listener);
+    return () => this.#healthListeners.delete(listener);
+  }
+
+  /** A connection came (back): once both are up, catch up every session from Redis. */
+  #connected(): void {
+    if (this.#link.ready && this.#sub.ready) {
+      void this.#feed.check(true).catch(() => undefined);
+      this.#becameReady();
+    }
+    this.#healthChanged();
+  }
+
+  #healthChanged(): void {
+    const health = this.health();
+    for (const listener of this.#healthListeners)
+      this.#guard(() => {
+        listener(health);
+      });
   }
 
   listen(listener: BusListener): void {
@@ -224,36 +227,27 @@ export class RedisBus implements SessionBus {
   }
 
   claim(sessionId: string, connectionId: string, resumeKey: string, callbacks: ClaimCallbacks): void {
-    const id = `${sessionId}\t${connectionId}`;
-    if (this.#claims.has(id)) {
+    const key = memberKey(sessionId, connectionId);
+    const started = this.#claims.start(key, callbacks, () => {
+      // The old node never answered: the member is this node's now, and it cannot be served.
+      this.leave(sessionId, connectionId, 'networkDisconnected');
+    });
+    if (!started) {
       callbacks.done(null);
       return;
     }
-    const timer = setTimeout(() => {
-      // The old node never answered: the member is this node's now, and it cannot be served.
-      if (this.#claims.get(id)?.timer !== timer) return;
-      this.#claims.delete(id);
-      callbacks.done(null);
-      this.leave(sessionId, connectionId, 'networkDisconnected');
-    }, this.#claimTimeout);
-    timer.unref();
-    this.#claims.set(id, { callbacks, timer });
     const refused = (): void => {
-      clearTimeout(timer);
-      this.#claims.delete(id);
-      callbacks.done(null);
+      this.#claims.finish(key, null);
       this.#feed.unfollowIfIdle(sessionId);
     };
     this.#feed.follow(sessionId).then(() => {
       this.#op('claim', sessionId, [connectionId, hashKey(resumeKey)], (reply) => {
         if (reply[0] === 'parked') {
-          // moved() ran at the marker; then the events kept for it, then its state.
-          clearTimeout(timer);
-          this.#claims.delete(id);
+          // moved() ran at the move; then the events kept for it, then its state.
           for (const text of reply.slice(3)) {
             this.#listener?.deliver(sessionId, JSON.parse(String(text)) as SessionEvent, null, connectionId);
           }
-          callbacks.done(JSON.parse(String(reply[2])) as HandoffState | null);
+          this.#claims.finish(key, JSON.parse(String(reply[2])) as HandoffState | null);
         } else if (reply[0] === 'lostclaim') {
           refused();
           this.leave(sessionId, connectionId, 'networkDisconnected');
@@ -329,7 +323,7 @@ export class RedisBus implements SessionBus {
     const moved = m.m as { c: string; f: string };
     if (m.o === this.nodeId) {
       this.#feed.local(sessionId)?.add(moved.c);
-      this.#claims.get(`${sessionId}\t${moved.c}`)?.callbacks.moved();
+      this.#claims.moved(memberKey(sessionId, moved.c));
     }
     if (moved.f === this.nodeId) {
       this.#feed.local(sessionId)?.delete(moved.c);
@@ -345,14 +339,7 @@ export class RedisBus implements SessionBus {
       this.#lease.pong(message.ping);
       return;
     }
-    if (message.h === undefined) return;
-    const claim = this.#claims.get(message.h);
-    if (claim === undefined) return;
-    clearTimeout(claim.timer);
-    this.#claims.delete(message.h);
-    this.#guard(() => {
-      claim.callbacks.done(message.s ?? null);
-    });
+    if (message.h !== undefined) this.#claims.finish(message.h, message.s ?? null);
   }
 
   /** An operation was refused for an old epoch: learn the new one, and end what is lost. */
@@ -367,11 +354,7 @@ export class RedisBus implements SessionBus {
     for (const sessionId of sessions) this.#lost(sessionId, why);
     this.#feed.clear();
     this.#lease.forget();
-    for (const [id, claim] of this.#claims) {
-      clearTimeout(claim.timer);
-      this.#claims.delete(id);
-      claim.callbacks.done(null);
-    }
+    this.#claims.clear();
   }
 
   #lost(sessionId: string, why: string): void {

@@ -159,12 +159,14 @@ export class RedisFeed {
   async check(force: boolean): Promise<void> {
     const ids = [...this.#tracks.keys()];
     if (ids.length === 0) return;
+    // What this node had applied before asking: newer messages may overtake the answer.
+    const seen = ids.map((id) => this.#tracks.get(id)?.last ?? 0);
     const lasts = await this.host.lasts(ids);
     ids.forEach((sessionId, i) => {
       const t = this.#tracks.get(sessionId);
       const inRedis = lasts[i] ?? 0;
       if (t === undefined || t.waiting) return;
-      if (inRedis < t.last && inRedis !== 0) {
+      if (inRedis < (seen[i] ?? 0) && inRedis !== 0) {
         // Redis went back in time (restarted from an older dump): what was after is gone.
         this.host.lost(sessionId, 'the Redis bus lost part of the session (Redis restarted)');
         t.last = inRedis;

@@ -100,8 +100,23 @@ export class RedisLink {
     return new Promise((resolve, reject) => {
       const full = [this.prefix, op, this.nodeId, String(k), '', sessionId, ...args.map(String)];
       this.#queue.push({ args: full, resolve, reject });
-      if (this.#ready && this.#sent < WINDOW) this.#send(this.#queue.length - 1);
+      // Everything before index #sent is on the wire: this one goes now if it is next and fits.
+      if (this.#ready && this.#sent < WINDOW && this.#sent === this.#queue.length - 1) this.#send(this.#sent);
     });
+  }
+
+  /** The last sequence number of each session (through the queue, after this node's earlier operations). */
+  async lasts(sessionIds: readonly string[]): Promise<number[]> {
+    const reply = await this.run('lasts', 0, sessionIds[0] ?? '', sessionIds.slice(1));
+    if (reply[0] === 'epoch') throw new Error('the Redis bus epoch changed');
+    return reply.map(Number);
+  }
+
+  /** A session's log entries after `after`, up to `upTo` (the messages, as published). */
+  async log(sessionId: string, after: number, upTo: number): Promise<string[]> {
+    const key = `${this.prefix}s:${sessionId}:l`;
+    const entries = await this.redis.xrange(key, `(${String(after)}-0`, `${String(upTo)}-0`);
+    return entries.map(([, fields]) => fields[1] ?? '{}');
   }
 
   /** Stop for good: pending operations are rejected. */

@@ -10,7 +10,7 @@
  * the node knows, [6] session id (or '' for node-wide operations), then the operation's own.
  *
  * A node resends operations whose answer it lost (Redis connection dropped); the last 256 answers
- * per node (`n:NODE:r`) turn a resend of an operation that already ran into its first answer.
+ * (at least) per node (`n:NODE:r`) turn a resend of an operation that already ran into its first answer.
  *
  * A member is stored as `joinSeq|node|keyHash|infoJSON` (node '' while parked).
  */
@@ -27,8 +27,8 @@ local R = P .. 'n:' .. node .. ':r'
 local function record(res)
   if k > 0 then
     redis.call('LPUSH', R, k .. ' ' .. res)
-    redis.call('LTRIM', R, 0, 255)
-    redis.call('PEXPIRE', R, 60000)
+    -- (Trimmed now and then: the list stays between 256 and 320 answers; renew sets its expiry.)
+    if k % 64 == 0 then redis.call('LTRIM', R, 0, 255) end
   end
 end
 local function now()
@@ -247,6 +247,7 @@ elseif op == 'renew' then
   local ttl, known = tonumber(ARGV[7]), ARGV[8]
   if known == '1' and not redis.call('ZSCORE', P .. 'nodes', node) then return {'gone'} end
   redis.call('ZADD', P .. 'nodes', now() + ttl, node)
+  redis.call('PEXPIRE', R, 60000)
   return {'ok'}
 elseif op == 'reap' then
   -- Nodes whose lease ended: one reaper per dead node (SET NX) removes its members, then its keys.

@@ -4,7 +4,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { handshakeQuery, type WelcomeMessage, type WireCapability } from '@parley/protocol';
-import type { ParleyServer, ServerOptions } from '@parley/server';
+import type { LeaseTimings, ParleyServer, ServerOptions } from '@parley/server';
 import { generateToken, mintSessionId } from '@parley/server-sdk';
 import { startNodes, type BusKind, type Nodes } from '@parley/testkit';
 import { RawClient } from './raw-client.js';
@@ -37,7 +37,12 @@ export class Harness {
    * @param bus `memory`: one server; `split`: several nodes over the split-process bus, with
    * the connections spread over them (round robin).
    */
-  static async start(options: ServerOptions = {}, bus: BusKind = 'memory', delay?: () => number): Promise<Harness> {
+  static async start(
+    options: ServerOptions = {},
+    bus: BusKind = 'memory',
+    delay?: () => number,
+    lease?: LeaseTimings,
+  ): Promise<Harness> {
     const nodes = await startNodes(
       bus,
       {
@@ -51,6 +56,7 @@ export class Harness {
       },
       undefined,
       delay,
+      lease,
     );
     return new Harness(nodes, options.timings?.heartbeatInterval ?? 2500);
   }
