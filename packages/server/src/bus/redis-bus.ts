@@ -118,7 +118,11 @@ export class RedisBus implements SessionBus {
       lost: (sessionId, why) => {
         this.#lost(sessionId, why);
       },
-      lasts: (ids) => this.#link.lasts(ids),
+      lasts: (ids) =>
+        this.#link.lasts(ids).catch((err: unknown) => {
+          void this.#epochChanged();
+          throw err;
+        }),
       log: async (sessionId, after, upTo) =>
         (await this.#link.log(sessionId, after, upTo)).map((text) => JSON.parse(text) as BusMessage),
     });
@@ -193,7 +197,7 @@ export class RedisBus implements SessionBus {
         });
       },
       () => {
-        done('full');
+        if (!this.#closed) this.join(sessionId, connection, resumeKey, max, done);
       },
     );
   }

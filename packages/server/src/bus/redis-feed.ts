@@ -107,9 +107,15 @@ export class RedisFeed {
     };
     this.#tracks.set(sessionId, t);
     t.ready = (async () => {
-      await this.sub.subscribe(this.channelPrefix + sessionId);
-      const [last] = await this.host.lasts([sessionId]);
-      t.last = last ?? 0;
+      try {
+        await this.sub.subscribe(this.channelPrefix + sessionId);
+        const [last] = await this.host.lasts([sessionId]);
+        t.last = last ?? 0;
+      } catch (err) {
+        // (The epoch changed meanwhile: the caller's operation is refused and tried again.)
+        if (this.#tracks.get(sessionId) === t) this.#tracks.delete(sessionId);
+        throw err;
+      }
       t.waiting = false;
       this.#drain(sessionId, t);
     })();

@@ -29,6 +29,7 @@ export class RedisLease {
   #ping = 0;
   #pong = 0;
   #running = false;
+  #checking = false;
 
   constructor(
     private readonly link: RedisLink,
@@ -72,15 +73,24 @@ export class RedisLease {
     if (this.#running || !this.link.ready) return;
     this.#running = true;
     try {
-      const renewed = await this.link.run('renew', 0, '', [this.#timings.leaseTtlMs, this.#registered ? '1' : '0']);
+      const renewed = await this.link.direct('renew', [this.#timings.leaseTtlMs, this.#registered ? '1' : '0']);
       if (renewed[0] === 'gone') {
         this.#registered = false;
         this.events.gone();
       } else if (renewed[0] === 'ok') this.#registered = true;
       const since = this.#connectedAt;
-      if (since !== null && Date.now() - since >= this.#timings.leaseTtlMs) await this.link.run('reap', 0, '', []);
-      await this.feed.check(false);
+      if (since !== null && Date.now() - since >= this.#timings.leaseTtlMs) await this.link.direct('reap', []);
       this.#checkNodeChannel();
+      if (!this.#checking) {
+        // Through the queue (after this node's operations): never holds up the next renewal.
+        this.#checking = true;
+        void this.feed
+          .check(false)
+          .catch(() => undefined)
+          .finally(() => {
+            this.#checking = false;
+          });
+      }
     } catch {
       // Redis unreachable: the link reports it; the next tick tries again.
     } finally {

@@ -65,7 +65,8 @@ export class RedisLink {
   ) {
     this.redis = new Redis(url, connectionOptions(`parley-bus-${nodeId}`));
     this.redis.on('error', (err: Error) => {
-      this.#lost(`Redis unreachable: ${err.message}`);
+      // Only said why: a lost connection also closes it (and 'close' marks the link down).
+      this.#reason = `Redis unreachable: ${err.message}`;
     });
     this.redis.on('close', () => {
       this.#lost('Redis connection closed');
@@ -103,6 +104,16 @@ export class RedisLink {
       // Everything before index #sent is on the wire: this one goes now if it is next and fits.
       if (this.#ready && this.#sent < WINDOW && this.#sent === this.#queue.length - 1) this.#send(this.#sent);
     });
+  }
+
+  /**
+   * A housekeeping operation (k 0: idempotent, in no order with the others) sent at once, ahead of
+   * the queue, so a long queue never delays a lease renewal; rejects while not ready.
+   */
+  direct(op: string, args: readonly (string | number)[]): Promise<unknown[]> {
+    if (!this.#ready) return Promise.reject(new Error(this.reason));
+    const full = [this.prefix, op, this.nodeId, '0', this.#epoch, '', ...args.map(String)];
+    return this.redis.evalsha(this.#sha, 0, ...full) as Promise<unknown[]>;
   }
 
   /** The last sequence number of each session (through the queue, after this node's earlier operations). */

@@ -21,7 +21,8 @@ export class RedisSubscriber {
   #ready = false;
 
   constructor(url: string, nodeId: string, nodeChannel: string, events: SubscriberEvents) {
-    this.redis = new Redis(url, connectionOptions(`parley-bus-sub-${nodeId}`));
+    // Subscriptions made while Redis is away wait for it (its offline queue holds only these).
+    this.redis = new Redis(url, { ...connectionOptions(`parley-bus-sub-${nodeId}`), enableOfflineQueue: true });
     const down = (): void => {
       if (!this.#ready) return;
       this.#ready = false;
