@@ -13,13 +13,19 @@ export async function startRedis(): Promise<{ url: string; stop(): void }> {
   const probe = createServer();
   await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
   const port = (probe.address() as { port: number }).port;
-  await new Promise<void>((r) => probe.close(() => { r(); }));
+  await new Promise<void>((r) =>
+    probe.close(() => {
+      r();
+    }),
+  );
   const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   await new Promise<void>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => { reject(new Error(`redis-server did not start: ${out}`)); }, 10_000);
+    const timer = setTimeout(() => {
+      reject(new Error(`redis-server did not start: ${out}`));
+    }, 10_000);
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
       if (out.includes('Ready to accept connections')) {
