@@ -38,6 +38,8 @@ const ROWS: [string, string, string][] = [
   ['resume p99 from net return (ms)', 'resume', 'fromNetworkReturn.p99'],
   ['half-open, client detects p99 (ms)', 'resume', 'clientDetect.p99'],
   ['half-open, server detects p99 (ms)', 'resume', 'serverDetect.p99'],
+  ['2 nodes via Redis: fan-out knee (deliveries/s)', 'cluster', 'kneeDeliveriesPerSec'],
+  ['2 nodes via Redis: 100×1/s p99 (ms)', 'cluster', 'p99At100'],
 ];
 
 const ratio = (p: number | null, x: number | null): number | null =>

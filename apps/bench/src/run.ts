@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [--only=connect,fanout,steady,burst,idle,storm,resume,media]
+ * npm run bench [-- --quick] [--only=connect,fanout,steady,burst,idle,storm,resume,media,cluster]
  *                [--systems=floor,socketio,parley] [--profile] [--out=bench-results/latest.json]
  *                [--rates=7000 (fan-out: these rates instead of the sweep)]
  * Three systems side by side, each server in its own process, load in separate processes.
@@ -18,6 +18,7 @@ import { runIdle } from './scenarios/idle.js';
 import { runStorm } from './scenarios/storm.js';
 import { runResume } from './scenarios/resume.js';
 import { runMedia } from './scenarios/media.js';
+import { runCluster } from './scenarios/cluster.js';
 import { goalTable, goals, rows, table } from './report.js';
 
 const args = process.argv.slice(2);
@@ -43,6 +44,8 @@ const SCENARIOS: [string, () => Promise<ScenarioResult>][] = [
   ['storm', () => runStorm(systems, opts)],
   ['resume', () => runResume(opts)],
   ['media', () => runMedia(opts)],
+  // Two nodes through a private redis-server (needs /usr/bin/redis-server); leave it out only by name (--only=...).
+  ['cluster', () => runCluster(systems, opts)],
 ];
 
 async function main(): Promise<void> {
@@ -69,6 +72,23 @@ async function main(): Promise<void> {
       log(`${name} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       results[name] = { error: e instanceof Error ? e.message : String(e) };
     }
+  }
+  // The cluster's knee as a ratio to the one-node knee and to Socket.IO + Redis, from this run.
+  const knee = (scenario: string, system: string): number | undefined => {
+    const res = results[scenario];
+    if (res === undefined || 'error' in res) return undefined;
+    const m = res.perSystem[system as SystemName] as { kneeDeliveriesPerSec?: number } | undefined;
+    return m?.kneeDeliveriesPerSec;
+  };
+  const cluster = results.cluster;
+  if (cluster !== undefined && !('error' in cluster)) {
+    const two = knee('cluster', 'parley');
+    const one = knee('fanout', 'parley');
+    const sio = knee('cluster', 'socketio');
+    if (two !== undefined && one !== undefined && one > 0)
+      cluster.notes.push(`Parley two-node knee ÷ one-node knee (this run): ${(two / one).toFixed(2)}`);
+    if (two !== undefined && sio !== undefined && sio > 0)
+      cluster.notes.push(`Parley two-node knee ÷ Socket.IO + Redis adapter two-node knee: ${(two / sio).toFixed(2)}`);
   }
   const rs = rows(results);
   const gs = goals(results, quick ? 1000 : 18000, quick ? 500 : 10000);

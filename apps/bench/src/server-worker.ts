@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     createRoom?: () => Promise<string>;
   };
   if (system === 'floor') server = await startFloor(HOST);
-  else if (system === 'socketio') server = await startSocketIo(HOST);
+  else if (system === 'socketio') server = await startSocketIo(HOST, opts.redis);
   else server = await startParley(HOST, opts);
   const s = server;
   serve(

@@ -23,7 +23,7 @@ export function joinProblem(apiKey: string, sessionId: string, token: unknown): 
 
 /** What failing join attempts are measured against. @internal */
 export interface JoinRetry {
-  readonly url: string;
+  readonly urls: readonly string[];
   readonly connectAttempts: number;
   readonly connectRetryDelays: readonly number[];
 }
@@ -48,7 +48,7 @@ export function afterFailedJoin(
   if (mapped !== SessionErrorCode.ConnectionFailed)
     return { error: new ParleyError(mapped, `connect refused: ${detail}`, options) };
   if (attempt >= retry.connectAttempts) {
-    const message = `could not reach ${retry.url} after ${attempt} attempt(s): ${detail}`;
+    const message = `could not reach ${retry.urls.join(' or ')} after ${attempt} attempt(s): ${detail}`;
     return { error: new ParleyError(SessionErrorCode.ConnectionFailed, message, options) };
   }
   const delays = retry.connectRetryDelays;

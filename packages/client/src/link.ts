@@ -28,9 +28,10 @@ export class Link {
   private awaitingHandshake = false;
   private liveness: Liveness | null = null;
   private readonly scope: Disposables;
+  private index = 0;
 
   constructor(
-    private readonly url: string,
+    private readonly urls: readonly string[],
     private readonly WebSocket: WebSocketConstructor,
     private readonly clock: Clock,
     private readonly timers: Timers,
@@ -42,6 +43,16 @@ export class Link {
   /** Bumped by every {@link open} and {@link drop}: compare before and after a callback to see whether it ended the transport. */
   get generation(): number {
     return this.gen;
+  }
+
+  /** The WebSocket URL the next (or current) transport goes to. */
+  get url(): string {
+    return this.urls[this.index] as string;
+  }
+
+  /** This node failed us: the next transport goes to the next URL (no change with one URL). */
+  private moveOn(): void {
+    this.index = (this.index + 1) % this.urls.length;
   }
 
   /** A transport is open or opening. */
@@ -68,12 +79,15 @@ export class Link {
         }
       },
       closed: (code, reason, cause) => {
-        if (gen === this.gen) this.handlers.lost(code, reason, cause);
+        if (gen !== this.gen) return;
+        if (this.awaitingHandshake || code === CloseCode.NodeDraining) this.moveOn();
+        this.handlers.lost(code, reason, cause);
       },
     });
     this.scope.setTimeout(() => {
-      if (gen === this.gen)
-        this.handlers.lost(CloseCode.AbnormalClosure, `no answer from the server within ${openTimeout} ms`);
+      if (gen !== this.gen) return;
+      this.moveOn();
+      this.handlers.lost(CloseCode.AbnormalClosure, `no answer from the server within ${openTimeout} ms`);
     }, openTimeout);
   }
 

@@ -41,16 +41,21 @@ export interface SessionOptions {
    * to `ws(s)://HOST/PREFIX/v1/ws` for a URL with a path (`https://host/parley`: a server behind
    * a proxy that routes by path). A URL that already ends with `/v1/ws` is used as it is; a query
    * or fragment is ignored.
+   *
+   * A list of URLs names the nodes of one cluster (docs/CLUSTER.md): the client joins through the
+   * first, tries the next when an attempt fails, and a reconnection tries the node it was on
+   * first, then the others in turn (at once to the next when its node closed with 4016
+   * NodeDraining), resuming the same connection wherever it lands.
    * @default `location.origin` in a browser; required in Node
    */
-  url?: string;
+  url?: string | readonly string[];
   /** WebSocket implementation. @default the `ws` package in Node, `globalThis.WebSocket` in a browser */
   WebSocket?: WebSocketConstructor;
   /** Wall clock. @default `{ now: Date.now }` */
   clock?: Clock;
   /** Timer functions. @default the global `setTimeout`/`clearTimeout` */
   timers?: Timers;
-  /** Attempts to open the socket when connecting before failing with 1006. @default 3 */
+  /** Attempts to open the socket when connecting before failing with 1006 (each to the next URL of a list). @default 3, or the number of URLs when more */
   connectAttempts?: number;
   /** Waits between connect attempts (ms); the last entry repeats. @default [250, 500] */
   connectRetryDelays?: readonly number[];
@@ -73,7 +78,8 @@ export interface SessionOptions {
 
 /** Options with defaults applied. @internal */
 export interface ResolvedOptions {
-  readonly url: string;
+  /** The WebSocket endpoints, in the order they are tried (one or more). */
+  readonly urls: readonly string[];
   readonly WebSocket: WebSocketConstructor;
   readonly clock: Clock;
   readonly timers: Timers;
@@ -155,6 +161,12 @@ export function resolveOptions(options: SessionOptions = {}): ResolvedOptions {
       'options.url is required outside a browser (e.g. { url: "http://127.0.0.1:8720" })',
     );
   }
+  const bases: readonly unknown[] = Array.isArray(base) ? base : [base];
+  if (bases.length === 0) throw ParleyError.invalidParameter('options.url must not be an empty list');
+  const urls = bases.map((b) => {
+    if (typeof b !== 'string') throw ParleyError.invalidParameter(`options.url must be a string or a list of strings`);
+    return toWebSocketUrl(b);
+  });
   const WebSocket = options.WebSocket ?? defaultWebSocket();
   if (typeof WebSocket !== 'function') {
     throw ParleyError.invalidParameter(
@@ -162,14 +174,14 @@ export function resolveOptions(options: SessionOptions = {}): ResolvedOptions {
         'no WebSocket implementation: pass options.WebSocket or import @parley/client from Node or a browser',
     );
   }
-  const connectAttempts = nonNegative('connectAttempts', options.connectAttempts, 3);
+  const connectAttempts = nonNegative('connectAttempts', options.connectAttempts, Math.max(3, bases.length));
   if (connectAttempts < 1 || !Number.isInteger(connectAttempts)) {
     throw ParleyError.invalidParameter(`options.connectAttempts must be an integer >= 1; got ${connectAttempts}`);
   }
   const connectRetryDelays = options.connectRetryDelays ?? [250, 500];
   connectRetryDelays.forEach((d, i) => nonNegative(`connectRetryDelays[${i}]`, d, 0));
   return {
-    url: toWebSocketUrl(base),
+    urls,
     WebSocket,
     clock: options.clock ?? { now: () => Date.now() },
     timers: options.timers ?? globalTimers,

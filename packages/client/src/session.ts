@@ -114,7 +114,7 @@ export class Session {
     this.dispatch = createDispatch(delegate, this.emitter, this.opts.onListenerError);
     this.roster = new Roster(this, this.dispatch);
     this.stateScope = new Disposables(this.opts.timers);
-    this.link = new Link(this.opts.url, this.opts.WebSocket, this.opts.clock, this.opts.timers, {
+    this.link = new Link(this.opts.urls, this.opts.WebSocket, this.opts.clock, this.opts.timers, {
       message: (message) => {
         this.handle(message);
       },

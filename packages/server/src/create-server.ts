@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { WS_PATH } from '@parley/protocol';
 import { InMemoryBus } from './bus/in-memory-bus.js';
 import { systemClock } from './core/clock.js';
+import { RedisBus } from './bus/redis-bus.js';
 import type { SessionBus } from './bus/session-bus.js';
 import { ParleyEndpoint } from './core/parley-endpoint.js';
 import { drainCodeFor } from './core/drain.js';
@@ -29,8 +30,10 @@ import { tlsHint } from './http/tls-hint.js';
 import { loadTlsPair, logTlsClientError, TlsReloader } from './http/tls.js';
 import { createRestApi } from './rest/rest-api.js';
 import { resolveServerOptions, type ServerOptions } from './server-options.js';
+import type { Logger } from './log/logger.js';
 import { openStore } from './store/open-store.js';
 import { watchRevocations } from './tokens/revocation-watch.js';
+import { RedisStore } from './store/redis-store.js';
 import type { Project, Store } from './store/store.js';
 
 /**
@@ -68,6 +71,19 @@ export interface ParleyServer {
    * the store. Resolves within about 2 s even when clients do not answer. Safe to call twice.
    */
   close(): Promise<void>;
+}
+
+/** The cluster's store; Redis trouble is logged at most once a minute (a node keeps serving from what it has seen). */
+function openRedisStore(url: string, logger: Logger): Promise<RedisStore> {
+  let lastWarned = -Infinity;
+  return RedisStore.connect(url, {
+    onError: (err) => {
+      const now = Date.now();
+      if (now - lastWarned < 60_000) return;
+      lastWarned = now;
+      logger.warn({ err }, `store: Redis failed a command (answering from this node's cache): ${err.message}`);
+    },
+  });
 }
 
 async function ensureProjects(store: Store, configured: readonly { apiKey: string; apiSecret: string }[]) {
@@ -111,7 +127,8 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
   // Loaded first: a bad certificate is refused before the store is opened.
   const tlsPair = o.tls === undefined ? undefined : await loadTlsPair(o.tls);
   const ownStore = o.store === undefined;
-  const store = o.store ?? openStore(o.dataDir, o.log);
+  const store =
+    o.store ?? (o.redis !== undefined ? await openRedisStore(o.redis, o.logger) : openStore(o.dataDir, o.log));
   const closeStore = async () => {
     if (ownStore) await store.close();
   };
@@ -125,8 +142,13 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
   }
 
   const demoProject = o.demo && o.projects.length === 0 ? projects[0]?.apiKey : undefined;
-  const bus: SessionBus = o.bus ?? new InMemoryBus();
   const counters = new ServerCounters();
+  // Cluster mode: this node's handle on the Redis bus, opened (and closed) here unless one was given.
+  const ownBus =
+    o.bus === undefined && o.redis !== undefined
+      ? new RedisBus({ url: o.redis, logger: o.logger, ...o.redisLease })
+      : undefined;
+  const bus: SessionBus = o.bus ?? ownBus ?? new InMemoryBus();
   const core = new ParleyEndpoint({
     counters,
     bus,
@@ -248,6 +270,7 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
   } catch (err) {
     stopRevocationWatch();
     await core.shutdown();
+    await ownBus?.close();
     await closeStore();
     throw err;
   }
@@ -276,6 +299,8 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
     http.closeAllConnections();
     // Bounded: the sockets were closed or terminated above; don't hang on anything else.
     await Promise.race([stopped, new Promise<void>((resolve) => setTimeout(resolve, 500).unref())]);
+    // After the endpoint: a draining node's parked connections are in Redis before the bus lets go.
+    await ownBus?.close();
     await closeStore();
   };
 

@@ -75,5 +75,6 @@ export {
 export type { ArchiveMode, MediaMode, Project, SessionRecord, Store } from './store/store.js';
 export { SqliteStore } from './store/sqlite-store.js';
 export { openStore } from './store/open-store.js';
+export { RedisStore, DuplicateSessionError, type RedisStoreOptions } from './store/redis-store.js';
 export { DataDirError } from './store/data-dir.js';
 export * from './media/index.js';

@@ -17,6 +17,7 @@ import {
   type SessionTimings,
 } from '@parley/protocol';
 import type { SessionBus } from './bus/session-bus.js';
+import type { LeaseTimings } from './bus/redis-lease.js';
 import type { ServerClock } from './core/clock.js';
 import type { IceServerInfo } from '@parley/protocol';
 import { iceServersOf } from './media/ice-servers.js';
@@ -170,6 +171,21 @@ export interface ServerOptions extends GuardOptions {
    * open). Several nodes of one deployment share a store.
    */
   store?: Store;
+  /**
+   * Cluster mode: the URL of the Redis every node of the deployment shares (`redis://HOST:PORT`,
+   * `rediss://` for TLS, credentials in the URL). The server then keeps projects and sessions in
+   * Redis (a RedisStore; `dataDir` is not used) and joins the Redis session bus, unless `store` /
+   * `bus` are given; it opens and closes them itself. docs/CLUSTER.md.
+   * @default none (the embedded store and the in-memory bus: this process is the whole deployment)
+   */
+  redis?: string;
+  /**
+   * With `redis`: how long a node's lease lasts and how often it is renewed (ms). A node that dies
+   * has its connections declared gone (`networkDisconnected`) by the others within about
+   * `leaseTtlMs + renewEveryMs`, plus the reconnection window for its clients to resume elsewhere.
+   * @default DEFAULT_LEASE_TIMINGS (10000 / 2000)
+   */
+  redisLease?: Partial<LeaseTimings>;
   /** Wall clock and timers of liveness, expiry and rate limits. @default systemClock */
   clock?: ServerClock;
   /**
@@ -246,6 +262,8 @@ export interface ResolvedServerOptions extends ResolvedGuardOptions {
   readonly demo: boolean;
   readonly bus: SessionBus | undefined;
   readonly store: Store | undefined;
+  readonly redis: string | undefined;
+  readonly redisLease: Partial<LeaseTimings>;
   readonly clock: ServerClock | undefined;
   readonly drain: DrainMode;
   readonly demoLimits: Readonly<DemoLimits>;
@@ -275,6 +293,8 @@ const KNOWN = new Set([
   'demo',
   'bus',
   'store',
+  'redis',
+  'redisLease',
   'clock',
   'drain',
   'demoLimits',
@@ -340,6 +360,31 @@ function projectsOf(v: unknown): ProjectCredentials[] {
   });
 }
 
+/** A Redis URL, checked for its scheme and host (ioredis would take almost anything silently). */
+export function redisUrlOf(v: unknown): string | undefined {
+  if (v === undefined) return undefined;
+  const bad = () => new TypeError(`redis must be a URL like redis://127.0.0.1:6379; got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string') throw bad();
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw bad();
+  }
+  if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') throw bad();
+  return v;
+}
+
+function leaseOf(v: unknown): Partial<LeaseTimings> {
+  const l = record('redisLease', v);
+  const out: { leaseTtlMs?: number; renewEveryMs?: number } = {};
+  if (l.leaseTtlMs !== undefined) out.leaseTtlMs = positiveInt('redisLease.leaseTtlMs', l.leaseTtlMs);
+  if (l.renewEveryMs !== undefined) out.renewEveryMs = positiveInt('redisLease.renewEveryMs', l.renewEveryMs);
+  if (out.leaseTtlMs !== undefined && out.renewEveryMs !== undefined && out.renewEveryMs >= out.leaseTtlMs)
+    throw new TypeError('redisLease.renewEveryMs must be less than redisLease.leaseTtlMs');
+  return Object.freeze(out);
+}
+
 /**
  * Apply defaults and validate; throws a TypeError naming the first misuse.
  * @example resolveServerOptions({ port: 0 }).host // '127.0.0.1'
@@ -401,6 +446,7 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     'maxConnectionsPerSession',
     o.maxConnectionsPerSession ?? DEFAULT_MAX_CONNECTIONS_PER_SESSION,
   );
+  const redis = redisUrlOf(o.redis);
   const drain = o.drain ?? 'service';
   if (drain !== 'service' && drain !== 'node') {
     throw new TypeError(`drain must be 'service' or 'node'; got ${JSON.stringify(drain)}`);
@@ -467,6 +513,8 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     demo: optionalBoolean('demo', o.demo),
     bus: o.bus as SessionBus | undefined,
     store: o.store as Store | undefined,
+    redis,
+    redisLease: leaseOf(o.redisLease),
     clock: o.clock as ServerClock | undefined,
     drain,
     demoLimits: Object.freeze(demoLimits),

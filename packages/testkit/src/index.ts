@@ -51,3 +51,4 @@ export {
   type RedisServer,
   type RedisServerOptions,
 } from './redis-server.js';
+export { startParleyProcess, PARLEY_BIN, type ParleyProcess } from './parley-process.js';

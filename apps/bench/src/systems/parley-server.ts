@@ -14,6 +14,8 @@ export const BENCH_API_SECRET = 'bench-secret-not-for-production-0123456789';
 
 export interface ParleyBenchOptions {
   timings?: { heartbeatInterval?: number; heartbeatTimeout?: number; reconnectWindow?: number };
+  /** Cluster mode: this node's Redis (the cluster scenario starts two nodes on one Redis). */
+  redis?: string;
 }
 
 export async function startParley(
@@ -30,6 +32,7 @@ export async function startParley(
     signalBytes: { perSecond: 1e12, burst: 1e12 },
     maxConnectionsPerSession: 100_000,
     ...(extra.timings ? { timings: extra.timings } : {}),
+    ...(extra.redis !== undefined ? { redis: extra.redis } : {}),
   };
   const server = await createServer(options);
   const url = server.url;
@@ -48,6 +51,7 @@ export async function startParley(
         signalBytes: options.signalBytes,
         maxConnectionsPerSession: options.maxConnectionsPerSession,
         timings: extra.timings ?? 'defaults',
+        redis: extra.redis !== undefined,
         replay: 'defaults',
       },
     },

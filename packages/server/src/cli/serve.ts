@@ -1,4 +1,5 @@
 /** `parley serve`: check the port, start the server, print the banner, stop on a signal. */
+import cluster from 'node:cluster';
 import { createServer as createNetServer } from 'node:net';
 import { resolve } from 'node:path';
 import { createServer } from '../create-server.js';
@@ -12,6 +13,7 @@ import { loadTlsFiles } from './config/tls-files.js';
 import { parleyCommand } from './command-name.js';
 import { helpText } from './help.js';
 import { localUrl, removeServerFile, writeServerFile } from './server-file.js';
+import { clusterLine, reportListening, runPrimary } from './workers.js';
 
 /** Loopback addresses: a server bound there is reachable from this machine only. */
 export function isLoopbackHost(host: string): boolean {
@@ -98,8 +100,20 @@ export async function serve(args: string[]): Promise<void> {
   const apiKey = config.get('api-key').value as string | undefined;
   const apiSecret = config.get('api-secret').value as string | undefined;
   const { demo, warning } = demoMode(host, apiKey, config.get('demo-credentials').value === true);
+  const redisUrl = config.get('redis').value as string | undefined;
+  const workers = config.get('workers').value as number;
+  // In a cluster a stopping node hands its clients to the others (4016); alone, the service stops (4013).
+  const drain = config.get('drain');
+  const drainMode = drain.source === 'default' && redisUrl !== undefined ? 'node' : (drain.value as string);
 
-  await checkPort(host, port);
+  if (workers > 1 && cluster.isPrimary) {
+    await checkPort(host, port);
+    await runPrimary(workers, host);
+    return;
+  }
+  // A worker listens through its primary (node:cluster), which checked the port.
+  const worker = cluster.isWorker;
+  if (!worker) await checkPort(host, port);
   const logger = createStderrLogger(
     config.get('log-level').value as LogLevel,
     config.get('log-format').value as LogFormat,
@@ -113,6 +127,7 @@ export async function serve(args: string[]): Promise<void> {
       projects: apiKey !== undefined && apiSecret !== undefined ? [{ apiKey, apiSecret }] : [],
       logger,
       demo,
+      drain: drainMode as ServerOptions['drain'],
       tls, // checked above; reads the files again on SIGHUP
     });
   } catch (err) {
@@ -122,7 +137,8 @@ export async function serve(args: string[]): Promise<void> {
   }
   const absDataDir = resolve(dataDir);
   const project = server.projects[0];
-  const inMemory = dataDir === ':memory:';
+  // The data dir is the store only without Redis; a worker leaves the process file to its primary.
+  const inMemory = dataDir === ':memory:' || redisUrl !== undefined || worker;
   if (!inMemory)
     writeServerFile(absDataDir, {
       url: localUrl(host, server.port, tls === undefined ? 'http' : 'https'),
@@ -160,21 +176,30 @@ export async function serve(args: string[]): Promise<void> {
   const dirFlag = dataDir === DEFAULT_DATA_DIR ? '' : ` --data-dir ${shellArg(dataDir)}`;
   const parley = parleyCommand(process.cwd());
   const out: string[] = [`Parley listening on ${server.url} (WebSocket ${server.wsUrl})`];
-  if (server.createdDevProject !== undefined) out.push('Created a development project (stored in the data dir):');
+  if (server.createdDevProject !== undefined)
+    out.push(`Created a development project (stored in ${redisUrl === undefined ? 'the data dir' : 'Redis'}):`);
   if (project !== undefined) {
     out.push(`  API key:    ${project.apiKey}`);
     // A secret is printed once, when it is made; never again, never logged.
     if (server.createdDevProject !== undefined) out.push(`  API secret: ${project.apiSecret}`);
-    else if (apiKey === undefined) out.push('  API secret: (printed on its first start only; kept in the data dir)');
+    else if (apiKey === undefined)
+      out.push(
+        `  API secret: (printed on its first start only; kept in ${redisUrl === undefined ? 'the data dir' : 'Redis'})`,
+      );
   }
   if (demo) out.push(`Demo page: ${server.url}/ (mints a session and a token for this project)`);
   else if (apiKey === undefined)
     out.push(`Demo page: ${server.url}/ (token minting is off on a non-loopback host; --demo-credentials turns it on)`);
-  out.push(
-    'Create a session:',
-    `  ${parley} session create${dirFlag}`,
-    'Mint a token for it:',
-    `  ${parley} token SESSION_ID --role publisher${dirFlag}`,
-  );
-  process.stdout.write(`${out.join('\n')}\n`);
+  // `parley session create` and `parley token` read the data dir, which a cluster node does not use.
+  if (redisUrl !== undefined) out.push(clusterLine(redisUrl));
+  else
+    out.push(
+      'Create a session:',
+      `  ${parley} session create${dirFlag}`,
+      'Mint a token for it:',
+      `  ${parley} token SESSION_ID --role publisher${dirFlag}`,
+    );
+  // A worker's banner is printed once, by its primary.
+  if (worker) reportListening(out);
+  else process.stdout.write(`${out.join('\n')}\n`);
 }

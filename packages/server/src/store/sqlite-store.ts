@@ -191,7 +191,20 @@ export class SqliteStore implements Store {
   }
 
   createSession(s: SessionRecord): Promise<void> {
-    this.#createSession.run(s.sessionId, s.apiKey, s.mediaMode, s.archiveMode, s.location, s.e2ee ? 1 : 0, s.createdAt);
+    try {
+      this.#createSession.run(
+        s.sessionId,
+        s.apiKey,
+        s.mediaMode,
+        s.archiveMode,
+        s.location,
+        s.e2ee ? 1 : 0,
+        s.createdAt,
+      );
+    } catch (err) {
+      // A rejection, like any Store: a duplicate ID must not throw through a caller's `.then`.
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
     return Promise.resolve();
   }
 

@@ -4,17 +4,28 @@
  * (checked by config-docs.test.ts) all come from this table. To add a setting: make it a
  * createServer option first (server-options.ts), then add a row here with `option` naming it.
  */
-import { CloseCode } from '@parley/protocol';
+import { CloseCode, DEFAULT_TIMINGS } from '@parley/protocol';
+import { DEFAULT_LEASE_TIMINGS } from '../../bus/redis-lease.js';
 import {
   DEFAULT_DATA_DIR,
   DEFAULT_HOST,
   DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
   DEFAULT_PORT,
   DEFAULT_TOKEN_CLOCK_SKEW_SECONDS,
+  redisUrlOf,
 } from '../../server-options.js';
 import { LOG_FORMATS, LOG_LEVELS } from '../../log/logger.js';
 import { GUARD_SETTINGS } from './guard-settings.js';
-import { boolean, defineSetting, integer, oneOf, text, type AnySetting } from './setting.js';
+import { boolean, defineSetting, integer, oneOf, text, ValueError, type AnySetting, type RawValue } from './setting.js';
+import { MAX_WORKERS } from '../workers.js';
+
+function redisUrl(raw: RawValue): string {
+  try {
+    return redisUrlOf(raw) as string;
+  } catch {
+    throw new ValueError('must be a URL like redis://127.0.0.1:6379');
+  }
+}
 
 /** The settings of `parley serve`, in the order `--help` and `parley config check` list them. */
 export const SETTINGS: readonly AnySetting[] = Object.freeze([
@@ -102,9 +113,73 @@ export const SETTINGS: readonly AnySetting[] = Object.freeze([
     kind: 'string',
     parse: oneOf(['service', 'node'] as const),
     default: () => 'service' as const,
-    defaultText: 'service',
+    defaultText: 'service (node with redis)',
     doc: `what SIGTERM tells clients: service (close ${CloseCode.ServerShutdown}) or node (close ${CloseCode.NodeDraining}: resume on another node)`,
     option: 'drain',
+  }),
+  defineSetting({
+    name: 'redis',
+    flag: 'redis',
+    metavar: 'URL',
+    env: 'PARLEY_REDIS_URL',
+    key: 'redis',
+    kind: 'string',
+    parse: redisUrl,
+    default: () => undefined,
+    defaultText: 'none: one process is the whole deployment',
+    doc: 'cluster mode: the Redis every node shares (redis://HOST:PORT): sessions, projects, presence; docs/CLUSTER.md',
+    option: 'redis',
+  }),
+  defineSetting({
+    name: 'workers',
+    flag: 'workers',
+    metavar: 'N',
+    env: 'PARLEY_WORKERS',
+    key: 'workers',
+    kind: 'string',
+    parse: integer(1, MAX_WORKERS),
+    default: () => 1,
+    defaultText: '1',
+    doc: 'run N nodes (processes) behind this one port (needs redis); SIGTERM drains them all',
+  }),
+  defineSetting({
+    name: 'lease-ttl',
+    flag: 'lease-ttl',
+    metavar: 'MS',
+    env: 'PARLEY_LEASE_TTL',
+    key: 'leaseTtl',
+    kind: 'string',
+    parse: integer(100, 600_000),
+    default: () => undefined,
+    defaultText: String(DEFAULT_LEASE_TIMINGS.leaseTtlMs),
+    doc: "with redis: a node's lease (ms); a dead node's clients are declared gone after it plus the reconnect window",
+    option: 'redisLease.leaseTtlMs',
+  }),
+  defineSetting({
+    name: 'lease-renew',
+    flag: 'lease-renew',
+    metavar: 'MS',
+    env: 'PARLEY_LEASE_RENEW',
+    key: 'leaseRenew',
+    kind: 'string',
+    parse: integer(50, 300_000),
+    default: () => undefined,
+    defaultText: String(DEFAULT_LEASE_TIMINGS.renewEveryMs),
+    doc: 'with redis: how often a node renews its lease and looks for dead ones (ms; below lease-ttl)',
+    option: 'redisLease.renewEveryMs',
+  }),
+  defineSetting({
+    name: 'reconnect-window',
+    flag: 'reconnect-window',
+    metavar: 'MS',
+    env: 'PARLEY_RECONNECT_WINDOW',
+    key: 'reconnectWindow',
+    kind: 'string',
+    parse: integer(1000, 600_000),
+    default: () => undefined,
+    defaultText: String(DEFAULT_TIMINGS.reconnectWindow),
+    doc: 'how long a dropped client may take to resume (ms) before the others are told it left',
+    option: 'timings.reconnectWindow',
   }),
   defineSetting({
     name: 'tls-cert',

@@ -29,6 +29,13 @@ function together(config: Config, a: string, b: string, command: string): void {
 export function checkRules(config: Config, command = 'serve'): void {
   together(config, 'api-key', 'api-secret', command);
   together(config, 'tls-cert', 'tls-key', command);
+  const workers = config.get('workers');
+  const redis = config.get('redis');
+  if (typeof workers.value === 'number' && workers.value > 1 && redis.value === undefined)
+    throw new UsageError(
+      `workers ${workers.value} (${workers.from}) needs redis: the workers share their sessions through it; give ${ways(redis)}`,
+      command,
+    );
   const demo = config.get('demo-credentials');
   const apiKey = config.get('api-key');
   if (demo.value === true && apiKey.value !== undefined)

@@ -1,0 +1,90 @@
+/**
+ * 8. Fan-out across two nodes through Redis: the fan-out scenario's 100-member room with 50
+ * members on each of two server processes sharing one private redis-server (Parley: `redis`
+ * option, the Redis bus and store; Socket.IO: the official @socket.io/redis-adapter). The 50 on
+ * node 1 send and measure (same clock); the 50 on node 2 count. The first step, 100 msg/s, is
+ * "100 members × 1 signal/s across nodes". Knee as in fan-out: p99 ≤ 25 ms and ≥ 99% delivered.
+ * The Socket.IO figures are best effort: an at-most-once broadcast with no ordering across nodes.
+ */
+import { sleep } from '../lib/clock.js';
+import type { Metrics, ScenarioResult } from '../lib/members.js';
+import { at, log, withLoads, withServer, type RunOptions } from '../lib/harness.js';
+import { startRedis } from '../lib/redis.js';
+import type { SystemName } from '../systems/types.js';
+
+const MEMBERS = 100;
+const P99_BUDGET_MS = 25;
+
+interface Step {
+  sent: number;
+  receivedHere: number;
+  expectHere: number;
+  lat: { p50: number; p99: number; max: number };
+}
+
+export async function runCluster(systems: readonly SystemName[], o: RunOptions): Promise<ScenarioResult> {
+  const rates =
+    o.rates ?? (o.quick ? [100, 500] : [100, 250, 500, 750, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 8000]);
+  const stepMs = o.quick ? 500 : 3000;
+  const drainMs = o.quick ? 500 : 2000;
+  const r: ScenarioResult = {
+    scenario: 'cluster',
+    title: 'fan-out across 2 nodes via Redis, 100-member room (deliveries/s)',
+    perSystem: {},
+    notes: [
+      `two server processes on one private redis-server; 50 members on each; rates (msg/s): ${rates.join(', ')}; ${stepMs / 1000} s per step.`,
+      '100 msg/s is 100 members × 1 signal/s: its p99 is reported as p99At100.',
+      `knee = highest delivery rate with p99 ≤ ${P99_BUDGET_MS} ms and ≥ 99% delivered within ${drainMs} ms; the sweep stops at the first failing step.`,
+    ],
+  };
+  const redis = await startRedis();
+  try {
+    for (const system of systems.filter((s) => s === 'parley' || s === 'socketio')) {
+      log(`cluster: ${system}`);
+      const nodeOpts = { parley: { redis: redis.url } };
+      r.perSystem[system] = await withServer(
+        system,
+        (n1) =>
+          withServer(
+            system,
+            (n2) =>
+              withLoads(2, async (ws) => {
+                const a = at(ws, 0);
+                const b = at(ws, 1);
+                const [room] = await n1.rooms(1);
+                await a.call('fanout.join', { spec: { server: n1.info, room }, count: MEMBERS / 2, measure: true });
+                await b.call('fanout.join', { spec: { server: n2.info, room }, count: MEMBERS / 2, measure: false });
+                await sleep(300);
+                await a.call('fanout.send', { rate: rates[0], ms: 300, drainMs }, 60_000); // warm-up
+                const steps: Metrics[] = [];
+                let knee = 0;
+                let p99At100: number | null = null;
+                for (const rate of rates) {
+                  await b.call('fanout.reset');
+                  const res = await a.call<Step>('fanout.send', { rate, ms: stepMs, drainMs }, 60_000);
+                  const delivered = res.receivedHere + (await b.call<number>('fanout.count'));
+                  const expected = res.sent * MEMBERS;
+                  const deliveriesPerSec = Math.round((delivered / stepMs) * 1000);
+                  const ok = res.lat.p99 <= P99_BUDGET_MS && delivered >= 0.99 * expected;
+                  if (rate === 100) p99At100 = res.lat.p99;
+                  steps.push({ inRate: rate, deliveriesPerSec, delivered, expected, ...res.lat, ok });
+                  log(
+                    `  ${system} x2 ${rate} msg/s → ${deliveriesPerSec}/s p50 ${res.lat.p50} p99 ${res.lat.p99} ${ok ? 'ok' : 'FAIL'}`,
+                  );
+                  if (!ok) break;
+                  knee = deliveriesPerSec;
+                  await sleep(200);
+                }
+                await Promise.all([a.call('fanout.leave'), b.call('fanout.leave')]);
+                return { kneeDeliveriesPerSec: knee, p99At100, steps };
+              }),
+            nodeOpts,
+          ),
+        nodeOpts,
+      );
+    }
+  } finally {
+    redis.stop();
+  }
+  return r;
+}

@@ -1,0 +1,261 @@
+/**
+ * The Redis cluster under faults (nodes as `parley serve` processes, a private redis-server): a
+ * node killed or drained, Redis going away and coming back (empty too). See redis-cluster.test.ts
+ * for the fixture. The Redis cluster end to end: a private redis-server and Parley nodes as separate `parley serve
+ * --redis` processes. Sessions span the nodes with the same guarantees as on one node (presence,
+ * signals to all and to one, one order), the REST API (the official `opentok` SDK) answers the same
+ * on every node, a node killed (SIGKILL) or drained (SIGTERM) loses nothing, and Redis going away
+ * (and coming back empty) is survived. docs/CLUSTER.md.
+ */
+import OpenTok from 'opentok';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Session } from '@parley/client';
+import { recordEvents, startRedisServer, waitFor, type ParleyProcess, type RedisServer } from '@parley/testkit';
+import { API_KEY, API_SECRET } from './harness.js';
+import { call, seesOthers, T } from './support-opentok.js';
+import { DEAD_NODE_BOUND_MS, joinCluster, killAll, SignalFlow, startCluster, urlsFrom } from './support/cluster.js';
+
+let redis: RedisServer;
+let nodes: ParleyProcess[] = [];
+const sessions: Session[] = [];
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+afterAll(async () => {
+  await redis.stop();
+});
+afterEach(async () => {
+  await Promise.all(sessions.splice(0).map((s) => s.disconnect().catch(() => undefined)));
+  await killAll(nodes);
+  nodes = [];
+});
+
+async function createSession(node: ParleyProcess): Promise<string> {
+  const ot = new OpenTok(API_KEY, API_SECRET, { apiUrl: node.url });
+  const s = await call<OpenTok.Session>((cb) => {
+    ot.createSession({ mediaMode: 'routed' }, cb);
+  });
+  return (s as OpenTok.Session).sessionId;
+}
+
+/** Named clients, each joined through its own node (and knowing every node). */
+async function joinAll(sessionId: string, placement: [string, ParleyProcess][]): Promise<Map<string, Session>> {
+  const out = new Map<string, Session>();
+  for (const [name, node] of placement) {
+    const s = await joinCluster(sessionId, urlsFrom(nodes, node), name);
+    sessions.push(s);
+    out.set(name, s);
+  }
+  await Promise.all([...out.values()].map((s) => seesOthers(s, out.size - 1)));
+  return out;
+}
+
+const idOf = (s: Session): string => s.connection?.connectionId ?? '';
+
+async function readyz(node: ParleyProcess): Promise<number> {
+  return (await fetch(`${node.url}/readyz`)).status;
+}
+
+describe('a node dies or drains', () => {
+  it('SIGKILL: a client that does not come back is declared gone within the bound; a client that moves resumes with nothing lost or ends explicitly, never with a gap; the others carry on', async () => {
+    nodes = await startCluster(redis, 2);
+    const [a, b] = nodes as [ParleyProcess, ParleyProcess];
+    const sessionId = await createSession(b);
+    const people = await joinAll(sessionId, [
+      ['alice', a],
+      ['bob', b],
+      ['carol', b],
+    ]);
+    const [alice, bob, carol] = [...people.values()] as [Session, Session, Session];
+    // A client that knows only node A: it cannot come back.
+    const ghost = await joinCluster(sessionId, [a.url], 'ghost');
+    sessions.push(ghost);
+    await seesOthers(bob, 3);
+    const flow = new SignalFlow(
+      new Map([
+        ['bob', bob],
+        ['carol', carol],
+      ]),
+    );
+    const aliceGot: number[] = [];
+    alice.on('signal', ({ type, data }) => {
+      if (type === 'n' && data?.startsWith('bob:') === true) aliceGot.push(Number(data.slice(4)));
+    });
+    const sent: Promise<void>[] = [];
+    for (let i = 0; i < 10; i++) sent.push(flow.send('bob'), flow.send('carol'));
+    await Promise.all(sent);
+    await flow.complete(T);
+    const aliceOutcome = waitFor<string>(
+      (resolve) => {
+        alice.on('sessionReconnected', () => {
+          resolve('resumed');
+        });
+        alice.on('sessionDisconnected', ({ reason }) => {
+          resolve(`ended:${reason}`);
+        });
+      },
+      DEAD_NODE_BOUND_MS,
+      'alice resumed or ended',
+    );
+    const destroyed = new Map<string, string>();
+    bob.on('connectionDestroyed', ({ connection, reason }) => destroyed.set(connection.connectionId, reason));
+    const gone = (id: string) =>
+      waitFor<string>(
+        (resolve) => {
+          const check = (): void => {
+            const reason = destroyed.get(id);
+            if (reason !== undefined) resolve(reason);
+          };
+          check();
+          return bob.on('connectionDestroyed', check);
+        },
+        DEAD_NODE_BOUND_MS,
+        `${id} declared gone`,
+      );
+    const [aliceId, ghostId] = [idOf(alice), idOf(ghost)];
+    const ghostGone = gone(ghostId);
+    const killedAt = Date.now();
+    await a.kill('SIGKILL');
+    // Bob and carol keep talking while A is dead.
+    for (let i = 0; i < 10; i++) sent.push(flow.send('bob'), flow.send('carol'));
+    await Promise.all(sent);
+    await flow.complete(15_000);
+    expect(flow.checker.counts()).toMatchObject({ sent: 40, lost: 0, duplicated: 0, reordered: 0 });
+    expect(await ghostGone).toBe('networkDisconnected');
+    expect(Date.now() - killedAt).toBeLessThan(DEAD_NODE_BOUND_MS);
+    const outcome = await aliceOutcome;
+    // What alice received is bob's numbers in order without a hole (nothing silently skipped).
+    expect(aliceGot).toEqual(Array.from({ length: aliceGot.length }, (_, i) => i + 1));
+    if (outcome === 'resumed') {
+      await waitFor(
+        (resolve) => {
+          const check = () => {
+            if (aliceGot.length === 20) resolve();
+          };
+          check();
+          alice.on('signal', check);
+        },
+        15_000,
+        "alice has all of bob's signals",
+      );
+      expect(aliceGot).toHaveLength(20);
+    } else {
+      // The explicit failure path: the others are told she left.
+      expect(outcome).toMatch(/^ended:/);
+      expect(await gone(aliceId)).toBe('networkDisconnected');
+    }
+    expect(destroyed.has(idOf(carol))).toBe(false);
+  }, 90_000);
+  it('SIGTERM (drain): its clients resume on another node; their peers see nothing', async () => {
+    nodes = await startCluster(redis, 2);
+    const [a, b] = nodes as [ParleyProcess, ParleyProcess];
+    const sessionId = await createSession(a);
+    const people = await joinAll(sessionId, [
+      ['alice', a],
+      ['bob', b],
+    ]);
+    const [alice, bob] = [...people.values()] as [Session, Session];
+    const ids = [idOf(alice), idOf(bob)];
+    const bobSees = recordEvents(bob, ['connectionDestroyed', 'sessionDisconnected', 'sessionReconnecting']);
+    const flow = new SignalFlow(people);
+    const sent: Promise<void>[] = [];
+    for (let i = 0; i < 10; i++) sent.push(flow.send('bob'));
+    const aliceBack = waitFor(
+      (resolve) => {
+        alice.on('sessionReconnected', () => {
+          resolve();
+        });
+      },
+      15_000,
+      'alice resumed',
+    );
+    const stopped = a.kill('SIGTERM');
+    for (let i = 0; i < 10; i++) sent.push(flow.send('bob'));
+    await aliceBack;
+    expect((await stopped).code).toBe(0);
+    for (let i = 0; i < 10; i++) sent.push(flow.send('alice'));
+    await Promise.all(sent);
+    await flow.complete(15_000);
+    expect(flow.checker.counts()).toMatchObject({ sent: 30, lost: 0, duplicated: 0, reordered: 0 });
+    expect([idOf(alice), idOf(bob)]).toEqual(ids);
+    expect(bobSees.names()).toEqual([]);
+    expect(await readyz(b)).toBe(200);
+  });
+});
+
+describe('Redis trouble', () => {
+  it('Redis down for 10 s: no crash, /readyz says so, traffic resumes with nothing lost; Redis back empty: an explicit failure, then new sessions work', async () => {
+    nodes = await startCluster(redis, 2);
+    const [a, b] = nodes as [ParleyProcess, ParleyProcess];
+    const sessionId = await createSession(a);
+    const people = await joinAll(sessionId, [
+      ['alice', a],
+      ['bob', b],
+    ]);
+    const flow = new SignalFlow(people);
+    await Promise.all([flow.send('alice'), flow.send('bob')]);
+    await flow.complete(T);
+
+    await redis.save(); // an outage of a Redis that keeps its data (RDB), then the empty case below
+    await redis.shutdown();
+    await waitFor(
+      (resolve) => {
+        const poll = (): void => {
+          void Promise.all(nodes.map(readyz)).then((codes) => {
+            if (codes.every((c) => c === 503)) resolve();
+            else setImmediate(poll);
+          });
+        };
+        poll();
+      },
+      15_000,
+      '/readyz 503 on both nodes',
+    );
+    // Signals sent while Redis is away wait for it (in order).
+    const sent = Promise.all([flow.send('alice'), flow.send('bob'), flow.send('alice')]);
+    // The outage lasts 10 s (the fault's length, not a wait for something to happen).
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    await redis.start();
+    await sent;
+    await flow.complete(20_000);
+    expect(flow.checker.counts()).toMatchObject({ lost: 0, duplicated: 0, reordered: 0 });
+    await waitFor(
+      (resolve) => {
+        const poll = (): void => {
+          void Promise.all(nodes.map(readyz)).then((codes) => {
+            if (codes.every((c) => c === 200)) resolve();
+            else setImmediate(poll);
+          });
+        };
+        poll();
+      },
+      15_000,
+      '/readyz 200 again',
+    );
+
+    // Redis back empty: the members it held cannot be resumed without a gap, so they fail explicitly.
+    const ended = [...people.values()].map((s) =>
+      waitFor(
+        (resolve) =>
+          s.on('sessionDisconnected', () => {
+            resolve();
+          }),
+        30_000,
+        'an explicit end',
+      ),
+    );
+    await redis.restart({ empty: true });
+    await Promise.all(ended);
+    for (const n of nodes) expect(n.output()).not.toMatch(/uncaught|unhandled/i);
+    // The nodes refilled the project; a new session works across both.
+    const again = await createSession(b);
+    const fresh = await joinAll(again, [
+      ['carol', a],
+      ['dave', b],
+    ]);
+    const flow2 = new SignalFlow(fresh);
+    await Promise.all([flow2.send('carol'), flow2.send('dave')]);
+    await flow2.complete(T);
+    expect(flow2.checker.counts()).toMatchObject({ lost: 0, duplicated: 0 });
+  }, 120_000);
+});
