@@ -1,8 +1,10 @@
 /**
  * `npm test` (scripts/test.mjs) does its own set-up: it finds Chromium, installs it as root
- * with apt-get, or stops with one line saying what to run (issue 9 #1). Tested without
- * uninstalling the browser: the script's test-only variables point it at a missing path and a
- * fake installer (a shell command that creates the "browser").
+ * with apt-get, or stops with one line saying what to run (issue 9 #1); and the media tier needs
+ * a loopback-only network namespace (`unshare -n`), or `npm test` stops with one line saying so
+ * (issue 11). Tested without uninstalling the browser or dropping privileges: the script's
+ * test-only variables point it at a missing path, a fake installer (a shell command that creates
+ * the "browser") and an `unshare` that fails.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -20,8 +22,8 @@ afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-function prerequisites(env: Record<string, string>) {
-  const r = spawnSync(process.execPath, [SCRIPT, '--prerequisites-only'], {
+function prerequisites(env: Record<string, string>, args: string[] = []) {
+  const r = spawnSync(process.execPath, [SCRIPT, '--prerequisites-only', ...args], {
     env: { ...process.env, ...env },
     encoding: 'utf8',
     timeout: 20_000,
@@ -33,7 +35,9 @@ describe('npm test prerequisites', () => {
   it('an installed Chromium is found, and nothing is installed', () => {
     const r = prerequisites({ PARLEY_TEST_INSTALL: 'exit 99' });
     expect(r.status).toBe(0);
-    expect(r.stdout).toBe('npm test: prerequisites found (Chromium at /usr/bin/chromium)\n');
+    expect(r.stdout).toBe(
+      'npm test: prerequisites found (Chromium at /usr/bin/chromium; a loopback-only network namespace for the media tests)\n',
+    );
   });
 
   it('a missing Chromium is installed as root with the install command, then found', () => {
@@ -46,7 +50,9 @@ describe('npm test prerequisites', () => {
     expect(r.stderr).toMatch(new RegExp(`^npm test: Chromium is missing at ${browser}; installing it: printf`));
     expect(r.status).toBe(0);
     expect(existsSync(browser)).toBe(true);
-    expect(r.stdout).toBe(`npm test: prerequisites found (Chromium at ${browser})\n`);
+    expect(r.stdout).toBe(
+      `npm test: prerequisites found (Chromium at ${browser}; a loopback-only network namespace for the media tests)\n`,
+    );
   });
 
   it('an install that does not produce the browser fails with one line', () => {
@@ -67,5 +73,52 @@ describe('npm test prerequisites', () => {
       `npm test needs Chromium at ${browser} (the browser tier): run  sudo apt-get update && sudo apt-get install -y chromium\n`,
     );
     expect(existsSync(browser)).toBe(false);
+  });
+
+  // The media tier (*.media.test.ts) runs in `unshare -n`; where that is not permitted (not root,
+  // no CAP_SYS_ADMIN) npm test stops with one line, never skipping the media tests silently.
+  const NO_UNSHARE = { PARLEY_TEST_UNSHARE: '/bin/false' };
+
+  it('stops with one line when no loopback-only network namespace can be made', () => {
+    const r = prerequisites(NO_UNSHARE);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      'npm test needs a loopback-only network namespace for the media tests (*.media.test.ts) and `unshare -n` failed (exit 1): ' +
+        'run npm test as root or with CAP_SYS_ADMIN, or pass only other test files (npm test -- FILE)\n',
+    );
+  });
+
+  it('says why unshare failed when it could not run at all', () => {
+    const r = prerequisites({ PARLEY_TEST_UNSHARE: join(tmp, 'no-such-unshare') });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(
+      /^npm test needs a loopback-only network namespace .* failed \(spawnSync .*no-such-unshare ENOENT\): /,
+    );
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('asks for no namespace when the arguments select only tests without media', () => {
+    const r = prerequisites(NO_UNSHARE, ['packages/server/test/cli.test.ts', '-t', 'media']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('npm test: prerequisites found (Chromium at /usr/bin/chromium)\n');
+  });
+
+  it('asks for the namespace when a filter selects a media test', () => {
+    expect(prerequisites(NO_UNSHARE, ['integration/webrtc-signals.media.test.ts']).status).toBe(1);
+    expect(prerequisites(NO_UNSHARE, ['webrtc-signals']).status).toBe(1);
+    // A name filter (-t VALUE) is not a file filter: every file is selected, the media tier too.
+    expect(prerequisites(NO_UNSHARE, ['-t', 'cli']).status).toBe(1);
+  });
+
+  it('runs the media tier in a network namespace that has only loopback, up', () => {
+    // What the script runs inside `unshare -n` (its IN_NAMESPACE line), with `ip -o link` as the command.
+    const r = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', 'ip', '-o', 'link'], {
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    const links = r.stdout.trimEnd().split('\n');
+    expect(links).toHaveLength(1);
+    expect(links[0]).toMatch(/^1: lo: <LOOPBACK,UP,LOWER_UP>/);
   });
 });
