@@ -22,7 +22,10 @@ const DELEGATE: DelegateTable = {
   connectionReconnecting: (d, e) => d.sessionConnectionDidBeginReconnecting?.(e.target, e.connection),
   connectionReconnected: (d, e) => d.sessionConnectionDidReconnect?.(e.target, e.connection),
   streamCreated: (d, e) => d.sessionStreamCreated?.(e.target, e.stream),
-  streamDestroyed: (d, e) => d.sessionStreamDestroyed?.(e.target, e.stream),
+  streamDestroyed: (d, e) => d.sessionStreamDestroyed?.(e.target, e.stream, e.reason),
+  streamPropertyChanged: (d, e) =>
+    d.sessionStreamPropertyChanged?.(e.target, e.stream, e.changedProperty, e.oldValue, e.newValue),
+  muteForced: (d, e) => d.sessionMuteForced?.(e.target, e.active),
   signal: (d, e) => d.sessionReceivedSignal?.(e.target, e.type, e.from, e.data),
 };
 

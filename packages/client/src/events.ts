@@ -4,6 +4,7 @@
  */
 import type { ParleyError } from './errors.js';
 import type { Session } from './session.js';
+import type { StreamDestroyReason, StreamProperty, VideoDimensions } from '@parley/protocol';
 import type { Connection, SessionConnectionStatus, SessionDisconnectReason, Stream } from './types.js';
 
 /** Fields every event context carries. */
@@ -54,10 +55,19 @@ export interface SessionEventMap {
   connectionReconnecting: SessionEventBase & { readonly connection: Connection };
   /** That client resumed. */
   connectionReconnected: SessionEventBase & { readonly connection: Connection };
-  /** Another client's stream appeared (typed; not fired yet). */
+  /** Another client's stream appeared (one per stream present at connect, after the connections, then one per publish). */
   streamCreated: SessionEventBase & { readonly stream: Stream };
-  /** Another client's stream ended (typed; not fired yet). */
-  streamDestroyed: SessionEventBase & { readonly stream: Stream; readonly reason: string };
+  /** Another client's stream ended (before its connection's `connectionDestroyed`, if it left). */
+  streamDestroyed: SessionEventBase & { readonly stream: Stream; readonly reason: StreamDestroyReason };
+  /** A stream's `hasAudio`, `hasVideo` or `videoDimensions` changed (ours too: `stream` is then the publisher's). */
+  streamPropertyChanged: SessionEventBase & {
+    readonly stream: Stream;
+    readonly changedProperty: StreamProperty;
+    readonly oldValue: boolean | VideoDimensions;
+    readonly newValue: boolean | VideoDimensions;
+  };
+  /** A moderator forced our published audio off (`active: true`), or lifted a session-wide force mute (`active: false`). */
+  muteForced: SessionEventBase & { readonly active: boolean };
   /** Any signal. */
   signal: SignalEvent;
   /** Signals of one type. */

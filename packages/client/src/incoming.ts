@@ -8,6 +8,7 @@ import type { Dispatch } from './dispatch.js';
 import type { Inbox } from './inbox.js';
 import type { Requests } from './requests.js';
 import type { Roster } from './roster.js';
+import type { StreamState } from './stream-state.js';
 import type { Session } from './session.js';
 
 /** The parts of a session that receive messages. @internal */
@@ -17,6 +18,7 @@ export interface Receivers {
   readonly requests: Requests;
   readonly roster: Roster;
   readonly dispatch: Dispatch;
+  readonly streams: StreamState;
 }
 
 /** Deliver one message of an established connection; false for a handshake message, which breaks the protocol here. @internal */
@@ -39,9 +41,19 @@ export function deliver(message: ServerMessage, to: Receivers): boolean {
       return true;
     case 'connectionCreated':
     case 'connectionDestroyed':
+      to.roster.apply(message);
+      return true;
     case 'connectionReconnecting':
     case 'connectionReconnected':
       to.roster.apply(message);
+      to.streams.connectionChanged(message.connectionId, message.t === 'connectionReconnecting');
+      return true;
+    case 'streamCreated':
+    case 'streamDestroyed':
+    case 'streamPropertyChanged':
+    case 'muteForced':
+    case 'media':
+      to.streams.apply(message);
       return true;
     case 'welcome':
     case 'resumed':

@@ -13,6 +13,24 @@ export { ParleyError, SessionErrorCode } from './errors.js';
 export { SessionConnectionStatus } from './types.js';
 export type { Connection, Stream, SignalOptions, SessionDisconnectReason } from './types.js';
 export { TypedEmitter } from './events.js';
+export { Publisher } from './publisher.js';
+export type { PublisherOptions, PublisherDelegate, PublisherEventMap } from './publisher.js';
+export { Subscriber } from './subscriber.js';
+export type {
+  SubscriberOptions,
+  SubscriberDelegate,
+  SubscriberEventMap,
+  SubscriberVideoEventReason,
+} from './subscriber.js';
+export type { WebRtc } from './webrtc.js';
+export type {
+  MediaMode,
+  StreamDestroyReason,
+  StreamProperty,
+  VideoDimensions,
+  VideoType,
+  IceServerInfo,
+} from '@parley/protocol';
 export type { SessionEventMap, SessionEventName, SessionListener, SessionEventBase, SignalEvent } from './events.js';
 export { toWebSocketUrl } from './options.js';
 export type { SessionOptions, Clock, Timers, ListenerErrorHook } from './options.js';

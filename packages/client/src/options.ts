@@ -4,6 +4,7 @@
 import { WS_PATH } from '@parley/protocol';
 import { ParleyError, SessionErrorCode } from './errors.js';
 import { defaultReconnectPolicy, type ReconnectPolicy } from './reconnect-policy.js';
+import { defaultWebRtc, type WebRtc } from './webrtc.js';
 import { defaultWebSocket, missingWebSocketReason, type WebSocketConstructor } from './websocket.js';
 
 /**
@@ -63,6 +64,11 @@ export interface SessionOptions {
   pageLifecycle?: boolean;
   /** Called when a listener or delegate method throws. @default logs with `console.error` */
   onListenerError?: ListenerErrorHook;
+  /**
+   * The WebRTC implementation publishers and subscribers use (`{ RTCPeerConnection, MediaStream }`).
+   * @default the browser's own; in Node, none: pass `@roamhq/wrtc` to publish or subscribe
+   */
+  webrtc?: WebRtc;
 }
 
 /** Options with defaults applied. @internal */
@@ -78,6 +84,7 @@ export interface ResolvedOptions {
   readonly disconnectTimeout: number;
   readonly pageLifecycle: boolean;
   readonly onListenerError: ListenerErrorHook;
+  readonly webrtc: WebRtc | undefined;
 }
 
 /**
@@ -172,6 +179,7 @@ export function resolveOptions(options: SessionOptions = {}): ResolvedOptions {
     reconnectPolicy: options.reconnectPolicy ?? defaultReconnectPolicy(),
     disconnectTimeout: nonNegative('disconnectTimeout', options.disconnectTimeout, 2000),
     pageLifecycle: options.pageLifecycle !== false,
+    webrtc: options.webrtc ?? defaultWebRtc(),
     onListenerError:
       options.onListenerError ??
       ((error, event) => {

@@ -50,8 +50,8 @@ export function signalBody(options: SignalOptions, limits: WireLimits | null): R
   };
 }
 
-/** Throw 1010 unless a request may be made in `status`. */
-function checkRequestState(status: Status, retryAfterReconnect: boolean): void {
+/** Throw 1010 unless a request may be made in `status`. @internal */
+export function checkRequestState(status: Status, retryAfterReconnect: boolean): void {
   if (status === Status.Reconnecting && !retryAfterReconnect) {
     throw ParleyError.notConnected('the session is reconnecting and retryAfterReconnect is false');
   }
@@ -109,11 +109,8 @@ export class Requests {
    * with the result of its `reply`, if the server sent one. A request type behind a capability the
    * server did not grant is refused here (1015): the server would close the connection for it.
    */
-  private request(
-    body: RequestBody,
-    status: Status,
-    granted?: readonly WireCapability[],
-  ): Promise<JsonValue | undefined> {
+  /** @internal */
+  request(body: RequestBody, status: Status, granted?: readonly WireCapability[]): Promise<JsonValue | undefined> {
     const needs = capabilityForClientMessage(body.t);
     if (needs !== undefined && !(granted ?? []).includes(needs)) {
       return Promise.reject(

@@ -3,6 +3,7 @@
  * methods and events come from the same internal dispatch: for each event the delegate method is
  * called first, then the event listeners.
  */
+import type { StreamDestroyReason, StreamProperty, VideoDimensions } from '@parley/protocol';
 import type { ParleyError } from './errors.js';
 import type { Session } from './session.js';
 import type { Connection, Stream } from './types.js';
@@ -28,7 +29,17 @@ export interface SessionDelegate {
   sessionConnectionCreated?(session: Session, connection: Connection): void;
   sessionConnectionDestroyed?(session: Session, connection: Connection): void;
   sessionStreamCreated?(session: Session, stream: Stream): void;
-  sessionStreamDestroyed?(session: Session, stream: Stream): void;
+  sessionStreamDestroyed?(session: Session, stream: Stream, reason: StreamDestroyReason): void;
+  /** A stream's property changed (`stream` already holds `newValue`). */
+  sessionStreamPropertyChanged?(
+    session: Session,
+    stream: Stream,
+    changedProperty: StreamProperty,
+    oldValue: boolean | VideoDimensions,
+    newValue: boolean | VideoDimensions,
+  ): void;
+  /** A moderator forced our audio off (`active`), or lifted a session-wide force mute. */
+  sessionMuteForced?(session: Session, active: boolean): void;
   /** `connection` is null when the server (REST) sent the signal; our own for a broadcast echo. */
   sessionReceivedSignal?(
     session: Session,

@@ -45,7 +45,11 @@ import { Reconnection, resumeMismatch } from './reconnection.js';
 import { Requests } from './requests.js';
 import { Roster } from './roster.js';
 import type { SessionDelegate } from './session-delegate.js';
-import { SessionConnectionStatus as Status, type Connection, type SignalOptions } from './types.js';
+import type { Publisher } from './publisher.js';
+import { SessionStreams } from './session-streams.js';
+import { StreamState } from './stream-state.js';
+import type { Subscriber, SubscriberDelegate, SubscriberOptions } from './subscriber.js';
+import { SessionConnectionStatus as Status, type Connection, type SignalOptions, type Stream } from './types.js';
 
 /** The longest a resume opened by `disconnect()` while Reconnecting (only to send `bye`) may take. */
 const LEAVE_RESUME_TIMEOUT = 2000;
@@ -84,6 +88,9 @@ export class Session {
   private connectJob: JoinJob | null = null;
   private reconnect: Reconnection | null = null;
   private disconnectWaiters: (() => void)[] = [];
+  /** The streams, our publishers and subscribers (capability `streams`). */
+  private readonly media: StreamState;
+  private readonly mediaOps: SessionStreams;
   private detachLifecycle: (() => void) | null = null;
 
   /**
@@ -128,12 +135,25 @@ export class Session {
           this.link.send({ t: 'ack', a: this.inbox.takeAck() });
       },
     });
+    const streamHost = {
+      session: this,
+      dispatch: this.dispatch,
+      requests: this.requests,
+      roster: this.roster,
+      webrtc: this.opts.webrtc,
+      report: this.opts.onListenerError,
+      status: () => this.status,
+      granted: () => this.granted,
+    };
+    this.media = new StreamState(streamHost);
+    this.mediaOps = new SessionStreams(this.media, streamHost);
     this.receivers = {
       target: this,
       inbox: this.inbox,
       requests: this.requests,
       roster: this.roster,
       dispatch: this.dispatch,
+      streams: this.media,
     };
   }
 
@@ -267,6 +287,72 @@ export class Session {
     return this.requests.time(this.status, this.granted);
   }
 
+  // ------------------------------------------------------------------ streams
+
+  /**
+   * The other clients' streams, by stream ID (never our own: those are our publishers' `stream`).
+   * @example for (const stream of session.streams.values()) session.subscribe(stream);
+   */
+  get streams(): ReadonlyMap<string, Stream> {
+    return this.media.streams;
+  }
+
+  /** How this session carries media: 'relayed' (between clients) or 'routed' (through the server); from the join. */
+  get mediaMode(): 'relayed' | 'routed' {
+    return this.media.mediaMode;
+  }
+
+  /**
+   * Publish a Publisher's tracks. Resolves with the stream (after `publisherStreamCreated`);
+   * rejects with 1010 (not connected), 1500 (the role may not publish), 1015 (already publishing,
+   * or a server without streams), 1011 (no WebRTC implementation).
+   * @example const stream = await session.publish(new Publisher(undefined, { audioTrack, videoTrack }));
+   */
+  publish(publisher: Publisher): Promise<Stream> {
+    return this.mediaOps.publish(publisher);
+  }
+
+  /** Stop publishing: everyone gets `streamDestroyed` (clientDisconnected), the publisher `publisherStreamDestroyed`. */
+  unpublish(publisher: Publisher): Promise<void> {
+    return this.mediaOps.unpublish(publisher);
+  }
+
+  /**
+   * Subscribe to another client's stream. Returns the Subscriber at once; it fires
+   * `subscriberDidConnectToStream` when media flows, `subscriberDidFailWithError` when the server
+   * refuses (1605 past the relayed mesh limit) or WebRTC fails. Throws 1010, 1501 (role), 1604
+   * (unknown stream), 1011.
+   * @example session.subscribe(stream, { subscriberDidConnectToStream: (s) => show(s.mediaStream) });
+   */
+  subscribe(stream: Stream, delegate?: SubscriberDelegate, options?: SubscriberOptions): Subscriber {
+    return this.mediaOps.subscribe(stream, delegate, options);
+  }
+
+  /** End a subscription (its peer connection closes at once). */
+  unsubscribe(subscriber: Subscriber): Promise<void> {
+    return this.mediaOps.unsubscribe(subscriber);
+  }
+
+  /** Moderators: end another client's stream (reason forceUnpublished). 1530 for others, 404 unknown stream. */
+  forceUnpublish(stream: Stream | string): Promise<void> {
+    return this.mediaOps.forceUnpublish(stream);
+  }
+
+  /** Moderators: force one stream's audio off (its publisher gets muteForced). 1540 for others. */
+  forceMuteStream(stream: Stream | string): Promise<void> {
+    return this.mediaOps.forceMuteStream(stream);
+  }
+
+  /** Moderators: force every stream's audio off but `excluded`, and streams published later, until disableForceMute(). 1540 for others. */
+  forceMuteAll(excluded?: readonly (Stream | string)[]): Promise<void> {
+    return this.mediaOps.forceMuteAll(excluded);
+  }
+
+  /** Moderators: end a session-wide force mute (everyone gets muteForced {active: false}). 1540 for others. */
+  disableForceMute(): Promise<void> {
+    return this.mediaOps.disableForceMute();
+  }
+
   // ------------------------------------------------------------------ state
 
   private setState(next: Status): void {
@@ -289,6 +375,13 @@ export class Session {
     this.detachLifecycle?.();
     this.detachLifecycle = null;
     this.roster.clear();
+    this.media.reset(
+      ending.reason === 'forceDisconnected'
+        ? 'forceDisconnected'
+        : ending.reason === 'clientDisconnected'
+          ? 'clientDisconnected'
+          : 'networkDisconnected',
+    );
     this.setState(ending.status);
     this.outbox.reset(ending.error ?? ParleyError.notConnected(`the session disconnected (${why})`));
     if (ending.error !== null) this.dispatch('sessionError', { target: this, error: ending.error });
@@ -363,6 +456,7 @@ export class Session {
     this.timings = welcome;
     this.limits = welcome.limits;
     this.granted = welcome.caps ?? [];
+    this.media.joined(welcome);
     this.outbox.reset(ParleyError.notConnected('superseded by a new connection'));
     this.inbox.reset();
     const gen = this.link.generation;
@@ -377,6 +471,7 @@ export class Session {
       if (gen !== this.link.generation) break;
       this.roster.add(connection);
     }
+    if (gen === this.link.generation) this.media.announceWelcome(welcome);
     job?.resolve();
   }
 
@@ -409,6 +504,7 @@ export class Session {
     this.stateScope.setTimeout(() => {
       this.end(dropped(reconnect.windowOver));
     }, reconnect.window);
+    this.media.sessionChanged(true);
     this.dispatch('sessionReconnecting', { target: this });
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a sessionReconnecting listener may have ended the session
     if (this.status === Status.Reconnecting && !this.link.isOpen) this.nextResume();
@@ -439,7 +535,9 @@ export class Session {
     this.reconnect = null;
     const gen = this.link.generation;
     this.enterConnected();
-    if (gen === this.link.generation) this.dispatch('sessionReconnected', { target: this });
+    if (gen !== this.link.generation) return;
+    this.media.sessionChanged(false);
+    this.dispatch('sessionReconnected', { target: this });
   }
 
   /**

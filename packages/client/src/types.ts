@@ -1,7 +1,7 @@
 /**
  * The data types of the public API: connections, streams, the status enum, signal options.
  */
-import type { DisconnectReason } from '@parley/protocol';
+import type { DisconnectReason, VideoDimensions, VideoType } from '@parley/protocol';
 
 /**
  * A client in the session (ours is `session.connection`; the others are in `session.connections`).
@@ -16,16 +16,21 @@ export interface Connection {
 }
 
 /**
- * A published media stream. Typed now for API parity; no stream event fires yet (media comes later).
- * @example session.on('streamCreated', ({ stream }) => console.log(stream.streamId));
+ * A published media stream (OpenTok's Stream). The same object for the stream's whole life: its
+ * `hasAudio`, `hasVideo` and `videoDimensions` change in place (`streamPropertyChanged` says when).
+ * @example session.on('streamCreated', ({ stream }) => session.subscribe(stream));
  */
 export interface Stream {
   readonly streamId: string;
+  /** The connection that publishes it. */
   readonly connection: Connection;
+  /** Milliseconds since the epoch. */
   readonly creationTime: number;
   readonly name: string;
   readonly hasAudio: boolean;
   readonly hasVideo: boolean;
+  readonly videoType: VideoType;
+  readonly videoDimensions: VideoDimensions;
 }
 
 /**

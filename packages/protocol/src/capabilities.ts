@@ -10,20 +10,24 @@
  * Not to be confused with a role's {@link Capabilities} (what a token's role may do).
  */
 import type { ServerMessageType, ClientMessageType } from './messages.js';
+import { isStreamMessageType, isStreamRequestType } from './streams.js';
 
 /**
  * A named extension of protocol version 1.
  * - `reply`: the server may answer a request with a sequenced `reply {r, data}` (written before
  *   the `ack` that covers `r`, like `nack`), and the client may send the requests that are
  *   answered that way (`time`).
+ * - `streams`: streams and media (PROTOCOL.md §Streams): `welcome.streams/mediaMode/iceServers`,
+ *   the stream events and `media` messages, and the stream requests (`publish`, `subscribe`, …,
+ *   answered with `reply` where they return data, so it needs `reply` granted too).
  */
-export type WireCapability = 'reply';
+export type WireCapability = 'reply' | 'streams';
 
 /** Query parameter of the handshake that carries the client's capabilities, comma-separated. */
 export const CAPABILITIES_PARAM = 'caps';
 
 /** Every capability this version of the package knows, in a stable order. */
-export const WIRE_CAPABILITIES: readonly WireCapability[] = Object.freeze(['reply'] as const);
+export const WIRE_CAPABILITIES: readonly WireCapability[] = Object.freeze(['reply', 'streams'] as const);
 
 const KNOWN: ReadonlySet<string> = new Set<string>(WIRE_CAPABILITIES);
 
@@ -70,7 +74,8 @@ export function negotiateWireCapabilities(
  * guarantee it structurally) before writing a message; see PROTOCOL.md §Evolution.
  */
 export function capabilityForServerMessage(t: ServerMessageType): WireCapability | undefined {
-  return t === 'reply' ? 'reply' : undefined;
+  if (t === 'reply') return 'reply';
+  return isStreamMessageType(t) ? 'streams' : undefined;
 }
 
 /**
@@ -78,5 +83,6 @@ export function capabilityForServerMessage(t: ServerMessageType): WireCapability
  * with 4002 a request type the connection was not granted); `undefined` for the version-1 types.
  */
 export function capabilityForClientMessage(t: ClientMessageType): WireCapability | undefined {
-  return t === 'time' ? 'reply' : undefined;
+  if (t === 'time') return 'reply';
+  return isStreamRequestType(t) ? 'streams' : undefined;
 }

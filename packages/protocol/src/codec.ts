@@ -6,9 +6,16 @@
 import { isWireCapability, type WireCapability } from './capabilities.js';
 import { DISCONNECT_REASONS, type DisconnectReason } from './codes.js';
 import { MAX_MESSAGES_PER_FRAME } from './limits.js';
-import type { ClientMessage, ConnectionInfo, JsonValue, ServerMessage } from './messages.js';
+import type { ClientMessage, ConnectionInfo, JsonValue, ServerMessage, WelcomeMessage } from './messages.js';
 import { ProtocolError } from './protocol-error.js';
 import { isRole } from './roles.js';
+import {
+  decodeIceServers,
+  decodeMediaMode,
+  decodeStreamMessage,
+  decodeStreamRequest,
+  decodeWelcomeStreams,
+} from './stream-codec.js';
 
 /** Separator between messages batched in one frame. */
 export const MESSAGE_SEPARATOR = '\n';
@@ -122,8 +129,14 @@ export function decodeClientFrame(frame: string): ClientMessage[] {
       case 'bye':
         messages.push({ t: 'bye' });
         break;
-      default:
+      default: {
+        const request = decodeStreamRequest(o);
+        if (request !== undefined) {
+          messages.push(request);
+          break;
+        }
         throw new ProtocolError(`unknown message type ${JSON.stringify(String(o.t)).slice(0, 40)}`);
+      }
     }
   }
   return messages;
@@ -240,6 +253,7 @@ function decodeServerMessage(o: Obj): ServerMessage {
           maxClientFrameBytes: num(limits, 'maxClientFrameBytes'),
         },
         caps: capabilities(o.caps),
+        ...welcomeStreams(o),
       };
     }
     case 'resumed':
@@ -251,7 +265,22 @@ function decodeServerMessage(o: Obj): ServerMessage {
         heartbeatTimeout: num(o, 'heartbeatTimeout'),
         reconnectWindow: num(o, 'reconnectWindow'),
       };
-    default:
+    default: {
+      const stream = decodeStreamMessage(o);
+      if (stream !== undefined) return stream;
       throw new ProtocolError(`unknown message type ${JSON.stringify(String(o.t)).slice(0, 40)}`);
+    }
   }
+}
+
+/** The `streams` capability's fields of a welcome, each only when present. */
+function welcomeStreams(o: Obj): Pick<WelcomeMessage, 'streams' | 'mediaMode' | 'iceServers'> {
+  const streams = decodeWelcomeStreams(o.streams);
+  const mediaMode = decodeMediaMode(o.mediaMode);
+  const iceServers = decodeIceServers(o.iceServers);
+  return {
+    ...(streams !== undefined && { streams }),
+    ...(mediaMode !== undefined && { mediaMode }),
+    ...(iceServers !== undefined && { iceServers }),
+  };
 }

@@ -37,12 +37,27 @@ export enum SessionErrorCode {
   InvalidSignalType = 1461,
   /** Not permitted to publish (role). */
   UnableToPublish = 1500,
+  /** Not permitted to subscribe (role `publisheronly`), or the subscription could not be set up. */
+  UnableToSubscribe = 1501,
   /** Not permitted to force a disconnect (not a moderator). */
   UnableToForceDisconnect = 1520,
   /** Not permitted to force an unpublish (not a moderator). */
   UnableToForceUnpublish = 1530,
+  /** Force unpublish of a stream that does not exist (OpenTok's 1535). */
+  ForceUnpublishInvalidStream = 1535,
   /** Not permitted to force mute (not a moderator). */
   UnableToForceMute = 1540,
+  /** A WebRTC failure on the subscriber's side (iOS `OTSubscriberWebRTCError`). */
+  SubscriberWebRTCError = 1600,
+  /** The stream does not exist (any more) in the session (iOS `OTSubscriberServerCannotFindStream`). */
+  StreamNotFound = 1604,
+  /**
+   * The stream has as many subscribers as it may: a relayed (mesh) session's limit,
+   * `MAX_RELAYED_SUBSCRIBERS` (OpenTok.js `STREAM_LIMIT_EXCEEDED`).
+   */
+  StreamLimitExceeded = 1605,
+  /** A WebRTC failure on the publisher's side (iOS `OTPublisherWebRTCError`). */
+  PublisherWebRTCError = 1610,
   /** The signal could not be sent (e.g. the role may not signal). */
   UnableToSendSignal = 1550,
   /** The target connection (signal `to`, forceDisconnect) does not exist in the session (OpenTok.js `OT_NOT_FOUND`). */

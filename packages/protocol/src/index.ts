@@ -12,3 +12,5 @@ export * from './validate.js';
 export * from './session-id.js';
 export * from './handshake.js';
 export * from './capabilities.js';
+export * from './streams.js';
+export { decodeStreamInfo } from './stream-codec.js';

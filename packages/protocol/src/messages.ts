@@ -5,6 +5,14 @@
 import type { WireCapability } from './capabilities.js';
 import type { DisconnectReason } from './codes.js';
 import type { Role } from './roles.js';
+import {
+  isStreamRequestType,
+  type IceServerInfo,
+  type MediaMode,
+  type StreamClientRequest,
+  type StreamInfo,
+  type StreamServerMessage,
+} from './streams.js';
 
 /** A client in a session, as the wire carries it (and as `Connection` exposes it). */
 export interface ConnectionInfo {
@@ -45,6 +53,12 @@ export interface WelcomeMessage {
    * built before capabilities sends none; read absent as empty.
    */
   readonly caps?: readonly WireCapability[];
+  /** Capability `streams`: the session's streams when we joined, oldest first. */
+  readonly streams?: readonly StreamInfo[];
+  /** Capability `streams`: how this session carries media (absent: relayed). */
+  readonly mediaMode?: MediaMode;
+  /** Capability `streams`: the STUN/TURN servers to give every peer connection (absent: none). */
+  readonly iceServers?: readonly IceServerInfo[];
 }
 
 /** First message on a resumed transport (not sequenced). */
@@ -133,7 +147,8 @@ export type SequencedServerMessage =
   | ConnectionCreatedMessage
   | ConnectionDestroyedMessage
   | ConnectionReconnectingMessage
-  | ConnectionReconnectedMessage;
+  | ConnectionReconnectedMessage
+  | StreamServerMessage;
 
 export type ServerMessage = WelcomeMessage | ResumedMessage | PongMessage | AckMessage | SequencedServerMessage;
 
@@ -184,7 +199,7 @@ export interface ByeMessage {
 }
 
 /** Client messages that carry an explicit sequence number `s` and get an `ack` (or a `nack`). */
-export type ClientRequest = SignalRequest | ForceDisconnectRequest | TimeRequest;
+export type ClientRequest = SignalRequest | ForceDisconnectRequest | TimeRequest | StreamClientRequest;
 
 export type ClientMessage = ClientRequest | ClientAckMessage | PingMessage | ByeMessage;
 
@@ -198,6 +213,11 @@ const SEQUENCED: ReadonlySet<string> = new Set<SequencedServerMessage['t']>([
   'connectionDestroyed',
   'connectionReconnecting',
   'connectionReconnected',
+  'streamCreated',
+  'streamDestroyed',
+  'streamPropertyChanged',
+  'muteForced',
+  'media',
 ]);
 
 /** True for server messages that take a sequence number (see PROTOCOL.md §Sequencing). */
@@ -207,5 +227,7 @@ export function isSequenced(message: ServerMessage): message is SequencedServerM
 
 /** True for client messages that are requests (carry `s`). */
 export function isRequest(message: ClientMessage): message is ClientRequest {
-  return message.t === 'signal' || message.t === 'forceDisconnect' || message.t === 'time';
+  return (
+    message.t === 'signal' || message.t === 'forceDisconnect' || message.t === 'time' || isStreamRequestType(message.t)
+  );
 }

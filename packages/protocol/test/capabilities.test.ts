@@ -17,8 +17,9 @@ import {
 } from '@parley/protocol';
 
 describe('wire capabilities', () => {
-  it('knows "reply" and nothing else yet', () => {
-    expect(WIRE_CAPABILITIES).toEqual(['reply']);
+  it('knows "reply" and "streams"', () => {
+    expect(WIRE_CAPABILITIES).toEqual(['reply', 'streams']);
+    expect(isWireCapability('streams')).toBe(true);
     expect(isWireCapability('reply')).toBe(true);
     expect(isWireCapability('Reply')).toBe(false);
     expect(isWireCapability(1)).toBe(false);
@@ -29,7 +30,8 @@ describe('wire capabilities', () => {
     expect(parseWireCapabilities(undefined)).toEqual([]);
     expect(parseWireCapabilities('')).toEqual([]);
     expect(parseWireCapabilities('reply')).toEqual(['reply']);
-    expect(parseWireCapabilities('streams,reply,reply')).toEqual(['reply']);
+    expect(parseWireCapabilities('video,reply,reply')).toEqual(['reply']);
+    expect(parseWireCapabilities('streams,reply')).toEqual(['streams', 'reply']);
     expect(formatWireCapabilities(['reply'])).toBe('reply');
     expect(formatWireCapabilities([])).toBe('');
   });
