@@ -31,6 +31,9 @@ export interface MediaPage {
   join(o: { url: string; apiKey: string; sessionId: string; token: string }): Promise<string>;
   answerCalls(): Promise<unknown>;
   call(to: string): Promise<void>;
+  publish(name: string): Promise<string>;
+  setPublishing(o: { audio?: boolean; video?: boolean }): void;
+  subscribe(streamId: string): Promise<void>;
   received(): Promise<Received>;
   hangUp(): Promise<void>;
 }
@@ -46,8 +49,8 @@ declare global {
 export interface MediaTier {
   readonly chrome: LaunchedChromium;
   readonly web: StaticSite;
-  /** A page at `path` of the static site (default the media page) in a fresh context, recording page errors. */
-  page(path?: string): Promise<{ page: Page; errors: string[] }>;
+  /** A page in a fresh context, recording page errors, at `path` of the static site (default the media page); null: not loaded yet. */
+  page(path?: string | null): Promise<{ page: Page; errors: string[] }>;
   /** Close every page and context opened so far (between tests). */
   closePages(): Promise<void>;
   close(): Promise<void>;
@@ -69,7 +72,7 @@ export async function startMediaTier(): Promise<MediaTier> {
       const page = await context.newPage();
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(`${web.url}${path}`, { waitUntil: 'load' });
+      if (path !== null) await page.goto(`${web.url}${path}`, { waitUntil: 'load' });
       return { page, errors };
     },
     async closePages() {

@@ -1,15 +1,25 @@
 // In-page helpers of the media tier (served as /media-page.js beside the client bundle; plain JS:
-// it runs in Chromium). Two things: a raw WebRTC call whose offer, answer and candidates travel
-// as Parley signals (the harness's proof, independent of the SDK's streams), and what a test
-// reads back from a page: decoded frames, the video's size, audio packets, the candidate pair.
-import { Session } from '/parley.browser.js';
+// it runs in Chromium). Three things: publishing and subscribing through the SDK's public API; a
+// raw WebRTC call whose offer, answer and candidates travel as Parley signals (the harness's own
+// proof, independent of the SDK's streams); and what a test reads back from a page: decoded
+// frames, the video's size, audio packets, the candidate pair.
+import { Publisher, Session } from '/parley.browser.js';
 
 /** Signal types of the raw call. */
 const OFFER = 'webrtc-offer';
 const ANSWER = 'webrtc-answer';
 const CANDIDATE = 'webrtc-candidate';
 
-const state = { session: null, pc: null, video: null, startedAt: 0, firstFrameMs: null, errors: [] };
+const state = {
+  session: null,
+  pc: null,
+  publisher: null,
+  subscriber: null,
+  video: null,
+  startedAt: 0,
+  firstFrameMs: null,
+  errors: [],
+};
 
 /** Join the session; returns our connection ID. */
 export async function join({ url, apiKey, sessionId, token }) {
@@ -86,8 +96,43 @@ export async function call(to) {
   await state.session.signal({ type: OFFER, to, data: pc.localDescription.sdp });
 }
 
+/** Publish the fake camera and microphone (the SDK asks for them); resolves with the stream ID. */
+export async function publish(name) {
+  state.publisher = new Publisher(undefined, { name });
+  state.publisher.on('error', ({ error }) => state.errors.push(`publisher: ${error.message}`));
+  const stream = await state.session.publish(state.publisher);
+  return stream.streamId;
+}
+
+/** Turn our published video or audio off or on (others see streamPropertyChanged). */
+export function setPublishing({ audio, video }) {
+  if (audio !== undefined) state.publisher.publishAudio = audio;
+  if (video !== undefined) state.publisher.publishVideo = video;
+}
+
+/**
+ * Subscribe to the stream `streamId` (present, or when it is created): its tracks play in a
+ * `<video>`; `firstFrameMs` is measured from the `subscribe()` call.
+ */
+export async function subscribe(streamId) {
+  const stream =
+    state.session.streams.get(streamId) ??
+    (await new Promise((resolve) => {
+      const off = state.session.on('streamCreated', (e) => {
+        if (e.stream.streamId !== streamId) return;
+        off();
+        resolve(e.stream);
+      });
+    }));
+  state.startedAt = performance.now();
+  const subscriber = state.session.subscribe(stream);
+  state.subscriber = subscriber;
+  subscriber.on('error', ({ error }) => state.errors.push(`subscriber: ${error.message}`));
+  subscriber.on('connected', () => show(subscriber.mediaStream));
+}
+
 /** What this page receives: from the `<video>` and from the peer connection's statistics. */
-export async function received(pc = state.pc, video = state.video) {
+export async function received(pc = state.subscriber?.peerConnection ?? state.pc, video = state.video) {
   const out = {
     framesDecoded: 0,
     videoWidth: video?.videoWidth ?? 0,
@@ -115,5 +160,6 @@ export async function received(pc = state.pc, video = state.video) {
 /** Leave the call and the session. */
 export async function hangUp() {
   state.pc?.close();
+  if (state.publisher?.stream) await state.session.unpublish(state.publisher).catch(() => undefined);
   await state.session?.disconnect();
 }
