@@ -13,8 +13,9 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type ParleyServer } from '@parley/server';
+import { FaultProxy } from '@parley/testkit';
 import { startMediaTier, type MediaTier } from './media-tier.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -45,6 +46,7 @@ declare global {
 
 let server: ParleyServer;
 let tier: MediaTier;
+const proxies: FaultProxy[] = [];
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -52,7 +54,12 @@ beforeAll(async () => {
   tier = await startMediaTier();
 }, 60_000);
 
+afterEach(async () => {
+  await tier.closePages();
+});
+
 afterAll(async () => {
+  for (const proxy of proxies) await proxy.close();
   await tier.close();
   await server.close();
 });
@@ -141,6 +148,35 @@ describe('the demo page with video', () => {
     await bob.page.waitForSelector('#camera[aria-pressed="false"]');
     await tile(alice.page, 'Bob').waitFor({ state: 'detached' });
     expect(await bob.page.locator('#tiles .tile').count()).toBe(1);
+    expect([...alice.problems, ...bob.problems]).toEqual([]);
+  });
+
+  it('shows a reconnecting badge on the tile of a publisher whose network dropped, and takes it off when it is back', async () => {
+    // Alice's page, its credentials and its WebSocket travel through a proxy the test breaks.
+    const proxy = await FaultProxy.start({ target: { port: new URL(server.url).port } });
+    proxies.push(proxy);
+    const alice = await person(`${proxy.url(server.url)}/`, 'Alice');
+    await alice.page.waitForSelector('#camera[aria-pressed="true"]');
+    const bob = await person(
+      new URL(new URL(await alice.page.inputValue('#invite-link')).search, server.url).href,
+      'Bob',
+    );
+    await seesAndHears(bob.page, 'Alice');
+    const aliceTile = tile(bob.page, 'Alice');
+    expect(await aliceTile.getAttribute('data-state')).toBe('live');
+    expect(await aliceTile.locator('.tile-badge').isVisible()).toBe(false);
+
+    proxy.refuse(true);
+    proxy.cut();
+    await alice.page.waitForSelector('#status[data-status="Reconnecting"]');
+    await aliceTile.and(bob.page.locator('[data-state="interrupted"]')).waitFor();
+    expect(await aliceTile.locator('.tile-badge').isVisible()).toBe(true);
+    await bob.page.screenshot({ path: `${ARTIFACTS}desktop-peer-reconnecting.png`, fullPage: true });
+
+    proxy.restore();
+    await alice.page.waitForSelector('#status[data-status="Connected"]');
+    await aliceTile.and(bob.page.locator('[data-state="live"]')).waitFor();
+    await seesAndHears(bob.page, 'Alice');
     expect([...alice.problems, ...bob.problems]).toEqual([]);
   });
 });
