@@ -53,6 +53,7 @@ export function deliver(message: ServerMessage, to: Receivers): boolean {
     case 'streamPropertyChanged':
     case 'muteForced':
     case 'media':
+    case 'subscriptionEnded':
       to.streams.apply(message);
       return true;
     case 'welcome':

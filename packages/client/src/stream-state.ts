@@ -141,6 +141,9 @@ export class StreamState implements MediaContext {
       case 'media':
         this.#media(m);
         return;
+      case 'subscriptionEnded':
+        this.publishers.get(m.streamId)?.dropSubscriber(m.subscriberId);
+        return;
     }
   }
 
@@ -213,6 +216,8 @@ export class StreamState implements MediaContext {
     const stream = this.makeStream(decodeStreamInfo(data));
     this.publishers.set(stream.streamId, publisher);
     publisher.published(stream, this);
+    // A session-wide force mute in force: the server accepted the stream without audio.
+    if (!stream.hasAudio && publisher.publishAudio && publisher.audioTrack !== null) publisher.muteForced();
     const orphans = this.#orphans;
     this.#orphans = [];
     for (const m of orphans) this.#media(m);

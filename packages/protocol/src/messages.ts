@@ -218,6 +218,7 @@ const SEQUENCED: ReadonlySet<string> = new Set<SequencedServerMessage['t']>([
   'streamPropertyChanged',
   'muteForced',
   'media',
+  'subscriptionEnded',
 ]);
 
 /** True for server messages that take a sequence number (see PROTOCOL.md §Sequencing). */

@@ -215,6 +215,8 @@ export function decodeStreamMessage(o: Obj): StreamServerMessage | undefined {
         active: bool(o, 'active'),
         streamIds: o.streamIds === undefined ? [] : stringArray(o.streamIds, 'streamIds'),
       };
+    case 'subscriptionEnded':
+      return { t: 'subscriptionEnded', streamId: str(o, 'streamId'), subscriberId: str(o, 'subscriberId') };
     case 'media':
       return { t: 'media', from: o.from === null ? null : str(o, 'from'), ...mediaPayload(o) };
     default:

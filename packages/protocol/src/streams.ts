@@ -127,8 +127,23 @@ export interface MediaMessage extends MediaPayload {
   readonly from: string | null;
 }
 
+/**
+ * A subscription of one of our streams ended (its subscriber unsubscribed or left): close the
+ * peer connection that served it. Relayed sessions only; sent to the stream's publisher.
+ */
+export interface SubscriptionEndedMessage {
+  readonly t: 'subscriptionEnded';
+  readonly streamId: string;
+  readonly subscriberId: string;
+}
+
 export type StreamServerMessage =
-  StreamCreatedMessage | StreamDestroyedMessage | StreamPropertyChangedMessage | MuteForcedMessage | MediaMessage;
+  | StreamCreatedMessage
+  | StreamDestroyedMessage
+  | StreamPropertyChangedMessage
+  | MuteForcedMessage
+  | MediaMessage
+  | SubscriptionEndedMessage;
 
 // ---------------------------------------------------------------- client → server (requests)
 
@@ -230,6 +245,7 @@ const STREAM_REQUESTS: ReadonlySet<string> = new Set<StreamClientRequest['t']>([
 ]);
 
 const STREAM_EVENTS: ReadonlySet<string> = new Set<StreamServerMessage['t']>([
+  'subscriptionEnded',
   'streamCreated',
   'streamDestroyed',
   'streamPropertyChanged',

@@ -117,6 +117,8 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
     maxUnsentBytes: o.maxUnsentBytes,
     maxConnectionsPerSession: o.maxConnectionsPerSession,
     logger: o.logger,
+    iceServers: o.iceServers,
+    mediaRouter: o.mediaRouter,
   });
   const gateway = new Gateway(core, store, o.logger);
   const rest = createRestApi({ store, realtime: busOps(bus) });

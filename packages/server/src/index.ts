@@ -34,6 +34,21 @@ export type {
   SignalEvent,
 } from './bus/session-bus.js';
 export { InMemoryBus } from './bus/in-memory-bus.js';
+export {
+  applyStreamOp,
+  leaveStreams,
+  newSessionStreams,
+  streamInfos,
+  type Outgoing,
+  type SessionStreams,
+  type StreamEvent,
+  type StreamOp,
+  type StreamOpError,
+  type StreamOpResult,
+  type StreamRecord,
+  type StreamView,
+} from './bus/stream-ops.js';
+export type { MediaRouter, MediaRouterFactory, MediaRouterHost, MediaSubscription } from './media/router-hook.js';
 export { busOps, type RealtimeOps } from './rest/realtime-ops.js';
 export type { DrainMode } from './core/drain.js';
 export {

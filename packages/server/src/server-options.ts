@@ -18,6 +18,9 @@ import {
 } from '@parley/protocol';
 import type { SessionBus } from './bus/session-bus.js';
 import type { ServerClock } from './core/clock.js';
+import type { IceServerInfo } from '@parley/protocol';
+import { iceServersOf } from './media/ice-servers.js';
+import type { MediaRouterFactory } from './media/router-hook.js';
 import type { Store } from './store/store.js';
 import type { DrainMode } from './core/drain.js';
 import { createPinoLogger, lineLogger, type Logger } from './log/logger.js';
@@ -164,6 +167,17 @@ export interface ServerOptions {
   demoLimits?: Partial<DemoLimits>;
   /** HTTP request deadlines. @default DEFAULT_HTTP_TIMEOUTS (headers 60 s, request 300 s, checked every 30 s) */
   httpTimeouts?: Partial<HttpTimeouts>;
+  /**
+   * STUN/TURN servers handed to every client (`welcome.iceServers`, capability `streams`) for its
+   * peer connections, in WebRTC's `RTCIceServer` shape. @default [] (host candidates only)
+   */
+  iceServers?: readonly IceServerInfo[];
+  /**
+   * Builds the media forwarder of routed sessions (media/router-hook.ts). Without one, a session
+   * created routed carries its media relayed (between the clients) and its clients are told so.
+   * @default none
+   */
+  mediaRouter?: MediaRouterFactory;
 }
 
 /** {@link ServerOptions} with every default applied. */
@@ -190,6 +204,8 @@ export interface ResolvedServerOptions {
   readonly drain: DrainMode;
   readonly demoLimits: Readonly<DemoLimits>;
   readonly httpTimeouts: Readonly<HttpTimeouts>;
+  readonly iceServers: readonly IceServerInfo[];
+  readonly mediaRouter: MediaRouterFactory | undefined;
 }
 
 const KNOWN = new Set([
@@ -213,6 +229,8 @@ const KNOWN = new Set([
   'clock',
   'drain',
   'demoLimits',
+  'iceServers',
+  'mediaRouter',
   'httpTimeouts',
 ]);
 
@@ -391,5 +409,13 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     drain,
     demoLimits: Object.freeze(demoLimits),
     httpTimeouts: Object.freeze(httpTimeouts),
+    iceServers: iceServersOf(o.iceServers),
+    mediaRouter: mediaRouterOf(o.mediaRouter),
   };
+}
+
+function mediaRouterOf(value: unknown): MediaRouterFactory | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'function') throw new TypeError('mediaRouter must be a function (host) => MediaRouter');
+  return value as MediaRouterFactory;
 }

@@ -255,7 +255,7 @@ describe('apiUrl variants', () => {
       await call((cb) => {
         client.forceDisconnect(sessionId, 'conn-a', cb);
       });
-      expect(h.realtime.calls.map((c) => c.op)).toEqual(['serverSignal', 'serverSignal', 'forceDisconnect']);
+      expect(h.realtime.calls.map((c) => c.op)).toEqual(['serverSignal', 'serverSignal', 'stream', 'forceDisconnect']);
       const prefix = new URL(h.baseUrl + suffix).pathname;
       const seen = h.requests.slice(-5).map((r) => r.url);
       expect(seen[0]).toBe(`${prefix}/session/create`);

@@ -10,7 +10,15 @@
  * is what gives one order per session (docs/RELIABILITY.md §Ordering across nodes); a Redis bus
  * would get the same from one Lua script per operation and one channel per session.
  */
-import type { ConnectionInfo, DisconnectReason } from '@parley/protocol';
+import type { ConnectionInfo, DisconnectReason, StreamInfo } from '@parley/protocol';
+import {
+  applyStreamOp,
+  leaveStreams,
+  newSessionStreams,
+  streamInfos,
+  type Outgoing,
+  type SessionStreams,
+} from '@parley/server';
 import type {
   BusListener,
   ClaimCallbacks,
@@ -21,6 +29,8 @@ import type {
   SessionBus,
   SessionEvent,
   SignalEvent,
+  StreamOp,
+  StreamOpResult,
 } from '@parley/server';
 
 /** Node → broker. */
@@ -32,7 +42,8 @@ type Op =
   | { op: 'leave'; sessionId: string; connectionId: string; reason: DisconnectReason | null }
   | { op: 'announce'; sessionId: string; event: SessionEvent; except: string | null }
   | { op: 'signal'; id: number; sessionId: string; event: SignalEvent; to: string | null }
-  | { op: 'forceDisconnect'; id: number; sessionId: string; connectionId: string; origin: DisconnectOrigin };
+  | { op: 'forceDisconnect'; id: number; sessionId: string; connectionId: string; origin: DisconnectOrigin }
+  | { op: 'stream'; id: number; sessionId: string; stream: StreamOp };
 
 /** Broker → node. */
 type Note =
@@ -91,6 +102,8 @@ interface Member {
  */
 export class SplitBus {
   readonly #sessions = new Map<string, Map<string, Member>>();
+  /** Each session's streams (only while it has members): plain data, as a Redis bus would keep. */
+  readonly #streams = new Map<string, SessionStreams>();
   readonly #delay: () => number;
   /** Claims waiting for the old node's state: claim number → the claiming node and its call id. */
   readonly #claims = new Map<number, { node: SplitBusNode; id: number; sessionId: string; connectionId: string }>();
@@ -131,7 +144,7 @@ export class SplitBus {
           claim: null,
           parked: null,
         });
-        from.note({ t: 'done', id: o.id, result: roster });
+        from.note({ t: 'done', id: o.id, result: { roster, streams: streamInfos(this.#streams.get(o.sessionId)) } });
         const event: SessionEvent = { kind: 'connectionCreated', connection: o.connection };
         this.#broadcast(members, o.sessionId, event, o.connection.connectionId);
         return;
@@ -139,9 +152,10 @@ export class SplitBus {
       case 'leave': {
         const member = session?.get(o.connectionId);
         if (session === undefined || member === undefined) return;
+        this.#leaveStreams(session, o.sessionId, o.connectionId, o.reason);
         session.delete(o.connectionId);
         if (member.parked !== null) clearTimeout(member.parked.timer);
-        if (session.size === 0) this.#sessions.delete(o.sessionId);
+        if (session.size === 0) this.#forget(o.sessionId);
         else if (o.reason !== null) {
           const event: SessionEvent = { kind: 'connectionDestroyed', connectionId: o.connectionId, reason: o.reason };
           this.#broadcast(session, o.sessionId, event, null);
@@ -232,10 +246,11 @@ export class SplitBus {
           from.note({ t: 'done', id: o.id, result });
           return;
         }
+        this.#leaveStreams(session, o.sessionId, o.connectionId, 'forceDisconnected');
         session.delete(o.connectionId);
         if (member.parked !== null) clearTimeout(member.parked.timer);
         member.node?.note({ t: 'disconnect', sessionId: o.sessionId, connectionId: o.connectionId, origin: o.origin });
-        if (session.size === 0) this.#sessions.delete(o.sessionId);
+        if (session.size === 0) this.#forget(o.sessionId);
         else {
           const reason = 'forceDisconnected';
           const event: SessionEvent = { kind: 'connectionDestroyed', connectionId: o.connectionId, reason };
@@ -244,6 +259,52 @@ export class SplitBus {
         from.note({ t: 'done', id: o.id, result: 'ok' });
         return;
       }
+      case 'stream':
+        this.#stream(from, o.id, o.sessionId, o.stream);
+        return;
+    }
+  }
+
+  #stream(from: SplitBusNode, id: number, sessionId: string, op: StreamOp): void {
+    const session = this.#sessions.get(sessionId);
+    if (session === undefined) {
+      const result: StreamOpResult =
+        op.op === 'list' ? { ok: true, streams: [] } : { ok: false, error: 'session-not-found' };
+      from.note({ t: 'done', id, result });
+      return;
+    }
+    let state = this.#streams.get(sessionId);
+    if (state === undefined) this.#streams.set(sessionId, (state = newSessionStreams()));
+    const { result, out } = applyStreamOp(state, op, (c) => session.has(c));
+    this.#send(session, sessionId, out);
+    from.note({ t: 'done', id, result });
+  }
+
+  #leaveStreams(
+    session: Map<string, Member>,
+    sessionId: string,
+    connectionId: string,
+    reason: DisconnectReason | null,
+  ): void {
+    const state = this.#streams.get(sessionId);
+    if (state !== undefined) this.#send(session, sessionId, leaveStreams(state, connectionId, reason));
+  }
+
+  #forget(sessionId: string): void {
+    this.#sessions.delete(sessionId);
+    this.#streams.delete(sessionId);
+  }
+
+  /** Deliver a stream operation's events: broadcasts, and directed ones to their member's node (or its parking). */
+  #send(session: Map<string, Member>, sessionId: string, out: readonly Outgoing[]): void {
+    for (const o of out) {
+      if (o.to === null) {
+        this.#broadcast(session, sessionId, o.event, o.except);
+        continue;
+      }
+      const target = session.get(o.to);
+      if (target?.parked != null) target.parked.events.push(o.event);
+      else target?.node?.note({ t: 'deliver', sessionId, event: o.event, except: null, to: o.to });
     }
   }
 
@@ -300,9 +361,17 @@ class SplitBusNode implements SessionBus {
     connection: ConnectionInfo,
     resumeKey: string,
     max: number,
-    done: (r: JoinResult) => void,
+    done: (r: JoinResult, streams?: readonly StreamInfo[]) => void,
   ): void {
-    this.#up.push({ op: 'join', id: this.#wait(done), sessionId, connection, resumeKey, max });
+    const answer = (r: 'full' | { roster: ConnectionInfo[]; streams: StreamInfo[] }): void => {
+      if (r === 'full') done('full');
+      else done(r.roster, r.streams);
+    };
+    this.#up.push({ op: 'join', id: this.#wait(answer), sessionId, connection, resumeKey, max });
+  }
+
+  stream(sessionId: string, op: StreamOp, done: (r: StreamOpResult) => void): void {
+    this.#up.push({ op: 'stream', id: this.#wait(done), sessionId, stream: op });
   }
 
   claim(sessionId: string, connectionId: string, resumeKey: string, callbacks: ClaimCallbacks): void {

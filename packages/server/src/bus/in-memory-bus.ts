@@ -2,7 +2,7 @@
  * The embedded {@link SessionBus}: one process, every call answered before it returns, so a
  * node's requests complete in the tick they arrive (the fast path the benchmarks measure).
  */
-import type { ConnectionInfo, DisconnectReason } from '@parley/protocol';
+import type { ConnectionInfo, DisconnectReason, StreamInfo } from '@parley/protocol';
 import type {
   BusListener,
   ClaimCallbacks,
@@ -13,6 +13,16 @@ import type {
   SessionEvent,
   SignalEvent,
 } from './session-bus.js';
+import {
+  applyStreamOp,
+  leaveStreams,
+  newSessionStreams,
+  streamInfos,
+  type Outgoing,
+  type SessionStreams,
+  type StreamOp,
+  type StreamOpResult,
+} from './stream-ops.js';
 
 /**
  * @example
@@ -22,6 +32,8 @@ import type {
 export class InMemoryBus implements SessionBus {
   /** sessionId → its members in join order (Map keeps insertion order: oldest first). */
   readonly #sessions = new Map<string, Map<string, ConnectionInfo>>();
+  /** sessionId → its streams (only while it has members). */
+  readonly #streams = new Map<string, SessionStreams>();
   /** The one endpoint of this node: every member is its member. */
   #listener: BusListener | undefined;
 
@@ -35,7 +47,7 @@ export class InMemoryBus implements SessionBus {
     connection: ConnectionInfo,
     _resumeKey: string,
     maxMembers: number,
-    done: (result: JoinResult) => void,
+    done: (result: JoinResult, streams?: readonly StreamInfo[]) => void,
   ): void {
     let session = this.#sessions.get(sessionId);
     if (session !== undefined && session.size >= maxMembers) {
@@ -46,16 +58,31 @@ export class InMemoryBus implements SessionBus {
     if (session === undefined) this.#sessions.set(sessionId, (session = new Map<string, ConnectionInfo>()));
     else for (const info of session.values()) roster.push(info);
     session.set(connection.connectionId, connection);
-    done(roster);
+    done(roster, streamInfos(this.#streams.get(sessionId)));
     this.#deliver(sessionId, { kind: 'connectionCreated', connection }, connection.connectionId, null);
   }
 
   leave(sessionId: string, connectionId: string, reason: DisconnectReason | null): void {
     const session = this.#sessions.get(sessionId);
-    if (session === undefined || !session.delete(connectionId)) return;
-    if (session.size === 0) this.#sessions.delete(sessionId);
+    if (session === undefined || !session.has(connectionId)) return;
+    this.#leaveStreams(sessionId, connectionId, reason);
+    session.delete(connectionId);
+    if (session.size === 0) this.#forget(sessionId);
     else if (reason !== null)
       this.#deliver(sessionId, { kind: 'connectionDestroyed', connectionId, reason }, null, null);
+  }
+
+  stream(sessionId: string, op: StreamOp, done: (result: StreamOpResult) => void): void {
+    const session = this.#sessions.get(sessionId);
+    if (session === undefined) {
+      done(op.op === 'list' ? { ok: true, streams: [] } : { ok: false, error: 'session-not-found' });
+      return;
+    }
+    let state = this.#streams.get(sessionId);
+    if (state === undefined) this.#streams.set(sessionId, (state = newSessionStreams()));
+    const { result, out } = applyStreamOp(state, op, (id) => session.has(id));
+    this.#send(sessionId, out);
+    done(result);
   }
 
   announce(sessionId: string, event: SessionEvent, except: string | null): void {
@@ -96,17 +123,33 @@ export class InMemoryBus implements SessionBus {
       done('session-not-found');
       return;
     }
-    if (!session.delete(connectionId)) {
+    if (!session.has(connectionId)) {
       done('connection-not-found');
       return;
     }
+    this.#leaveStreams(sessionId, connectionId, 'forceDisconnected');
+    session.delete(connectionId);
     this.#listener?.disconnect(sessionId, connectionId, origin);
-    if (session.size === 0) this.#sessions.delete(sessionId);
+    if (session.size === 0) this.#forget(sessionId);
     else {
       const event = { kind: 'connectionDestroyed', connectionId, reason: 'forceDisconnected' } as const;
       this.#deliver(sessionId, event, null, null);
     }
     done('ok');
+  }
+
+  #leaveStreams(sessionId: string, connectionId: string, reason: DisconnectReason | null): void {
+    const state = this.#streams.get(sessionId);
+    if (state !== undefined) this.#send(sessionId, leaveStreams(state, connectionId, reason));
+  }
+
+  #forget(sessionId: string): void {
+    this.#sessions.delete(sessionId);
+    this.#streams.delete(sessionId);
+  }
+
+  #send(sessionId: string, out: readonly Outgoing[]): void {
+    for (const o of out) this.#deliver(sessionId, o.event, o.except, o.to);
   }
 
   #deliver(sessionId: string, event: SessionEvent, except: string | null, to: string | null): void {

@@ -13,7 +13,10 @@
  * - a `done` callback runs once; {@link InMemoryBus} runs it before returning (the fast path),
  *   a cluster bus later (the endpoint's request pipeline handles both).
  */
-import type { ConnectionInfo, DisconnectReason } from '@parley/protocol';
+import type { ConnectionInfo, DisconnectReason, StreamInfo } from '@parley/protocol';
+import type { StreamEvent, StreamOp, StreamOpResult } from './stream-ops.js';
+
+export type { StreamEvent, StreamOp, StreamOpResult, StreamView, StreamOpError } from './stream-ops.js';
 
 /** A signal, from a connection or from the server (`from: null`); `type` never ''. */
 export interface SignalEvent {
@@ -23,8 +26,9 @@ export interface SignalEvent {
   readonly data?: string | undefined;
 }
 
-/** What a member of a session can be told. Room is left for stream events (streamCreated, ...). */
+/** What a member of a session can be told (the stream kinds: bus/stream-ops.ts). */
 export type SessionEvent =
+  | StreamEvent
   | { readonly kind: 'connectionCreated'; readonly connection: ConnectionInfo }
   | { readonly kind: 'connectionDestroyed'; readonly connectionId: string; readonly reason: DisconnectReason }
   | { readonly kind: 'connectionReconnecting'; readonly connectionId: string }
@@ -82,16 +86,20 @@ export interface SessionBus {
   listen(listener: BusListener): void;
   /**
    * Add a member (refused when the session already holds `maxMembers`); the others get
-   * connectionCreated. The bus keeps `resumeKey` to check a claim from another node.
+   * connectionCreated. The bus keeps `resumeKey` to check a claim from another node. `done` also
+   * gets the session's streams at that point, oldest first (a bus without streams passes none).
    */
   join(
     sessionId: string,
     connection: ConnectionInfo,
     resumeKey: string,
     maxMembers: number,
-    done: (result: JoinResult) => void,
+    done: (result: JoinResult, streams?: readonly StreamInfo[]) => void,
   ): void;
-  /** Remove a member; the others get connectionDestroyed with `reason`, or nothing when it is null. */
+  /**
+   * Remove a member; the others get connectionDestroyed with `reason`, or nothing when it is null.
+   * Its streams end first (streamDestroyed with the same reason) and its subscriptions with them.
+   */
   leave(sessionId: string, connectionId: string, reason: DisconnectReason | null): void;
   /** Tell every member but `except` (connectionReconnecting / connectionReconnected). */
   announce(sessionId: string, event: SessionEvent, except: string | null): void;
@@ -111,7 +119,13 @@ export interface SessionBus {
    * `windowMs`. A bus with one node has nobody to hand it to: the member just leaves, silently.
    */
   park(sessionId: string, connectionId: string, state: HandoffState, windowMs: number): void;
-  /** Remove a member and tell the others; its node ends its transport. */
+  /**
+   * A stream operation (bus/stream-ops.ts: publish, unpublish, update, subscribe, media, force
+   * mute, layout classes, list), applied in the session's one order; its events are delivered
+   * before `done` runs.
+   */
+  stream(sessionId: string, op: StreamOp, done: (result: StreamOpResult) => void): void;
+  /** Remove a member and tell the others (its streams end first, forceDisconnected); its node ends its transport. */
   forceDisconnect(
     sessionId: string,
     connectionId: string,

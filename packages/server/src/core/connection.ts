@@ -7,6 +7,7 @@ import {
   capabilitiesFor,
   type Capabilities,
   type ConnectionInfo,
+  type MediaMode,
   type Role,
   type WireCapability,
 } from '@parley/protocol';
@@ -87,6 +88,10 @@ export class Connection {
    * the server never writes this connection a message type behind a capability not listed here.
    */
   wireCaps: readonly WireCapability[] = [];
+  /** The session's media mode as this connection was told it in `welcome` (capability `streams`). */
+  mediaMode: MediaMode = 'relayed';
+  /** Token bucket of negotiation (`media`) requests (MEDIA_RATE); made on first use. */
+  mediaBucket: TokenBucket | null = null;
   /** This connection's child logger (session and connection IDs bound); made by the core on first use. */
   log: Logger | undefined = undefined;
 

@@ -5,7 +5,7 @@
  * in an endpoint assumes every connection of a session lives in this process. The Parley
  * protocol's endpoint is {@link ParleyEndpoint}; an OpenTok.js endpoint would be a second one.
  */
-import type { ResumeParams, Role, WireCapability } from '@parley/protocol';
+import type { MediaMode, ResumeParams, Role, WireCapability } from '@parley/protocol';
 import type { WebSocket } from 'ws';
 import type { DrainCode } from './drain.js';
 
@@ -18,6 +18,8 @@ export interface JoinGrant {
   readonly data: string;
   /** Wire capabilities granted: those the client declared that this server has (absent: none). */
   readonly caps?: readonly WireCapability[];
+  /** The session's media mode from the store (absent: relayed). */
+  readonly mediaMode?: MediaMode;
 }
 
 /**

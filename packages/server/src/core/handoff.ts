@@ -18,6 +18,7 @@ interface ParleyHandoff {
   readonly role: Role;
   readonly resumeKey: string;
   readonly caps: readonly WireCapability[];
+  readonly mediaMode?: 'relayed' | 'routed';
   /** Sequenced messages acked+1 .. sent, oldest first. */
   readonly held: readonly string[];
   readonly acked: number;
@@ -38,6 +39,7 @@ export function exportConnection(c: Connection): HandoffState {
     role: c.role,
     resumeKey: c.resumeKey,
     caps: c.wireCaps,
+    mediaMode: c.mediaMode,
     held: c.heldAfter(c.acked),
     acked: c.acked,
     sent: c.sent,
@@ -89,6 +91,7 @@ export function importConnection(
   );
   c.lastSeen = now;
   c.wireCaps = s.caps;
+  if (s.mediaMode === 'routed') c.mediaMode = 'routed';
   c.acked = s.acked;
   c.sent = s.acked;
   for (const m of s.held as readonly string[]) c.hold(m);

@@ -38,6 +38,9 @@ import {
   ProtocolError,
   type ByteRate,
   type DisconnectReason,
+  type IceServerInfo,
+  type MediaMode,
+  type StreamInfo,
   type RateLimit,
   type ReplayBounds,
   type ResumeParams,
@@ -67,7 +70,8 @@ import { SILENT_LOGGER, type Logger } from '../log/logger.js';
 import { SocketCloser } from './socket-closer.js';
 import { SessionBudget } from './token-bucket.js';
 import { encodeWelcome } from './welcome.js';
-import { WireEncoder } from './wire-events.js';
+import { isStreamEvent, WireEncoder } from './wire-events.js';
+import type { MediaRouter, MediaRouterFactory } from '../media/router-hook.js';
 
 /** Frames a client may send before its join is answered (a client waits for `welcome`). */
 const MAX_EARLY_FRAMES = 16;
@@ -91,6 +95,10 @@ export interface ParleyEndpointOptions {
   readonly logger?: Logger;
   /** @default systemClock */
   readonly clock?: ServerClock;
+  /** STUN/TURN servers every client is given in `welcome` (capability `streams`). @default [] */
+  readonly iceServers?: readonly IceServerInfo[];
+  /** Builds the forwarder of routed sessions; without one, every session carries media relayed. */
+  readonly mediaRouter?: MediaRouterFactory;
 }
 
 /**
@@ -99,6 +107,8 @@ export interface ParleyEndpointOptions {
  */
 class LocalSession extends Map<string, Connection> {
   joining = 0;
+  /** Set by the first join: whether the media router serves this session. */
+  routed = false;
   constructor(readonly budget: SessionBudget) {
     super();
   }
@@ -128,6 +138,8 @@ export class ParleyEndpoint implements Endpoint, BusListener {
   readonly #incoming = new Map<string, { readonly sessionId: string; readonly events: string[] }>();
   #shuttingDown = false;
   #drainCode: DrainCode = CloseCode.ServerShutdown;
+  /** The forwarder of routed sessions, or null. */
+  readonly #router: MediaRouter | null;
 
   constructor(private readonly options: ParleyEndpointOptions) {
     this.#logger = options.logger ?? SILENT_LOGGER;
@@ -153,7 +165,23 @@ export class ParleyEndpoint implements Endpoint, BusListener {
         this.#guard(fn);
       },
     });
+    this.#router =
+      options.mediaRouter?.({
+        send: (sessionId, connectionId, payload) => {
+          this.#bus.stream(sessionId, { op: 'mediaFromServer', to: connectionId, payload }, () => undefined);
+        },
+        failed: (sessionId, streamId, subscriberId, reason) => {
+          this.#logger.warn({ sessionId, streamId, subscriberId }, `media router lost a peer: ${reason}`);
+          if (subscriberId === null)
+            this.#bus.stream(
+              sessionId,
+              { op: 'unpublish', streamId, by: null, reason: 'networkDisconnected' },
+              () => undefined,
+            );
+        },
+      }) ?? null;
     const actions: EndpointActions = {
+      router: this.#router,
       bus: this.#bus,
       clock: this.#clock,
       wire: this.#wire,
@@ -198,19 +226,29 @@ export class ParleyEndpoint implements Endpoint, BusListener {
       this.#signalBytes.burst,
     );
     if (grant.caps !== undefined) c.wireCaps = grant.caps;
+    // Routed only when a forwarder is configured: without one, media goes between the clients.
+    const mode: MediaMode = grant.mediaMode === 'routed' && this.#router !== null ? 'routed' : 'relayed';
+    c.mediaMode = mode;
+    if (session.size === 0 && session.joining === 0) session.routed = mode === 'routed';
     session.joining++;
     this.#byId.set(c.id, c);
     this.#attach(c, ws);
     const max = this.options.maxConnectionsPerSession;
-    this.#bus.join(c.sessionId, c.info, c.resumeKey, max, (result) => {
+    this.#bus.join(c.sessionId, c.info, c.resumeKey, max, (result, streams) => {
       this.#guard(() => {
-        this.#joined(c, ws, session, result);
+        this.#joined(c, ws, session, result, streams ?? []);
       });
     });
   }
 
   /** The bus answered a join: welcome (and the frames that came early), or refuse. */
-  #joined(c: Connection, ws: WebSocket, session: LocalSession, result: JoinResult): void {
+  #joined(
+    c: Connection,
+    ws: WebSocket,
+    session: LocalSession,
+    result: JoinResult,
+    streams: readonly StreamInfo[],
+  ): void {
     session.joining--;
     if (result === 'full') {
       const state = c.state;
@@ -235,7 +273,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     }
     session.set(c.id, c);
     c.state = 'connected';
-    c.out.push(encodeWelcome(c, result, this.#timingFields));
+    c.out.push(encodeWelcome(c, result, this.#timingFields, streams, this.options.iceServers));
     this.#writer.schedule(c);
     if (this.#infoOn())
       this.#connLog(c).info({ role: c.role }, `connection ${c.id} joined session ${c.sessionId} as ${c.role}`);
@@ -361,6 +399,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
       }
     }
     await this.#closer.drain(CLOSE_GRACE_MS);
+    await this.#router?.close();
   }
 
   // ------------------------------------------------------------------ the bus's calls
@@ -370,6 +409,10 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     if (this.#incoming.size > 0) this.#holdIncoming(sessionId, event, except, to);
     const session = this.#sessions.get(sessionId);
     if (session === undefined) return;
+    if (event.kind !== 'signal' && isStreamEvent(event)) {
+      this.#deliverStreamEvent(session, sessionId, event, except, to);
+      return;
+    }
     if (to !== null) {
       const target = session.get(to);
       if (target !== undefined) this.#writer.deliver(target, this.#wire.encode(event));
@@ -377,6 +420,25 @@ export class ParleyEndpoint implements Endpoint, BusListener {
     }
     const encoded = this.#wire.encode(event);
     for (const c of session.values()) if (c.id !== except) this.#writer.deliver(c, encoded);
+  }
+
+  /** A stream event: only to connections granted `streams`; a routed stream's end closes it in the forwarder. */
+  #deliverStreamEvent(
+    session: LocalSession,
+    sessionId: string,
+    event: SessionEvent,
+    except: string | null,
+    to: string | null,
+  ): void {
+    if (event.kind === 'streamDestroyed' && session.routed && this.#router !== null)
+      this.#router.onUnpublish(sessionId, event.streamId).catch((err: unknown) => {
+        this.#logger.warn({ err, sessionId }, 'media router: unpublish failed');
+      });
+    const encoded = this.#wire.encode(event);
+    for (const c of session.values()) {
+      if ((to !== null && c.id !== to) || c.id === except || !c.wireCaps.includes('streams')) continue;
+      this.#writer.deliver(c, encoded);
+    }
   }
 
   #holdIncoming(sessionId: string, event: SessionEvent, except: string | null, to: string | null): void {
@@ -590,6 +652,10 @@ export class ParleyEndpoint implements Endpoint, BusListener {
       this.#forgetIfEmpty(c.sessionId, session);
     }
     this.#bus.leave(c.sessionId, c.id, tellOthers ? reason : null);
+    if (c.mediaMode === 'routed')
+      this.#router?.onLeave(c.sessionId, c.id).catch((err: unknown) => {
+        this.#logger.warn({ err, sessionId: c.sessionId }, 'media router: leave failed');
+      });
     if (this.#infoOn())
       this.#connLog(c).info({ reason, code }, `connection ${c.id} left session ${c.sessionId}: ${reason} (${code})`);
   }

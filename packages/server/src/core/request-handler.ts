@@ -11,10 +11,12 @@
  * that completes at once moves `highestProcessed` directly (the fast path: no allocation).
  */
 import {
+  capabilityForClientMessage,
   CloseCode,
   SessionErrorCode,
   validateSignal,
   type ClientMessage,
+  type ClientRequest,
   type DisconnectReason,
   type ByteRate,
   type ForceDisconnectRequest,
@@ -27,6 +29,8 @@ import {
 import type { OpResult, SessionBus, SignalEvent } from '../bus/session-bus.js';
 import type { ServerClock } from './clock.js';
 import type { Connection } from './connection.js';
+import type { MediaRouter } from '../media/router-hook.js';
+import { StreamRequests } from './stream-requests.js';
 import type { WireEncoder } from './wire-events.js';
 
 const PONG = encodeMessage({ t: 'pong' });
@@ -43,6 +47,8 @@ export interface EndpointActions {
   end(c: Connection, reason: DisconnectReason, code: number, closeReason: string): void;
   /** Mark a connection as having something to write this tick. */
   schedule(c: Connection): void;
+  /** The media router of routed sessions (null: every session is relayed). */
+  readonly router: MediaRouter | null;
 }
 
 /** The signal limits in force (PROTOCOL.md §Flow control). */
@@ -61,6 +67,7 @@ export class RequestHandler {
   readonly #rate: Readonly<RateLimit>;
   readonly #rateText: string;
   readonly #budgetText: string;
+  readonly #streams: StreamRequests;
 
   constructor(
     private readonly core: EndpointActions,
@@ -73,10 +80,22 @@ export class RequestHandler {
       `signal budget exceeded (per connection ${bytes.perSecond} bytes/s, burst ${bytes.burst}; ` +
       `per session ${session.perSecond} signals/s, burst ${session.burst}, ` +
       `${session.bytesPerSecond} bytes/s, burst ${session.byteBurst})`;
+    this.#streams = new StreamRequests(core.bus, core.clock, core.router, {
+      complete: (c, s) => {
+        this.#complete(c, s);
+      },
+      nack: (c, s, code, message) => {
+        this.#nack(c, s, code, message);
+      },
+      reply: (c, s, data) => {
+        this.#reply(c, s, data);
+      },
+    });
   }
 
   /** Process one frame's messages, in order, stopping as soon as the connection is no longer connected. */
   handle(c: Connection, messages: readonly ClientMessage[]): void {
+    let admitted: 'new' | 'duplicate' | 'closed';
     for (let i = 0; i < messages.length; i++) {
       if (c.state !== 'connected') return;
       const m = messages[i] as ClientMessage;
@@ -101,33 +120,26 @@ export class RequestHandler {
         case 'signal':
         case 'forceDisconnect':
         case 'time':
-          if (m.t === 'time' && !c.wireCaps.includes('reply')) {
-            // A request type behind a capability the connection was not granted (PROTOCOL.md §Evolution).
-            this.core.end(
-              c,
-              'networkDisconnected',
-              CloseCode.ProtocolError,
-              `request type time needs capability reply`,
-            );
-            return;
-          }
-          if (m.s <= c.received) {
-            // A duplicate (the client resent before learning it was processed): drop it, but
-            // re-acknowledge so the client can let go of it.
-            c.ackPending = true;
-            this.core.schedule(c);
-            break;
-          }
-          if (m.s !== c.received + 1) {
-            const reason = `request s=${m.s} skips s=${c.received + 1}`;
-            this.core.end(c, 'networkDisconnected', CloseCode.ProtocolError, reason);
-            return;
-          }
-          c.received = m.s;
-          c.inFlight.push(false);
+          admitted = this.#admit(c, m);
+          if (admitted === 'closed') return;
+          if (admitted === 'duplicate') break;
           if (m.t === 'signal') this.#signal(c, m);
           else if (m.t === 'forceDisconnect') this.#forceDisconnect(c, m);
           else this.#reply(c, m.s, { now: this.core.clock.now() });
+          break;
+        case 'publish':
+        case 'unpublish':
+        case 'streamUpdate':
+        case 'subscribe':
+        case 'unsubscribe':
+        case 'media':
+        case 'forceUnpublish':
+        case 'forceMute':
+        case 'disableForceMute':
+          admitted = this.#admit(c, m);
+          if (admitted === 'closed') return;
+          if (admitted === 'duplicate') break;
+          this.#streams.handle(c, m);
           break;
         default: {
           const never: never = m;
@@ -135,6 +147,35 @@ export class RequestHandler {
         }
       }
     }
+  }
+
+  /**
+   * Admit a request into the pipeline: the capability its type needs (else 4002), then duplicates
+   * (dropped and re-acknowledged) and gaps (4002).
+   */
+  #admit(c: Connection, m: ClientRequest): 'new' | 'duplicate' | 'closed' {
+    const needs = m.t === 'signal' ? undefined : capabilityForClientMessage(m.t);
+    if (needs !== undefined && !c.wireCaps.includes(needs)) {
+      // A request type behind a capability the connection was not granted (PROTOCOL.md §Evolution).
+      const reason = `request type ${m.t} needs capability ${needs}`;
+      this.core.end(c, 'networkDisconnected', CloseCode.ProtocolError, reason);
+      return 'closed';
+    }
+    if (m.s <= c.received) {
+      // A duplicate (the client resent before learning it was processed): drop it, but
+      // re-acknowledge so the client can let go of it.
+      c.ackPending = true;
+      this.core.schedule(c);
+      return 'duplicate';
+    }
+    if (m.s !== c.received + 1) {
+      const reason = `request s=${m.s} skips s=${c.received + 1}`;
+      this.core.end(c, 'networkDisconnected', CloseCode.ProtocolError, reason);
+      return 'closed';
+    }
+    c.received = m.s;
+    c.inFlight.push(false);
+    return 'new';
   }
 
   /** Apply a client acknowledgement; false when it was invalid and the connection was closed. */

@@ -23,6 +23,12 @@ export class WireEncoder {
   }
 }
 
+/** True for the events behind capability `streams` (written only to connections granted it). */
+export function isStreamEvent(e: SessionEvent): boolean {
+  const k = e.kind;
+  return k !== 'signal' && !k.startsWith('connection');
+}
+
 /** A domain event as a Parley server message. */
 export function encodeEvent(e: SessionEvent): string {
   switch (e.kind) {
@@ -36,6 +42,22 @@ export function encodeEvent(e: SessionEvent): string {
       return encodeMessage({ t: 'connectionReconnecting', connectionId: e.connectionId });
     case 'connectionReconnected':
       return encodeMessage({ t: 'connectionReconnected', connectionId: e.connectionId });
+    case 'streamCreated':
+      return encodeMessage({ t: 'streamCreated', stream: e.stream });
+    case 'streamDestroyed':
+      return encodeMessage({ t: 'streamDestroyed', streamId: e.streamId, reason: e.reason });
+    case 'streamPropertyChanged': {
+      const { streamId, changedProperty, oldValue, newValue } = e;
+      return encodeMessage({ t: 'streamPropertyChanged', streamId, changedProperty, oldValue, newValue });
+    }
+    case 'muteForced':
+      return encodeMessage({ t: 'muteForced', active: e.active, streamIds: e.streamIds });
+    case 'subscriptionEnded':
+      return encodeMessage({ t: 'subscriptionEnded', streamId: e.streamId, subscriberId: e.subscriberId });
+    case 'media': {
+      const { from, streamId, subscriberId, sdp, candidate } = e;
+      return encodeMessage({ t: 'media', from, streamId, subscriberId, sdp, candidate });
+    }
     default: {
       const never: never = e;
       throw new Error(`unknown event ${JSON.stringify(never)}`);

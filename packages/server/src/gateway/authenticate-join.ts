@@ -61,5 +61,11 @@ export async function authenticateJoin(
   if (session === undefined) return invalidSession('unknown session');
   if (session.apiKey !== project.apiKey) return invalidSession('session belongs to another project');
 
-  return { sessionId, apiKey: project.apiKey, role: claims.role, data: claims.connectionData };
+  return {
+    sessionId,
+    apiKey: project.apiKey,
+    role: claims.role,
+    data: claims.connectionData,
+    mediaMode: session.mediaMode,
+  };
 }

@@ -2,7 +2,7 @@
  * What the REST API (and anything else outside an endpoint) may ask of the realtime sessions.
  * It goes through the session bus, so the connection may live on any node.
  */
-import type { OpResult, SessionBus } from '../bus/session-bus.js';
+import type { OpResult, SessionBus, StreamOp, StreamOpResult } from '../bus/session-bus.js';
 
 export type { OpResult } from '../bus/session-bus.js';
 
@@ -14,6 +14,8 @@ export interface RealtimeOps {
   serverSignal(sessionId: string, signal: { type?: string; data?: string }, toConnectionId?: string): Promise<OpResult>;
   /** Disconnect a connection with reason `forceDisconnected` (it gets close 4012, the others connectionDestroyed). */
   forceDisconnect(sessionId: string, connectionId: string): Promise<OpResult>;
+  /** A stream operation as the project (list, layout classes, force mute, force unpublish). */
+  stream(sessionId: string, op: StreamOp): Promise<StreamOpResult>;
 }
 
 /**
@@ -30,6 +32,10 @@ export function busOps(bus: SessionBus): RealtimeOps {
     forceDisconnect: (sessionId, connectionId) =>
       new Promise((resolve) => {
         bus.forceDisconnect(sessionId, connectionId, 'server', resolve);
+      }),
+    stream: (sessionId, op) =>
+      new Promise((resolve) => {
+        bus.stream(sessionId, op, resolve);
       }),
   };
 }
