@@ -23,6 +23,8 @@ const ARTIFACTS = `${root}test-artifacts/demo-page-media/`;
 const DESKTOP = { width: 1200, height: 900 };
 /** Deadline of every wait for the page (ms); media on two busy cores is slow to start. */
 const T = 20_000;
+/** Deadline of a whole test (ms): several waits of up to T each. */
+const TEST = 120_000;
 
 /** What `window.parleyDemo.tiles()` reports of one remote tile. */
 interface TileReport {
@@ -109,74 +111,82 @@ function tile(page: Page, name: string): ReturnType<Page['locator']> {
 }
 
 describe('the demo page with video', () => {
-  it('two people see and hear each other, chat, mute, hide their video and leave the camera', async () => {
-    const alice = await person(`${server.url}/`, 'Alice');
-    const invite = await alice.page.inputValue('#invite-link');
-    await alice.page.waitForSelector('#camera[aria-pressed="true"]'); // publishing
-    const bob = await person(invite, 'Bob');
+  it(
+    'two people see and hear each other, chat, mute, hide their video and leave the camera',
+    async () => {
+      const alice = await person(`${server.url}/`, 'Alice');
+      const invite = await alice.page.inputValue('#invite-link');
+      await alice.page.waitForSelector('#camera[aria-pressed="true"]'); // publishing
+      const bob = await person(invite, 'Bob');
 
-    const bobSees = await seesAndHears(bob.page, 'Alice');
-    const aliceSees = await seesAndHears(alice.page, 'Bob');
-    for (const t of [bobSees, aliceSees]) {
-      expect(t.state).toBe('live');
-      expect(t.hasVideo && t.hasAudio).toBe(true);
-      expect(t.muted).toBe(false); // heard, not only received
-    }
-    // Each page shows its own picture too (muted, mirrored) and the other's: two tiles.
-    for (const page of [alice.page, bob.page]) expect(await page.locator('#tiles .tile').count()).toBe(2);
-    await tile(alice.page, 'Alice \\(you\\)').waitFor();
+      const bobSees = await seesAndHears(bob.page, 'Alice');
+      const aliceSees = await seesAndHears(alice.page, 'Bob');
+      for (const t of [bobSees, aliceSees]) {
+        expect(t.state).toBe('live');
+        expect(t.hasVideo && t.hasAudio).toBe(true);
+        expect(t.muted).toBe(false); // heard, not only received
+      }
+      // Each page shows its own picture too (muted, mirrored) and the other's: two tiles.
+      for (const page of [alice.page, bob.page]) expect(await page.locator('#tiles .tile').count()).toBe(2);
+      await tile(alice.page, 'Alice \\(you\\)').waitFor();
 
-    // Chat still works beside the video.
-    await bob.page.fill('#message', 'I can see you!');
-    await bob.page.click('#send');
-    await alice.page.locator('#messages li.message', { hasText: 'I can see you!' }).waitFor();
-    await alice.page.screenshot({ path: `${ARTIFACTS}desktop-two-people.png`, fullPage: true });
-    await bob.page.screenshot({ path: `${ARTIFACTS}desktop-two-people-bob.png`, fullPage: true });
+      // Chat still works beside the video.
+      await bob.page.fill('#message', 'I can see you!');
+      await bob.page.click('#send');
+      await alice.page.locator('#messages li.message', { hasText: 'I can see you!' }).waitFor();
+      await alice.page.screenshot({ path: `${ARTIFACTS}desktop-two-people.png`, fullPage: true });
+      await bob.page.screenshot({ path: `${ARTIFACTS}desktop-two-people-bob.png`, fullPage: true });
 
-    // Alice mutes and hides her video: Bob's tile of her says so.
-    await alice.page.click('#mute-audio');
-    await tile(bob.page, 'Alice').and(bob.page.locator('[data-audio="off"]')).waitFor();
-    await alice.page.click('#mute-video');
-    await tile(bob.page, 'Alice').and(bob.page.locator('[data-video="off"]')).waitFor();
-    expect(await tile(bob.page, 'Alice').locator('.tile-marks').textContent()).toBe('muted · camera off');
-    await bob.page.screenshot({ path: `${ARTIFACTS}desktop-peer-camera-off.png`, fullPage: true });
-    await alice.page.click('#mute-video');
-    await tile(bob.page, 'Alice').and(bob.page.locator('[data-video="on"]')).waitFor();
+      // Alice mutes and hides her video: Bob's tile of her says so.
+      await alice.page.click('#mute-audio');
+      await tile(bob.page, 'Alice').and(bob.page.locator('[data-audio="off"]')).waitFor();
+      await alice.page.click('#mute-video');
+      await tile(bob.page, 'Alice').and(bob.page.locator('[data-video="off"]')).waitFor();
+      expect(await tile(bob.page, 'Alice').locator('.tile-marks').textContent()).toBe('muted · camera off');
+      await bob.page.screenshot({ path: `${ARTIFACTS}desktop-peer-camera-off.png`, fullPage: true });
+      await alice.page.click('#mute-video');
+      await tile(bob.page, 'Alice').and(bob.page.locator('[data-video="on"]')).waitFor();
 
-    // Bob stops his camera: his tile leaves Alice's page (streamDestroyed); he still sees Alice.
-    await bob.page.click('#camera');
-    await bob.page.waitForSelector('#camera[aria-pressed="false"]');
-    await tile(alice.page, 'Bob').waitFor({ state: 'detached' });
-    expect(await bob.page.locator('#tiles .tile').count()).toBe(1);
-    expect([...alice.problems, ...bob.problems]).toEqual([]);
-  });
+      // Bob stops his camera: his tile leaves Alice's page (streamDestroyed); he still sees Alice.
+      await bob.page.click('#camera');
+      await bob.page.waitForSelector('#camera[aria-pressed="false"]');
+      await tile(alice.page, 'Bob').waitFor({ state: 'detached' });
+      expect(await bob.page.locator('#tiles .tile').count()).toBe(1);
+      expect([...alice.problems, ...bob.problems]).toEqual([]);
+    },
+    TEST,
+  );
 
-  it('shows a reconnecting badge on the tile of a publisher whose network dropped, and takes it off when it is back', async () => {
-    // Alice's page, its credentials and its WebSocket travel through a proxy the test breaks.
-    const proxy = await FaultProxy.start({ target: { port: new URL(server.url).port } });
-    proxies.push(proxy);
-    const alice = await person(`${proxy.url(server.url)}/`, 'Alice');
-    await alice.page.waitForSelector('#camera[aria-pressed="true"]');
-    const bob = await person(
-      new URL(new URL(await alice.page.inputValue('#invite-link')).search, server.url).href,
-      'Bob',
-    );
-    await seesAndHears(bob.page, 'Alice');
-    const aliceTile = tile(bob.page, 'Alice');
-    expect(await aliceTile.getAttribute('data-state')).toBe('live');
-    expect(await aliceTile.locator('.tile-badge').isVisible()).toBe(false);
+  it(
+    'shows a reconnecting badge on the tile of a publisher whose network dropped, and takes it off when it is back',
+    async () => {
+      // Alice's page, its credentials and its WebSocket travel through a proxy the test breaks.
+      const proxy = await FaultProxy.start({ target: { port: new URL(server.url).port } });
+      proxies.push(proxy);
+      const alice = await person(`${proxy.url(server.url)}/`, 'Alice');
+      await alice.page.waitForSelector('#camera[aria-pressed="true"]');
+      const bob = await person(
+        new URL(new URL(await alice.page.inputValue('#invite-link')).search, server.url).href,
+        'Bob',
+      );
+      await seesAndHears(bob.page, 'Alice');
+      const aliceTile = tile(bob.page, 'Alice');
+      expect(await aliceTile.getAttribute('data-state')).toBe('live');
+      expect(await aliceTile.locator('.tile-badge').isVisible()).toBe(false);
 
-    proxy.refuse(true);
-    proxy.cut();
-    await alice.page.waitForSelector('#status[data-status="Reconnecting"]');
-    await aliceTile.and(bob.page.locator('[data-state="interrupted"]')).waitFor();
-    expect(await aliceTile.locator('.tile-badge').isVisible()).toBe(true);
-    await bob.page.screenshot({ path: `${ARTIFACTS}desktop-peer-reconnecting.png`, fullPage: true });
+      proxy.refuse(true);
+      proxy.cut();
+      await alice.page.waitForSelector('#status[data-status="Reconnecting"]');
+      await aliceTile.and(bob.page.locator('[data-state="interrupted"]')).waitFor();
+      expect(await aliceTile.locator('.tile-badge').isVisible()).toBe(true);
+      await bob.page.screenshot({ path: `${ARTIFACTS}desktop-peer-reconnecting.png`, fullPage: true });
 
-    proxy.restore();
-    await alice.page.waitForSelector('#status[data-status="Connected"]');
-    await aliceTile.and(bob.page.locator('[data-state="live"]')).waitFor();
-    await seesAndHears(bob.page, 'Alice');
-    expect([...alice.problems, ...bob.problems]).toEqual([]);
-  });
+      proxy.restore();
+      await alice.page.waitForSelector('#status[data-status="Connected"]');
+      await aliceTile.and(bob.page.locator('[data-state="live"]')).waitFor();
+      await seesAndHears(bob.page, 'Alice');
+      expect([...alice.problems, ...bob.problems]).toEqual([]);
+    },
+    TEST,
+  );
 });
