@@ -8,8 +8,9 @@
 // servers those tests start inside it too:
 //   unshare -n sh -c 'ip link set lo up && exec node vitest.mjs run …'     (PARLEY_TEST_TIER=media)
 // libwebrtc picks the machine's external interface even when only 127.0.0.1 candidates are
-// exchanged; in the namespace there is none. `unshare -n` needs root (or CAP_SYS_ADMIN): without
-// it `npm test` stops with one line saying so, unless the arguments select no media test.
+// exchanged; in the namespace there is none. `unshare -n` needs root (or CAP_SYS_ADMIN); without
+// it `unshare -r -n` (an unprivileged user namespace) is tried; when neither works `npm test`
+// stops with one line saying so, unless the arguments select no media test.
 // A tier the arguments select no file of is not run.
 //
 //   node scripts/test.mjs [--prerequisites-only] [vitest args…]
@@ -76,13 +77,22 @@ const MEDIA_SUFFIX = '.media.test.ts';
 /** Where vitest.config.ts looks for tests (keep the two in step). */
 const TEST_DIRS = ['packages', 'apps', 'integration'];
 
-/** Stop unless a loopback-only network namespace can be made here (the media tier runs in one). */
-function ensureNamespace() {
-  const r = spawnSync(UNSHARE, ['-n', 'sh', '-c', 'ip link set lo up'], { encoding: 'utf8' });
-  if (r.status === 0) return;
-  const why = (r.error?.message ?? r.stderr ?? '').trim().split('\n')[0] || `exit ${r.status}`;
+/**
+ * How to make a loopback-only network namespace here, or stop with one line: `unshare -n` (root
+ * or CAP_SYS_ADMIN), else `unshare -r -n` (a user namespace of our own, where unprivileged user
+ * namespaces are allowed). Returns unshare's flags.
+ */
+function namespaceFlags() {
+  const why = [];
+  for (const flags of [['-n'], ['-r', '-n']]) {
+    const r = spawnSync(UNSHARE, [...flags, 'sh', '-c', 'ip link set lo up'], { encoding: 'utf8' });
+    if (r.status === 0) return flags;
+    why.push(
+      `unshare ${flags.join(' ')}: ${(r.error?.message ?? r.stderr ?? '').trim().split('\n')[0] || `exit ${r.status}`}`,
+    );
+  }
   fail(
-    `npm test needs a loopback-only network namespace for the media tests (*${MEDIA_SUFFIX}) and \`unshare -n\` failed (${why}): run npm test as root or with CAP_SYS_ADMIN, or pass only other test files (npm test -- FILE)`,
+    `npm test needs a loopback-only network namespace for the media tests (*${MEDIA_SUFFIX}) and cannot make one (${why.join('; ')}): run npm test as root or with CAP_SYS_ADMIN, or allow unprivileged user namespaces, or pass only other test files (npm test -- FILE)`,
   );
 }
 
@@ -148,9 +158,10 @@ function tiersFor(argv) {
   return { plain: plain || !media, media };
 }
 
-function vitest(tier, argv) {
+/** Run vitest over `tier`'s files; the media tier inside a new namespace made with unshare's `flags`. */
+function vitest(tier, argv, flags) {
   const command = [process.execPath, `${root}node_modules/vitest/vitest.mjs`, 'run', ...argv];
-  const [file, ...rest] = tier === 'media' ? [UNSHARE, '-n', 'sh', '-c', IN_NAMESPACE, 'sh', ...command] : command;
+  const [file, ...rest] = tier === 'media' ? [UNSHARE, ...flags, 'sh', '-c', IN_NAMESPACE, 'sh', ...command] : command;
   const r = spawnSync(file, rest, { cwd: root, stdio: 'inherit', env: { ...process.env, PARLEY_TEST_TIER: tier } });
   return r.status ?? 1;
 }
@@ -160,15 +171,16 @@ const only = args[0] === '--prerequisites-only';
 const vitestArgs = only ? args.slice(1) : args;
 const tiers = tiersFor(vitestArgs);
 ensureChromium();
-if (tiers.media) ensureNamespace();
+const flags = tiers.media ? namespaceFlags() : [];
 if (only) {
-  const namespace = tiers.media ? '; a loopback-only network namespace for the media tests' : '';
+  const how = flags.includes('-r') ? ' (in a user namespace)' : '';
+  const namespace = tiers.media ? `; a loopback-only network namespace for the media tests${how}` : '';
   process.stdout.write(`npm test: prerequisites found (Chromium at ${CHROMIUM}${namespace})\n`);
   process.exit(0);
 }
 execFileSync(process.execPath, [`${root}scripts/build.mjs`], { cwd: root, stdio: 'inherit' });
-const plain = tiers.plain ? vitest('plain', vitestArgs) : 0;
+const plain = tiers.plain ? vitest('plain', vitestArgs, flags) : 0;
 if (tiers.media)
   process.stdout.write('\nnpm test: the media tier (*.media.test.ts), in a loopback-only network namespace\n');
-const media = tiers.media ? vitest('media', vitestArgs) : 0;
+const media = tiers.media ? vitest('media', vitestArgs, flags) : 0;
 process.exit(plain !== 0 ? plain : media);

@@ -7,7 +7,7 @@
  * the "browser") and an `unshare` that fails.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,8 +84,9 @@ describe('npm test prerequisites', () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(
-      'npm test needs a loopback-only network namespace for the media tests (*.media.test.ts) and `unshare -n` failed (exit 1): ' +
-        'run npm test as root or with CAP_SYS_ADMIN, or pass only other test files (npm test -- FILE)\n',
+      'npm test needs a loopback-only network namespace for the media tests (*.media.test.ts) and cannot make one ' +
+        '(unshare -n: exit 1; unshare -r -n: exit 1): run npm test as root or with CAP_SYS_ADMIN, or allow unprivileged ' +
+        'user namespaces, or pass only other test files (npm test -- FILE)\n',
     );
   });
 
@@ -93,9 +94,27 @@ describe('npm test prerequisites', () => {
     const r = prerequisites({ PARLEY_TEST_UNSHARE: join(tmp, 'no-such-unshare') });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(
-      /^npm test needs a loopback-only network namespace .* failed \(spawnSync .*no-such-unshare ENOENT\): /,
+      /^npm test needs a loopback-only network namespace .* \(unshare -n: spawnSync .*no-such-unshare ENOENT; unshare -r -n: spawnSync .*ENOENT\): /,
     );
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('falls back to a user namespace of its own where only that is permitted (not root)', () => {
+    // An `unshare` that refuses -n alone, as for a user without CAP_SYS_ADMIN, and allows -r -n.
+    const fake = join(tmp, 'unshare-userns-only');
+    writeFileSync(
+      fake,
+      '#!/bin/sh\n[ "$1" = "-r" ] && [ "$2" = "-n" ] && exit 0\necho "unshare failed: Operation not permitted" >&2\nexit 1\n',
+      {
+        mode: 0o755,
+      },
+    );
+    const r = prerequisites({ PARLEY_TEST_UNSHARE: fake });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(
+      'npm test: prerequisites found (Chromium at /usr/bin/chromium; a loopback-only network namespace for the media tests (in a user namespace))\n',
+    );
   });
 
   it('asks for no namespace when the arguments select only tests without media', () => {
