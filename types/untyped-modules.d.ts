@@ -22,6 +22,9 @@ declare module 'opentok' {
     }
     interface Stream {
       id: string;
+      name?: string;
+      videoType?: string;
+      layoutClassList?: string[];
     }
   }
 

@@ -154,7 +154,8 @@ export class Publisher {
     videoDimensions: VideoDimensions;
   }> {
     const gum = context.webrtc.getUserMedia;
-    if (this.#audioTrack === null && this.#videoTrack === null && gum !== undefined) {
+    const wanted = this.#publishAudio || this.#publishVideo;
+    if (this.#audioTrack === null && this.#videoTrack === null && gum !== undefined && wanted) {
       const media = await gum({ audio: this.#publishAudio, video: this.#publishVideo });
       this.#audioTrack = media.getAudioTracks()[0] ?? null;
       this.#videoTrack = media.getVideoTracks()[0] ?? null;

@@ -204,7 +204,8 @@ export class Subscriber {
       const Ctor = this.context.webrtc.MediaStream;
       this.#media = stream ?? (Ctor === undefined ? null : new Ctor());
     }
-    if (this.#media !== null && !this.#media.getTracks().includes(track)) this.#media.addTrack(track);
+    const media = this.#media;
+    if (media !== null && !media.getTracks().some((t) => t.id === track.id)) media.addTrack(track);
     track.enabled = track.kind === 'audio' ? this.#audio : this.#video;
   }
 
@@ -229,6 +230,10 @@ export class Subscriber {
     if ((state !== 'connected' && state !== 'completed') || this.#causes.size > 0 || this.#restarting) return;
     if (!this.#connected) {
       this.#connected = true;
+      // The receivers' tracks, in case `track` events have not been dispatched yet (wrtc may deliver them late).
+      for (const t of this.#peer?.pc.getTransceivers() ?? [])
+        if (t.currentDirection === 'recvonly' || t.currentDirection === 'sendrecv')
+          this.#track(t.receiver.track, undefined);
       this.#events.dispatch('connected', { target: this }, (d) => d.subscriberDidConnectToStream?.(this));
     } else if (this.#interrupted) {
       this.#interrupted = false;
