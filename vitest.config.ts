@@ -21,6 +21,7 @@ export default defineConfig({
     alias: {
       '@parley/protocol': src('./packages/protocol/src/index.ts'),
       '@parley/server-sdk': src('./packages/server-sdk/src/index.ts'),
+      '@parley/server/media-peers': src('./packages/server/src/media/synthetic/rtp-peers.ts'),
       '@parley/server': src('./packages/server/src/index.ts'),
       '@parley/client': src('./packages/client/src/node.ts'),
       '@parley/testkit': src('./packages/testkit/src/index.ts'),

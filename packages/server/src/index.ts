@@ -63,3 +63,4 @@ export type { ArchiveMode, MediaMode, Project, SessionRecord, Store } from './st
 export { SqliteStore } from './store/sqlite-store.js';
 export { openStore } from './store/open-store.js';
 export { DataDirError } from './store/data-dir.js';
+export * from './media/index.js';

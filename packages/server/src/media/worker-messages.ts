@@ -1,0 +1,58 @@
+/**
+ * The small messages between the signalling thread and the forwarder worker. Requests carry an
+ * id; the worker answers each with exactly one reply, and sends events on its own.
+ */
+import type {
+  ForwarderErrorReason,
+  ForwarderEvent,
+  ForwarderOptions,
+  ForwarderStats,
+  PublishResult,
+  SubscribeResult,
+} from './types.js';
+
+/** A request to the worker. */
+export type WorkerRequest =
+  | { readonly op: 'createRouter'; readonly routerId: string }
+  | { readonly op: 'publish'; readonly routerId: string; readonly transportId: string; readonly offer: string }
+  | {
+      readonly op: 'subscribe';
+      readonly routerId: string;
+      readonly transportId: string;
+      readonly producerIds: readonly string[];
+    }
+  | { readonly op: 'answer'; readonly transportId: string; readonly answer: string }
+  | { readonly op: 'requestKeyFrame'; readonly transportId: string }
+  | { readonly op: 'closeRouter'; readonly routerId: string }
+  | { readonly op: 'closeTransport'; readonly transportId: string }
+  | { readonly op: 'closeProducer'; readonly producerId: string }
+  | { readonly op: 'closeConsumer'; readonly consumerId: string }
+  | { readonly op: 'stats' }
+  | { readonly op: 'crash' };
+
+/** The result type of each request. */
+export interface WorkerResults {
+  createRouter: undefined;
+  publish: PublishResult;
+  subscribe: SubscribeResult;
+  answer: undefined;
+  requestKeyFrame: undefined;
+  closeRouter: undefined;
+  closeTransport: undefined;
+  closeProducer: undefined;
+  closeConsumer: undefined;
+  stats: ForwarderStats;
+  crash: undefined;
+}
+
+/** Main → worker. */
+export type ToWorker = { readonly id: number; readonly req: WorkerRequest };
+
+/** Worker → main. */
+export type FromWorker =
+  | { readonly kind: 'reply'; readonly id: number; readonly result: unknown }
+  | { readonly kind: 'error'; readonly id: number; readonly reason: ForwarderErrorReason; readonly message: string }
+  | { readonly kind: 'event'; readonly event: ForwarderEvent };
+
+/** `workerData` of the forwarder worker. */
+export type WorkerData = ForwarderOptions;

@@ -1,0 +1,215 @@
+/**
+ * The selective forwarding unit with real WebRTC (werift peers on loopback): forwarding, key-frame
+ * requests, NACKs answered from the producer's cache, and cleanup. Run inside a loopback-only
+ * network namespace: unshare -n sh -c 'ip link set lo up && npx vitest run <this file>'.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createForwarder, type ForwarderEvent, type MediaForwarder } from '@parley/server';
+import { SyntheticPublisher, SyntheticSubscriber } from '@parley/server/media-peers';
+import { waitFor } from '@parley/testkit';
+
+const DEADLINE = 15_000;
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c().catch(() => undefined);
+});
+
+function forwarder(): MediaForwarder {
+  const f = createForwarder({ testHooks: true });
+  cleanup.push(() => f.close());
+  return f;
+}
+
+function eventOf(f: MediaForwarder, pred: (e: ForwarderEvent) => boolean, label: string): Promise<ForwarderEvent> {
+  return waitFor<ForwarderEvent>(
+    (resolve) =>
+      f.onEvent((e) => {
+        if (pred(e)) resolve(e);
+      }),
+    DEADLINE,
+    label,
+  );
+}
+
+async function publisher(
+  f: MediaForwarder,
+  routerId: string,
+  transportId = 'pub',
+): Promise<{ pub: SyntheticPublisher; producerIds: string[] }> {
+  const pub = new SyntheticPublisher();
+  cleanup.push(() => pub.close());
+  const { answer, producers } = await f.publish(routerId, transportId, await pub.offer());
+  await pub.accept(answer);
+  pub.start({ videoBps: 300_000 });
+  expect(producers.map((p) => p.kind).sort()).toEqual(['audio', 'video']);
+  return { pub, producerIds: producers.map((p) => p.producerId) };
+}
+
+async function subscriber(
+  f: MediaForwarder,
+  routerId: string,
+  transportId: string,
+  producerIds: string[],
+): Promise<{ sub: SyntheticSubscriber; consumerIds: string[] }> {
+  const sub = new SyntheticSubscriber();
+  cleanup.push(() => sub.close());
+  const { offer, consumers } = await f.subscribe(routerId, transportId, producerIds);
+  await f.answer(transportId, await sub.answer(offer));
+  return { sub, consumerIds: consumers.map((c) => c.consumerId) };
+}
+
+function packets(sub: SyntheticSubscriber, kind: 'audio' | 'video', n: number): Promise<void> {
+  return waitFor(
+    (resolve) => {
+      if (sub.received[kind].packets >= n) resolve();
+      return sub.onPacket(() => {
+        if (sub.received[kind].packets >= n) resolve();
+      });
+    },
+    DEADLINE,
+    () => `${n} ${kind} packets (got ${sub.received[kind].packets})`,
+  );
+}
+
+/** Resolves once the publisher has received `n` PLIs. */
+function plis(pub: SyntheticPublisher, n: number): Promise<void> {
+  return waitFor(
+    (resolve) => {
+      if (pub.pliCount >= n) resolve();
+      return pub.video.sender.onPictureLossIndication.subscribe(() => {
+        if (pub.pliCount >= n) resolve();
+      }).unSubscribe;
+    },
+    DEADLINE,
+    () => `${n} PLIs at the publisher (got ${pub.pliCount})`,
+  );
+}
+
+describe('forwarder (werift in a worker thread)', () => {
+  it('forwards a publisher to two subscribers, audio and video, with their own SSRCs', async () => {
+    const f = forwarder();
+    await f.createRouter('s1');
+    const { producerIds } = await publisher(f, 's1');
+    const a = await subscriber(f, 's1', 'sub-a', producerIds);
+    const b = await subscriber(f, 's1', 'sub-b', producerIds);
+    await Promise.all([
+      packets(a.sub, 'video', 30),
+      packets(a.sub, 'audio', 20),
+      packets(b.sub, 'video', 30),
+      packets(b.sub, 'audio', 20),
+    ]);
+    expect(a.sub.received.video.ssrc).not.toBe(b.sub.received.video.ssrc);
+    const s = await f.stats();
+    expect(s).toMatchObject({ routers: 1, transports: 3, producers: 2, consumers: 4 });
+    expect(s.packetsOut).toBeGreaterThan(s.packetsIn);
+  });
+
+  it('asks the publisher for a key frame when a subscriber joins, also a late one', async () => {
+    const f = forwarder();
+    await f.createRouter('s1');
+    const { pub, producerIds } = await publisher(f, 's1');
+    const first = await subscriber(f, 's1', 'sub-a', producerIds);
+    await packets(first.sub, 'video', 5);
+    await plis(pub, 1);
+    const before = pub.pliCount;
+    const late = await subscriber(f, 's1', 'sub-late', producerIds);
+    await plis(pub, before + 1);
+    await packets(late.sub, 'video', 5);
+    expect(pub.pliCount).toBeGreaterThan(before);
+    expect((await f.stats()).keyFrameRequests).toBeGreaterThanOrEqual(2);
+  });
+
+  it("answers a subscriber's NACK from the producer's packet cache", async () => {
+    const f = forwarder();
+    await f.createRouter('s1');
+    const { producerIds } = await publisher(f, 's1');
+    const { sub } = await subscriber(f, 's1', 'sub-a', producerIds);
+    await packets(sub, 'video', 20);
+    const seq = [...sub.received.video.seen][5] as number; // a packet it got: pretend it was lost
+    const outOfCache = (seq + 30_000) & 0xffff; // a number the cache cannot hold now
+    await sub.nackVideo([seq, outOfCache]);
+    await waitFor(
+      (resolve) =>
+        sub.onPacket(() => {
+          if (sub.received.video.duplicates > 0) resolve();
+        }),
+      DEADLINE,
+      'the retransmission',
+    );
+    // The worker answered the NACK in one step, so its counters already show it.
+    const s = await f.stats();
+    expect(s.nackMisses).toBeGreaterThanOrEqual(1);
+    expect(s.nacksIn).toBeGreaterThanOrEqual(1);
+    expect(s.retransmitted).toBeGreaterThanOrEqual(1);
+  });
+
+  it('closes the consumers and subscription transports when the publisher leaves: the router is empty', async () => {
+    const f = forwarder();
+    await f.createRouter('s1');
+    const { producerIds } = await publisher(f, 's1');
+    const a = await subscriber(f, 's1', 'sub-a', producerIds);
+    await subscriber(f, 's1', 'sub-b', producerIds);
+    await packets(a.sub, 'video', 5);
+    const closed: ForwarderEvent[] = [];
+    const allClosed = waitFor(
+      (resolve) =>
+        f.onEvent((e) => {
+          closed.push(e);
+          if (closed.filter((x) => x.type === 'transport-closed').length === 3) resolve();
+        }),
+      DEADLINE,
+      'three transports closed',
+    );
+    await f.closeTransport('pub');
+    await allClosed;
+    const s = await f.stats();
+    expect(s).toMatchObject({ routers: 1, transports: 0, producers: 0, consumers: 0 });
+    expect(closed.filter((e) => e.type === 'consumer-closed').map((e) => 'reason' in e && e.reason)).toEqual(
+      Array(4).fill('producer-closed'),
+    );
+    expect(closed.filter((e) => e.type === 'transport-closed').length).toBe(3);
+    await f.closeRouter('s1');
+    expect(await f.stats()).toMatchObject({ routers: 0, transports: 0 });
+  });
+
+  it('closes only the consumers of a subscriber that leaves', async () => {
+    const f = forwarder();
+    await f.createRouter('s1');
+    const { producerIds } = await publisher(f, 's1');
+    const a = await subscriber(f, 's1', 'sub-a', producerIds);
+    const b = await subscriber(f, 's1', 'sub-b', producerIds);
+    await packets(a.sub, 'video', 5);
+    const gone = eventOf(f, (e) => e.type === 'transport-closed' && e.transportId === 'sub-a', 'sub-a closed');
+    await f.closeTransport('sub-a');
+    await gone;
+    expect(await f.stats()).toMatchObject({ transports: 2, producers: 2, consumers: 2 });
+    const n = b.sub.received.video.packets;
+    await packets(b.sub, 'video', n + 10); // the other subscriber still gets media
+    await f.closeRouter('s1');
+    expect(await f.stats()).toMatchObject({ routers: 0, transports: 0, producers: 0, consumers: 0 });
+  });
+
+  it('refuses bad input with a clear error and changes nothing', async () => {
+    const f = forwarder();
+    await f.createRouter('s1');
+    await expect(f.publish('s1', 't', 'not sdp')).rejects.toMatchObject({ reason: 'bad-sdp' });
+    await expect(f.publish('nope', 't', 'v=0\r\n')).rejects.toMatchObject({ reason: 'not-found' });
+    await expect(f.publish('s1', 't', `v=0\r\n${'a=x\r\n'.repeat(20_000)}`)).rejects.toMatchObject({
+      reason: 'bad-sdp',
+    });
+    await expect(f.subscribe('s1', 'u', ['no-such-producer'])).rejects.toMatchObject({ reason: 'not-found' });
+    await expect(f.answer('no-such-transport', 'v=0\r\n')).rejects.toMatchObject({ reason: 'not-found' });
+    expect(await f.stats()).toMatchObject({ routers: 1, transports: 0, producers: 0, consumers: 0 });
+  });
+
+  it('reports a worker crash and fails pending and later requests instead of hanging', async () => {
+    const f = createForwarder({ testHooks: true });
+    cleanup.push(() => f.close());
+    await f.createRouter('s1');
+    const gone = eventOf(f, (e) => e.type === 'worker-gone', 'worker-gone');
+    await (f as unknown as { crashForTest(): Promise<void> }).crashForTest();
+    const e = await gone;
+    expect(e).toMatchObject({ type: 'worker-gone' });
+    await expect(f.stats()).rejects.toMatchObject({ reason: 'worker-gone' });
+  });
+});
