@@ -16,15 +16,13 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type ParleyServer } from '@parley/server';
 import { FaultProxy } from '@parley/testkit';
-import { startMediaTier, type MediaTier } from './media-tier.js';
+import { MEDIA_TEST_TIMEOUT, startMediaTier, untilFlowing, type MediaTier } from './media-tier.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ARTIFACTS = `${root}test-artifacts/demo-page-media/`;
 const DESKTOP = { width: 1200, height: 900 };
 /** Deadline of every wait for the page (ms); media on two busy cores is slow to start. */
 const T = 20_000;
-/** Deadline of a whole test (ms): several waits of up to T each. */
-const TEST = 120_000;
 
 /** What `window.parleyDemo.tiles()` reports of one remote tile. */
 interface TileReport {
@@ -54,7 +52,7 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   server = await createServer({ port: 0, dataDir: ':memory:', demo: true });
   tier = await startMediaTier();
-}, 60_000);
+}, MEDIA_TEST_TIMEOUT);
 
 afterEach(async () => {
   await tier.closePages();
@@ -84,26 +82,13 @@ async function person(url: string, name: string): Promise<{ page: Page; problems
 }
 
 /** Wait until `page` has one remote tile named `name` whose video and audio keep arriving. */
-async function seesAndHears(page: Page, name: string): Promise<TileReport> {
-  let first: TileReport | undefined;
-  let last: TileReport | undefined;
-  await expect
-    .poll(
-      async () => {
-        last = (await page.evaluate(() => window.parleyDemo.tiles())).find((t) => t.name === name);
-        if (last === undefined || last.framesDecoded === 0 || last.audioPackets === 0) return false;
-        first ??= last;
-        return (
-          last.videoWidth > 0 &&
-          last.framesShown > 0 &&
-          last.framesDecoded > first.framesDecoded &&
-          last.audioPackets > first.audioPackets
-        );
-      },
-      { timeout: T, interval: 250, message: () => `${name}'s tile playing; last reading: ${JSON.stringify(last)}` },
-    )
-    .toBe(true);
-  return last!;
+function seesAndHears(page: Page, name: string): Promise<TileReport> {
+  return untilFlowing(
+    async () => (await page.evaluate(() => window.parleyDemo.tiles())).find((t) => t.name === name),
+    (t) => t.videoWidth > 0 && t.framesShown > 0,
+    `${name}'s tile playing`,
+    T,
+  );
 }
 
 function tile(page: Page, name: string): ReturnType<Page['locator']> {
@@ -154,7 +139,7 @@ describe('the demo page with video', () => {
       expect(await bob.page.locator('#tiles .tile').count()).toBe(1);
       expect([...alice.problems, ...bob.problems]).toEqual([]);
     },
-    TEST,
+    MEDIA_TEST_TIMEOUT,
   );
 
   it(
@@ -187,6 +172,6 @@ describe('the demo page with video', () => {
       await seesAndHears(bob.page, 'Alice');
       expect([...alice.problems, ...bob.problems]).toEqual([]);
     },
-    TEST,
+    MEDIA_TEST_TIMEOUT,
   );
 });

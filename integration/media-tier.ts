@@ -10,6 +10,12 @@ import { expect } from 'vitest';
 import { assertLoopbackOnly, launchChromium, type LaunchedChromium } from '@parley/testkit';
 import { ensureBundle, serveStatic, type StaticSite } from './browser-page.js';
 
+/**
+ * Deadline of one media test and of the tier's set-up (ms): a test waits for media several times,
+ * and on two cores shared with the rest of the suite a browser and its first frames are slow.
+ */
+export const MEDIA_TEST_TIMEOUT = 120_000;
+
 /** What support/media-page.js reports of the media a page receives. */
 export interface Received {
   framesDecoded: number;
@@ -86,29 +92,48 @@ export async function startMediaTier(): Promise<MediaTier> {
   };
 }
 
+/** What {@link untilFlowing} compares between readings. */
+export interface FlowReading {
+  framesDecoded: number;
+  audioPackets: number;
+}
+
 /**
- * Wait until the page has decoded video frames that keep coming, a video size, and audio packets
- * that keep coming; returns the last reading. Polls (not a sleep: each reading is a fact the page
- * reports, and the deadline is generous for two busy cores).
+ * Read until decoded video frames and audio packets have both been seen and then both risen, and
+ * `ready` holds; returns the last reading. Polls: statistics have no events (each reading is a
+ * fact the page reports; the deadline is generous for two busy cores). A failure shows the last
+ * reading.
  */
-export async function expectMediaFlowing(page: Page, deadlineMs = 20_000): Promise<Received> {
-  const read = () => page.evaluate(() => window.media.received());
-  let first: Received | undefined;
-  let last: Received | undefined;
+export async function untilFlowing<R extends FlowReading>(
+  read: () => Promise<R | undefined>,
+  ready: (r: R) => boolean,
+  what: string,
+  deadlineMs = 30_000,
+): Promise<R> {
+  let first: R | undefined;
+  let last: R | undefined;
   await expect
     .poll(
       async () => {
         last = await read();
-        if (first === undefined && last.framesDecoded > 0 && last.audioPackets > 0) first = last;
-        return (
-          first !== undefined &&
-          last.videoWidth > 0 &&
-          last.framesDecoded > first.framesDecoded &&
-          last.audioPackets > first.audioPackets
-        );
+        return last;
       },
-      { timeout: deadlineMs, interval: 200, message: () => `media flowing; last reading: ${JSON.stringify(last)}` },
+      { timeout: deadlineMs, interval: 250, message: what },
     )
-    .toBe(true);
+    .toSatisfy((r: R | undefined) => {
+      if (r === undefined || r.framesDecoded === 0 || r.audioPackets === 0) return false;
+      first ??= r;
+      return ready(r) && r.framesDecoded > first.framesDecoded && r.audioPackets > first.audioPackets;
+    });
   return last!;
+}
+
+/** Wait until the media page's remote video has a size and its decoded frames and audio packets keep coming. */
+export function expectMediaFlowing(page: Page, deadlineMs?: number): Promise<Received> {
+  return untilFlowing(
+    () => page.evaluate(() => window.media.received()),
+    (r) => r.videoWidth > 0,
+    'the remote video and audio flowing',
+    deadlineMs,
+  );
 }

@@ -6,14 +6,14 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY, startHarness, type Harness } from './harness.js';
-import { expectMediaFlowing, startMediaTier, type MediaTier } from './media-tier.js';
+import { expectMediaFlowing, MEDIA_TEST_TIMEOUT, startMediaTier, type MediaTier } from './media-tier.js';
 
 let tier: MediaTier;
 let h: Harness | undefined;
 
 beforeAll(async () => {
   tier = await startMediaTier();
-}, 60_000);
+}, MEDIA_TEST_TIMEOUT);
 afterAll(async () => {
   await tier.close();
 });
@@ -27,28 +27,35 @@ afterEach(async () => {
 const MODES = ['relayed'] as const;
 
 describe.each(MODES)('in a %s session, Chromium to Chromium', (mediaMode) => {
-  it('the subscriber decodes the publisher’s camera video and receives its audio', async () => {
-    h = await startHarness();
-    const { sessionId } = await h.parley.createSession({ mediaMode });
-    const join = { url: h.server.url, apiKey: API_KEY, sessionId };
-    const alice = await tier.page();
-    const bob = await tier.page();
-    await alice.page.evaluate((o) => window.media.join(o), {
-      ...join,
-      token: h.token({ sessionId, data: 'name=Alice' }),
-    });
-    await bob.page.evaluate((o) => window.media.join(o), { ...join, token: h.token({ sessionId, data: 'name=Bob' }) });
+  it(
+    'the subscriber decodes the publisher’s camera video and receives its audio',
+    async () => {
+      h = await startHarness();
+      const { sessionId } = await h.parley.createSession({ mediaMode });
+      const join = { url: h.server.url, apiKey: API_KEY, sessionId };
+      const alice = await tier.page();
+      const bob = await tier.page();
+      await alice.page.evaluate((o) => window.media.join(o), {
+        ...join,
+        token: h.token({ sessionId, data: 'name=Alice' }),
+      });
+      await bob.page.evaluate((o) => window.media.join(o), {
+        ...join,
+        token: h.token({ sessionId, data: 'name=Bob' }),
+      });
 
-    const streamId = await alice.page.evaluate(() => window.media.publish('Alice camera'));
-    await bob.page.evaluate((id) => window.media.subscribe(id), streamId);
-    const atBob = await expectMediaFlowing(bob.page);
-    expect(atBob.errors).toEqual([]);
-    expect(atBob.videoWidth).toBeGreaterThan(0);
-    expect(atBob.framesShown).toBeGreaterThan(0);
-    expect(atBob.pair).toMatch(/^127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+$/);
-    expect(await alice.page.evaluate(() => window.media.received().then((r) => r.errors))).toEqual([]);
-    expect([...alice.errors, ...bob.errors]).toEqual([]);
-    // docs/BENCHMARKS.md: subscribe() to the first frame on screen, as this run saw it.
-    console.log(`${mediaMode}: subscribe() to first frame ${Math.round(atBob.firstFrameMs ?? -1)} ms`);
-  });
+      const streamId = await alice.page.evaluate(() => window.media.publish('Alice camera'));
+      await bob.page.evaluate((id) => window.media.subscribe(id), streamId);
+      const atBob = await expectMediaFlowing(bob.page);
+      expect(atBob.errors).toEqual([]);
+      expect(atBob.videoWidth).toBeGreaterThan(0);
+      expect(atBob.framesShown).toBeGreaterThan(0);
+      expect(atBob.pair).toMatch(/^127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+$/);
+      expect(await alice.page.evaluate(() => window.media.received().then((r) => r.errors))).toEqual([]);
+      expect([...alice.errors, ...bob.errors]).toEqual([]);
+      // docs/BENCHMARKS.md: subscribe() to the first frame on screen, as this run saw it.
+      console.log(`${mediaMode}: subscribe() to first frame ${Math.round(atBob.firstFrameMs ?? -1)} ms`);
+    },
+    MEDIA_TEST_TIMEOUT,
+  );
 });
