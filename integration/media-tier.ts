@@ -24,9 +24,9 @@ export interface Received {
   /** Frames the `<video>` element presented (`getVideoPlaybackQuality().totalVideoFrames`). */
   framesShown: number;
   audioPackets: number;
-  /** From the call's start to the remote video's first frame (ms), once there is one. */
+  /** From `subscribe()` to the remote video's first frame (ms), once there is one. */
   firstFrameMs: number | null;
-  /** Errors of the in-page signal handling. */
+  /** Errors the publisher or subscriber reported. */
   errors: string[];
   /** The nominated ICE candidate pair, `local -> remote`. */
   pair: string | null;
@@ -35,8 +35,6 @@ export interface Received {
 /** The in-page API of support/media-page.js (`window.media`). */
 export interface MediaPage {
   join(o: { url: string; apiKey: string; sessionId: string; token: string }): Promise<string>;
-  answerCalls(): Promise<unknown>;
-  call(to: string): Promise<void>;
   publish(name: string): Promise<string>;
   setPublishing(o: { audio?: boolean; video?: boolean }): void;
   subscribe(streamId: string): Promise<void>;

@@ -1,18 +1,10 @@
 // In-page helpers of the media tier (served as /media-page.js beside the client bundle; plain JS:
-// it runs in Chromium). Three things: publishing and subscribing through the SDK's public API; a
-// raw WebRTC call whose offer, answer and candidates travel as Parley signals (the harness's own
-// proof, independent of the SDK's streams); and what a test reads back from a page: decoded
-// frames, the video's size, audio packets, the candidate pair.
+// it runs in Chromium): publishing and subscribing through the SDK's public API, and what a test
+// reads back from a page: decoded frames, the video's size, audio packets, the candidate pair.
 import { Publisher, Session } from '/parley.browser.js';
-
-/** Signal types of the raw call. */
-const OFFER = 'webrtc-offer';
-const ANSWER = 'webrtc-answer';
-const CANDIDATE = 'webrtc-candidate';
 
 const state = {
   session: null,
-  pc: null,
   publisher: null,
   subscriber: null,
   video: null,
@@ -40,60 +32,6 @@ function show(stream) {
   });
   document.body.append(video);
   state.video = video;
-}
-
-/**
- * Be ready for a call: the fake camera and microphone go to whoever calls (or to `to` when we
- * call, see {@link call}); the remote tracks play in a `<video>`.
- */
-export async function answerCalls() {
-  const local = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
-  const pc = new RTCPeerConnection({ iceServers: [] });
-  state.pc = pc;
-  for (const track of local.getTracks()) pc.addTrack(track, local);
-  const remote = new MediaStream();
-  pc.addEventListener('track', (e) => {
-    remote.addTrack(e.track);
-    if (state.video === null) show(remote);
-  });
-  let peer = null;
-  pc.addEventListener('icecandidate', (e) => {
-    if (e.candidate !== null && peer !== null)
-      void state.session.signal({ type: CANDIDATE, to: peer, data: JSON.stringify(e.candidate) });
-  });
-  // One at a time, in order: a candidate must not be added before the description it belongs to.
-  let chain = Promise.resolve();
-  state.session.on('signal', (event) => {
-    chain = chain.then(() => onSignal(event)).catch((error) => state.errors.push(String(error)));
-  });
-  const onSignal = async ({ type, data, from }) => {
-    if (from === null || from.connectionId === state.session.connection?.connectionId) return;
-    if (type === OFFER) {
-      peer = from.connectionId;
-      state.startedAt = performance.now();
-      await pc.setRemoteDescription({ type: 'offer', sdp: data });
-      await pc.setLocalDescription(await pc.createAnswer());
-      await state.session.signal({ type: ANSWER, to: peer, data: pc.localDescription.sdp });
-    } else if (type === ANSWER) {
-      await pc.setRemoteDescription({ type: 'answer', sdp: data });
-    } else if (type === CANDIDATE) {
-      await pc.addIceCandidate(JSON.parse(data));
-    }
-  };
-  return { setPeer: (id) => (peer = id) };
-}
-
-let calling = null;
-
-/** Call connection `to` (which runs {@link answerCalls}) with our camera and microphone. */
-export async function call(to) {
-  calling ??= answerCalls();
-  const { setPeer } = await calling;
-  setPeer(to);
-  state.startedAt = performance.now();
-  const pc = state.pc;
-  await pc.setLocalDescription(await pc.createOffer());
-  await state.session.signal({ type: OFFER, to, data: pc.localDescription.sdp });
 }
 
 /** Publish the fake camera and microphone (the SDK asks for them); resolves with the stream ID. */
@@ -132,7 +70,7 @@ export async function subscribe(streamId) {
 }
 
 /** What this page receives: from the `<video>` and from the peer connection's statistics. */
-export async function received(pc = state.subscriber?.peerConnection ?? state.pc, video = state.video) {
+export async function received(pc = state.subscriber?.peerConnection ?? null, video = state.video) {
   const out = {
     framesDecoded: 0,
     videoWidth: video?.videoWidth ?? 0,
@@ -157,9 +95,8 @@ export async function received(pc = state.subscriber?.peerConnection ?? state.pc
   return out;
 }
 
-/** Leave the call and the session. */
+/** Unpublish and leave the session. */
 export async function hangUp() {
-  state.pc?.close();
   if (state.publisher?.stream) await state.session.unpublish(state.publisher).catch(() => undefined);
   await state.session?.disconnect();
 }

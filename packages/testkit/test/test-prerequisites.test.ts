@@ -124,8 +124,8 @@ describe('npm test prerequisites', () => {
   });
 
   it('asks for the namespace when a filter selects a media test', () => {
-    expect(prerequisites(NO_UNSHARE, ['integration/webrtc-signals.media.test.ts']).status).toBe(1);
-    expect(prerequisites(NO_UNSHARE, ['webrtc-signals']).status).toBe(1);
+    expect(prerequisites(NO_UNSHARE, ['integration/streams-browser.media.test.ts']).status).toBe(1);
+    expect(prerequisites(NO_UNSHARE, ['streams-browser']).status).toBe(1);
     // A name filter (-t VALUE) is not a file filter: every file is selected, the media tier too.
     expect(prerequisites(NO_UNSHARE, ['-t', 'cli']).status).toBe(1);
   });
