@@ -129,15 +129,4 @@ describe('npm test prerequisites', () => {
     // A name filter (-t VALUE) is not a file filter: every file is selected, the media tier too.
     expect(prerequisites(NO_UNSHARE, ['-t', 'cli']).status).toBe(1);
   });
-
-  it('runs the media tier in a network namespace that has only loopback, up', () => {
-    // What the script runs inside `unshare -n` (its IN_NAMESPACE line), with `ip -o link` as the command.
-    const r = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', 'ip', '-o', 'link'], {
-      encoding: 'utf8',
-    });
-    expect(r.stderr).toBe('');
-    const links = r.stdout.trimEnd().split('\n');
-    expect(links).toHaveLength(1);
-    expect(links[0]).toMatch(/^1: lo: <LOOPBACK,UP,LOWER_UP>/);
-  });
 });
