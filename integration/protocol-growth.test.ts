@@ -83,7 +83,7 @@ describe('a newer message type flows past an older client', () => {
     await o.until('welcome', () => o.types.includes('welcome'));
 
     const sdk = await env.client({ data: 'new' });
-    expect(sdk.session.protocolCapabilities).toEqual(['reply']);
+    expect(sdk.session.protocolCapabilities).toEqual(['reply', 'streams']);
     const mine = inbox(sdk.session);
     const before = Date.now();
     for (let i = 0; i < 5; i++) {

@@ -199,6 +199,21 @@ describe('relayed media between Node clients (wrtc)', () => {
     await video.atLeast(5, T);
   });
 
+  it("rides out the subscriber's own drop the same way", async () => {
+    h = await startHarness({ timings: SHORT_TIMINGS });
+    const { session: alice } = await join();
+    const { session: bob, proxy } = await join(true);
+    const { stream } = await publishCamera(alice, bob);
+    const { subscriber, video } = await subscribe(bob, stream);
+    await video.atLeast(5, T);
+    const rec = recordEvents(events(subscriber), ['disconnected', 'reconnected', 'destroyed']);
+    proxy?.cut();
+    await rec.waitFor('reconnected', T);
+    expect(rec.names()).toEqual(['disconnected', 'reconnected']);
+    expect(subscriber.stream.streamId).toBe(stream.streamId);
+    await video.atLeast(5, T);
+  });
+
   it('ends the stream with networkDisconnected when the publisher never comes back', async () => {
     h = await startHarness({ timings: SHORT_TIMINGS });
     const { session: alice, proxy } = await join(true);

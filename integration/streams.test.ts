@@ -5,7 +5,6 @@
  * once across a resume, and the official `opentok` SDK's stream calls against live streams.
  * Media flows in streams.media.test.ts.
  */
-import wrtc from '@roamhq/wrtc';
 import OpenTok from 'opentok';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ParleyError, Publisher, Session, SessionErrorCode, type Stream } from '@parley/client';
@@ -25,7 +24,30 @@ function nextEmitted<E>(source: Publisher, name: string, ms: number): Promise<E>
   return nextEmittedBy<E>(source as unknown as EventSource, name, ms);
 }
 
-const webrtc = wrtc as unknown as NonNullable<ConstructorParameters<typeof Session>[3]>['webrtc'];
+/**
+ * This file carries no media: it never opens a peer connection (no subscriber ever starts one),
+ * so it loads no native WebRTC (which must run in the network namespace). A publisher's tracks
+ * are device stand-ins whose only job here is to be enabled or disabled; streams.media.test.ts
+ * sends real ones.
+ */
+const webrtc = {
+  RTCPeerConnection: function noMedia(): never {
+    throw new Error('streams.test.ts carries no media: use streams.media.test.ts');
+  },
+  getUserMedia: (c: MediaStreamConstraints) => {
+    const tracks = [...(c.audio === true ? [device('audio')] : []), ...(c.video === true ? [device('video')] : [])];
+    return Promise.resolve({
+      getAudioTracks: () => tracks.filter((t) => t.kind === 'audio'),
+      getVideoTracks: () => tracks.filter((t) => t.kind === 'video'),
+    } as unknown as MediaStream);
+  },
+} as unknown as NonNullable<ConstructorParameters<typeof Session>[3]>['webrtc'];
+
+let devices = 0;
+/** A capture device's track, as far as signalling sees it: a kind, an ID, `enabled`, `stop()`. */
+function device(kind: 'audio' | 'video'): MediaStreamTrack {
+  return { kind, id: `device-${++devices}`, enabled: true, stop: () => undefined } as unknown as MediaStreamTrack;
+}
 
 describe.each(BUS_KINDS)('streams over the %s bus', (bus) => {
   let h: Harness;
@@ -75,7 +97,7 @@ describe.each(BUS_KINDS)('streams over the %s bus', (bus) => {
     expect(seen).toMatchObject({
       streamId: stream.streamId,
       name: 'alice-cam',
-      // Given no tracks, publish() took them from getUserMedia (wrtc's fake devices).
+      // Given no tracks, publish() took them from getUserMedia (the devices).
       hasAudio: true,
       hasVideo: true,
       videoType: 'screen',
@@ -109,8 +131,7 @@ describe.each(BUS_KINDS)('streams over the %s bus', (bus) => {
     const alice = await join();
     const bob = await join();
     // A track that is never sent (no subscriber): enough for the stream to announce video.
-    const source = new wrtc.nonstandard.RTCVideoSource();
-    const track = source.createTrack();
+    const track = device('video');
     const withVideo = new Publisher(undefined, { videoTrack: track });
     const created = nextEvent(bob, 'streamCreated', T);
     await alice.publish(withVideo);
@@ -151,8 +172,7 @@ describe.each(BUS_KINDS)('streams over the %s bus', (bus) => {
   it('lets a moderator force an unpublish and a mute; the publisher hears muteForced, everyone sees hasAudio go false', async () => {
     const mod = await join('moderator');
     const alice = await join();
-    const source = new wrtc.nonstandard.RTCAudioSource();
-    const audioTrack = source.createTrack();
+    const audioTrack = device('audio');
     const publisher = new Publisher(undefined, { audioTrack });
     const created = nextEvent(mod, 'streamCreated', T);
     const stream = await alice.publish(publisher);
@@ -195,7 +215,7 @@ describe.each(BUS_KINDS)('streams over the %s bus', (bus) => {
     const alice = await join();
     const bob = await join('publisher', true);
     const rec = recordEvents(bob, ['streamCreated', 'streamPropertyChanged', 'streamDestroyed', 'sessionReconnected']);
-    const track = new wrtc.nonstandard.RTCVideoSource().createTrack();
+    const track = device('video');
     const publisher = new Publisher(undefined, { videoTrack: track });
     await alice.publish(publisher);
     await rec.waitFor('streamCreated', T);
@@ -218,11 +238,11 @@ describe.each(BUS_KINDS)('streams over the %s bus', (bus) => {
   it('answers the official SDK: listStreams, getStream, setStreamClassLists, forceMuteStream, forceMuteAll, disableForceMute', async () => {
     const alice = await join();
     const bob = await join();
-    const audioTrack = new wrtc.nonstandard.RTCAudioSource().createTrack();
+    const audioTrack = device('audio');
     const publisher = new Publisher(undefined, { name: 'a', audioTrack });
     const stream = await alice.publish(publisher);
     const listed = await call<OpenTok.Stream[]>((cb) => {
-      ot.listStreams(h.sessionId, cb as never);
+      ot.listStreams(h.sessionId, cb);
     });
     expect(listed?.map((s) => ({ id: s.id, name: s.name, videoType: s.videoType }))).toEqual([
       { id: stream.streamId, name: 'a', videoType: 'camera' },
@@ -247,7 +267,7 @@ describe.each(BUS_KINDS)('streams over the %s bus', (bus) => {
     await done((cb) => {
       ot.forceMuteAll(h.sessionId, { excludedStreamIds: [] }, cb);
     });
-    const later = new Publisher(undefined, { audioTrack: new wrtc.nonstandard.RTCAudioSource().createTrack() });
+    const later = new Publisher(undefined, { audioTrack: device('audio') });
     const laterForced = nextEmitted<unknown>(later, 'muteForced', T);
     const laterStream = await bob.publish(later);
     await laterForced;

@@ -43,6 +43,7 @@ export class Peer {
       try {
         await step();
       } catch (error) {
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- close() may have run during the await
         if (!this.#closed) this.fail(error);
       }
     });

@@ -144,9 +144,7 @@ export class Publisher {
   // ------------------------------------------------------------------ the session's side (@internal)
 
   /** What `publish` announces, after getting tracks from the devices when none were given. @internal */
-  async prepare(
-    context: MediaContext,
-  ): Promise<{
+  async prepare(context: MediaContext): Promise<{
     name: string;
     hasAudio: boolean;
     hasVideo: boolean;

@@ -40,7 +40,7 @@ export class SessionStreams {
       );
     if (publisher.stream !== null || publisher.session !== null)
       throw ParleyError.illegalState('this Publisher is already publishing');
-    void this.state.webrtc; // throws 1011 when there is no WebRTC implementation
+    this.state.checkWebRtc();
     try {
       const props = await publisher.prepare(this.state);
       const data = await this.#request({ t: 'publish', ...props });

@@ -41,7 +41,7 @@ export interface MediaContext {
   readonly mediaMode: MediaMode;
   sendMedia(payload: MediaPayload): void;
   update(streamId: string, change: { hasAudio?: boolean; hasVideo?: boolean }): Promise<void>;
-  report(error: unknown, event: string): void;
+  readonly report: (error: unknown, event: string) => void;
   webrtcError(side: 'publisher' | 'subscriber', error: unknown): ParleyError;
   asError(error: unknown): ParleyError;
 }
@@ -80,8 +80,14 @@ export class StreamState implements MediaContext {
     return webrtc;
   }
 
-  report(error: unknown, event: string): void {
+  readonly report = (error: unknown, event: string): void => {
     this.host.report(error, event);
+  };
+
+  /** Throw 1011 when there is no WebRTC implementation (before anything is asked of the server). */
+  checkWebRtc(): void {
+    if (this.host.webrtc === undefined)
+      throw ParleyError.invalidParameter('no WebRTC implementation: pass options.webrtc (e.g. @roamhq/wrtc in Node)');
   }
 
   /** A join: the mode, the ICE servers; the streams present are announced by {@link announceWelcome}. */
@@ -118,8 +124,10 @@ export class StreamState implements MediaContext {
         this.#destroyed(m.streamId, m.reason);
         return;
       case 'streamPropertyChanged': {
-        const stream = this.streams.get(m.streamId) ?? (this.publishers.get(m.streamId)?.stream as LiveStream | null);
-        if (stream === undefined || stream === null) return;
+        const found = this.streams.get(m.streamId) ?? this.publishers.get(m.streamId)?.stream ?? undefined;
+        if (found === undefined) return;
+        // Our own streams are the same live objects (made by makeStream); the type only hides it.
+        const stream: LiveStream = found;
         if (m.changedProperty === 'videoDimensions') stream.videoDimensions = m.newValue as VideoDimensions;
         else stream[m.changedProperty] = m.newValue as boolean;
         const { changedProperty, oldValue, newValue } = m;

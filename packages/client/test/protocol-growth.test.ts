@@ -39,7 +39,7 @@ describe('capabilities', () => {
   it('the join declares every capability this client knows; welcome.caps is what it may use', async () => {
     const { session, client } = await connected({ caps: ['reply'] });
     expect(client.query.get('caps')).toBe(WIRE_CAPABILITIES.join(','));
-    expect(client.query.get('caps')).toBe('reply');
+    expect(client.query.get('caps')).toBe('reply,streams');
     expect(session.protocolCapabilities).toEqual(['reply']);
   });
 

@@ -71,7 +71,7 @@ function stringArray(v: unknown, key: string): string[] {
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) {
     throw new ProtocolError(`"${key}" must be an array of strings`);
   }
-  return v as string[];
+  return v;
 }
 
 function sdp(v: unknown): SdpInfo {

@@ -186,7 +186,7 @@ export function applyStreamOp(
       const r = streams.get(op.streamId);
       if (r === undefined) return done(fail('stream-not-found'));
       if (r.subscribers[op.subscriberId] !== op.by) return done(fail('subscription-not-found'));
-      delete r.subscribers[op.subscriberId];
+      r.subscribers = without(r.subscribers, op.subscriberId);
       out.push(ended(r, op.subscriberId));
       return done(OK);
     }
@@ -262,7 +262,7 @@ export function leaveStreams(state: SessionStreams, connectionId: string, reason
     }
     for (const [subscriberId, by] of Object.entries(r.subscribers)) {
       if (by !== connectionId) continue;
-      delete r.subscribers[subscriberId];
+      r.subscribers = without(r.subscribers, subscriberId);
       if (reason !== null) out.push(ended(r, subscriberId));
     }
   }
@@ -320,4 +320,9 @@ function mute(records: readonly StreamRecord[], out: Outgoing[]): void {
   for (const [owner, streamIds] of byOwner)
     out.push({ event: { kind: 'muteForced', active: true, streamIds }, except: null, to: owner });
   for (const r of records) change(r, 'hasAudio', false, out);
+}
+
+/** A copy of a plain record without one key (records stay plain JSON for a cluster bus). */
+function without(record: Record<string, string>, key: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).filter(([k]) => k !== key));
 }

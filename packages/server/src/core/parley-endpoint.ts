@@ -140,6 +140,7 @@ export class ParleyEndpoint implements Endpoint, BusListener {
   #drainCode: DrainCode = CloseCode.ServerShutdown;
   /** The forwarder of routed sessions, or null. */
   readonly #router: MediaRouter | null;
+  #routerClosed: Promise<void> | undefined;
 
   constructor(private readonly options: ParleyEndpointOptions) {
     this.#logger = options.logger ?? SILENT_LOGGER;
@@ -399,7 +400,9 @@ export class ParleyEndpoint implements Endpoint, BusListener {
       }
     }
     await this.#closer.drain(CLOSE_GRACE_MS);
-    await this.#router?.close();
+    // Once, however many times shutdown is called (the promise is shared).
+    this.#routerClosed ??= this.#router?.close() ?? Promise.resolve();
+    await this.#routerClosed;
   }
 
   // ------------------------------------------------------------------ the bus's calls

@@ -110,7 +110,10 @@ export class StreamRequests {
         };
         this.#op(c, s, { op: 'publish', stream, maxPerConnection: MAX_STREAMS_PER_CONNECTION }, '', (r) => {
           const info = r.stream ?? stream;
-          if (routed === null) return this.out.reply(c, s, info as unknown as JsonValue);
+          if (routed === null) {
+            this.out.reply(c, s, info as unknown as JsonValue);
+            return;
+          }
           this.#after(
             c,
             s,
@@ -148,7 +151,10 @@ export class StreamRequests {
           maxSubscribers: routed === null ? MAX_RELAYED_SUBSCRIBERS : null,
         };
         this.#op(c, s, op, streamId, () => {
-          if (routed === null) return this.out.complete(c, s);
+          if (routed === null) {
+            this.out.complete(c, s);
+            return;
+          }
           const sub = { streamId, subscriberId, connectionId: c.id };
           this.#after(
             c,
@@ -179,7 +185,10 @@ export class StreamRequests {
         const { streamId, subscriberId, sdp, candidate } = m;
         const payload: MediaPayload = { streamId, subscriberId, ...(sdp && { sdp }), ...(candidate && { candidate }) };
         this.#op(c, s, { op: 'media', by: c.id, payload, relay: routed === null }, streamId, () => {
-          if (routed === null) return this.out.complete(c, s);
+          if (routed === null) {
+            this.out.complete(c, s);
+            return;
+          }
           const code =
             subscriberId === null ? SessionErrorCode.PublisherWebRTCError : SessionErrorCode.SubscriberWebRTCError;
           this.#after(c, s, routed.onNegotiation(c.sessionId, c.id, payload), code, () => {
@@ -257,7 +266,9 @@ export class StreamRequests {
         const bad = badPayload(m);
         return bad === null ? null : [SessionErrorCode.NullOrInvalidParameter, bad];
       }
-      default:
+      case 'unpublish':
+      case 'streamUpdate':
+      case 'unsubscribe':
         return null;
     }
   }

@@ -42,7 +42,7 @@ function streamJson(v: StreamView): Record<string, unknown> {
 async function run(
   ctx: RouteContext,
   op: StreamOp,
-  notFound = (_id: string) => new RestError(404, STREAM_NOT_FOUND),
+  notFound: (id: string) => RestError = () => new RestError(404, STREAM_NOT_FOUND),
 ): Promise<Extract<StreamOpResult, { ok: true }>> {
   const sessionId = param(ctx, 'sessionId');
   await requireSession(ctx, sessionId, SESSION_NOT_FOUND);
@@ -97,7 +97,7 @@ export async function setStreamClassListsRoute(ctx: RouteContext): Promise<void>
     if (!Array.isArray(layoutClassList) || !layoutClassList.every((c) => typeof c === 'string')) {
       throw new RestError(400, 'each item must have a layoutClassList array of strings');
     }
-    parsed.push({ id, layoutClassList: layoutClassList as string[] });
+    parsed.push({ id, layoutClassList: layoutClassList });
   }
   // OpenTok answers 400 for an invalid stream ID.
   await run(ctx, { op: 'classes', items: parsed }, (id) => new RestError(400, `Invalid stream ID: ${id}`));
@@ -120,9 +120,7 @@ export async function muteSessionRoute(ctx: RouteContext): Promise<void> {
     throw new RestError(400, 'excludedStreamIds must be an array of stream ID strings');
   }
   const op: StreamOp =
-    body.active === false
-      ? { op: 'disableForceMute' }
-      : { op: 'forceMute', excluded: (excluded as string[] | undefined) ?? [] };
+    body.active === false ? { op: 'disableForceMute' } : { op: 'forceMute', excluded: excluded ?? [] };
   // A session nobody is connected to has nothing to mute (and no later publisher to remember it for).
   const sessionId = param(ctx, 'sessionId');
   await requireSession(ctx, sessionId, SESSION_NOT_FOUND);

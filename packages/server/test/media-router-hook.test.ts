@@ -1,0 +1,118 @@
+/**
+ * The MediaRouter seam (media/router-hook.ts) as the core drives it in a routed session: the
+ * calls, their order, the request completing only when the router answers, a refusal undoing the
+ * operation, and the forwarder's own steps reaching the client. The router here is a recording
+ * stand-in for the forwarder (which is tested on its own); what is under test is the core.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SessionErrorCode, type MediaPayload, type StreamInfo } from '@parley/protocol';
+import type { MediaRouter, MediaRouterHost } from '@parley/server';
+import { Harness } from './support/harness.js';
+
+const CAPS = ['reply', 'streams'] as const;
+
+class RecordingRouter implements MediaRouter {
+  readonly calls: string[] = [];
+  refusePublish = false;
+  closed = 0;
+  constructor(readonly host: MediaRouterHost) {}
+  onPublish(_s: string, stream: StreamInfo): Promise<void> {
+    this.calls.push(`publish ${stream.name}`);
+    return this.refusePublish ? Promise.reject(new Error('no room')) : Promise.resolve();
+  }
+  onUnpublish(): Promise<void> {
+    this.calls.push('unpublish');
+    return Promise.resolve();
+  }
+  onSubscribe(_s: string, sub: { subscriberId: string }): Promise<void> {
+    this.calls.push(`subscribe ${sub.subscriberId}`);
+    return Promise.resolve();
+  }
+  onUnsubscribe(_s: string, sub: { subscriberId: string }): Promise<void> {
+    this.calls.push(`unsubscribe ${sub.subscriberId}`);
+    return Promise.resolve();
+  }
+  onNegotiation(sessionId: string, from: string, payload: MediaPayload): Promise<void> {
+    this.calls.push(`media ${payload.subscriberId ?? 'upload'} ${payload.sdp?.type ?? 'candidate'}`);
+    if (payload.sdp?.type === 'offer')
+      this.host.send(sessionId, from, { ...payload, sdp: { type: 'answer', sdp: 'v=0 answer' } });
+    return Promise.resolve();
+  }
+  onLeave(): Promise<void> {
+    this.calls.push('leave');
+    return Promise.resolve();
+  }
+  close(): Promise<void> {
+    this.closed++;
+    return Promise.resolve();
+  }
+}
+
+describe('a routed session drives the media router', () => {
+  let h: Harness;
+  let router: RecordingRouter | undefined;
+  let sessionId: string;
+  beforeEach(async () => {
+    h = await Harness.start({
+      mediaRouter: (host) => (router = new RecordingRouter(host)),
+    });
+    sessionId = await h.session(); // the harness creates sessions routed
+  });
+  afterEach(async () => {
+    await h.stop();
+  });
+
+  it('publish, upload, subscribe, negotiation and leave reach the router; its answers reach the client', async () => {
+    const alice = await h.join(sessionId, { caps: CAPS });
+    expect(alice.welcome.mediaMode).toBe('routed');
+    alice.client.send({ t: 'publish', s: 1, name: 'cam', hasAudio: true, hasVideo: true, videoType: 'camera' });
+    const { streamId } = (await alice.client.nextOf('reply')).data as unknown as StreamInfo;
+    alice.client.send({ t: 'media', s: 2, streamId, subscriberId: null, sdp: { type: 'offer', sdp: 'v=0 up' } });
+    expect(await alice.client.nextOf('media')).toMatchObject({
+      from: null,
+      subscriberId: null,
+      sdp: { type: 'answer' },
+    });
+
+    const bob = await h.join(sessionId, { caps: CAPS });
+    bob.client.send(
+      { t: 'subscribe', s: 1, streamId, subscriberId: 's1' },
+      { t: 'media', s: 2, streamId, subscriberId: 's1', sdp: { type: 'offer', sdp: 'v=0 down' } },
+    );
+    expect(await bob.client.nextOf('media')).toMatchObject({ from: null, subscriberId: 's1', sdp: { type: 'answer' } });
+    // Relayed steps never reach the publisher in a routed session.
+    expect(alice.client.messages.filter((m) => m.t === 'media')).toHaveLength(1);
+    bob.client.send({ t: 'unsubscribe', s: 3, streamId, subscriberId: 's1' });
+    await bob.client.nextOf('ack', 3000, (a) => a.a === 3);
+    alice.client.send({ t: 'bye' });
+    await bob.client.nextOf('connectionDestroyed');
+    expect(router?.calls).toEqual([
+      'publish cam',
+      'media upload offer',
+      'subscribe s1',
+      'media s1 offer',
+      'unsubscribe s1',
+      'unpublish',
+      'leave',
+    ]);
+  });
+
+  it("a router's refusal is the request's nack (1500) and the stream is gone again", async () => {
+    const alice = await h.join(sessionId, { caps: CAPS });
+    const bob = await h.join(sessionId, { caps: CAPS });
+    if (router) router.refusePublish = true;
+    alice.client.send({ t: 'publish', s: 1, name: 'cam', hasAudio: true, hasVideo: true, videoType: 'camera' });
+    const nack = await alice.client.nextOf('nack');
+    expect(nack.code).toBe(SessionErrorCode.UnableToPublish);
+    expect(nack.message).toContain('no room');
+    await bob.client.nextOf('streamDestroyed');
+    const late = await h.join(sessionId, { caps: CAPS });
+    expect(late.welcome.streams).toEqual([]);
+  });
+
+  it('closes the router once when the server stops', async () => {
+    await h.stop();
+    await h.stop();
+    expect(router?.closed).toBe(1);
+  });
+});
