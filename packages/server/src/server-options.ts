@@ -23,6 +23,9 @@ import { iceServersOf } from './media/ice-servers.js';
 import type { MediaRouterFactory } from './media/router-hook.js';
 import type { Store } from './store/store.js';
 import type { DrainMode } from './core/drain.js';
+import { isIPv4 } from 'node:net';
+import { DEFAULT_MEDIA_ADDRESS } from './media/create-forwarder.js';
+import { forwarderMediaRouter } from './media/forwarder-router.js';
 import { createPinoLogger, lineLogger, type Logger } from './log/logger.js';
 
 function corsOriginsOf(v: unknown): readonly string[] {
@@ -178,6 +181,17 @@ export interface ServerOptions {
    * @default none
    */
   mediaRouter?: MediaRouterFactory;
+  /**
+   * Carry routed sessions through Parley's own forwarder (werift in a worker thread,
+   * media/forwarder-router.ts) when no {@link mediaRouter} is given. @default false
+   */
+  forwarder?: boolean;
+  /**
+   * The IPv4 address the forwarder binds its UDP sockets to and announces in its ICE candidates:
+   * one address of this machine that clients can reach (a public or LAN address in production).
+   * @default '127.0.0.1'
+   */
+  mediaAddress?: string;
 }
 
 /** {@link ServerOptions} with every default applied. */
@@ -231,6 +245,8 @@ const KNOWN = new Set([
   'demoLimits',
   'iceServers',
   'mediaRouter',
+  'forwarder',
+  'mediaAddress',
   'httpTimeouts',
 ]);
 
@@ -410,8 +426,21 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     demoLimits: Object.freeze(demoLimits),
     httpTimeouts: Object.freeze(httpTimeouts),
     iceServers: iceServersOf(o.iceServers),
-    mediaRouter: mediaRouterOf(o.mediaRouter),
+    mediaRouter:
+      mediaRouterOf(o.mediaRouter) ??
+      (optionalBoolean('forwarder', o.forwarder)
+        ? forwarderMediaRouter({ mediaAddress: mediaAddressOf(o.mediaAddress) })
+        : undefined),
   };
+}
+
+function mediaAddressOf(value: unknown): string {
+  if (value === undefined) return DEFAULT_MEDIA_ADDRESS;
+  if (typeof value !== 'string' || !isIPv4(value) || value === '0.0.0.0')
+    throw new TypeError(
+      `mediaAddress must be one IPv4 address of this machine, like '${DEFAULT_MEDIA_ADDRESS}' (got ${JSON.stringify(value)})`,
+    );
+  return value;
 }
 
 function mediaRouterOf(value: unknown): MediaRouterFactory | undefined {

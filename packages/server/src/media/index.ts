@@ -2,3 +2,4 @@
 export * from './types.js';
 export { WorkerForwarder } from './worker-forwarder.js';
 export { DEFAULT_MEDIA_ADDRESS, createForwarder } from './create-forwarder.js';
+export { ForwarderMediaRouter, forwarderMediaRouter } from './forwarder-router.js';

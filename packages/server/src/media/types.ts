@@ -7,9 +7,10 @@
  * subscription transport left with no consumer closes too). The implementation owns all peer
  * connections in a worker thread ({@link WorkerForwarder}); everything here is a small message.
  *
- * Negotiation is in SDP terms, as a browser-style `RTCPeerConnection` expects it: the forwarder
- * answers a publisher's offer, and offers to a subscriber and takes its answer. ICE is
- * non-trickle: the SDP carries every candidate, all on the server's `mediaAddress`.
+ * Negotiation is in SDP terms, as a browser-style `RTCPeerConnection` expects it, and the peer
+ * that receives media offers: the forwarder answers a publisher's offer (to send) and a
+ * subscriber's offer (to receive). The forwarder's side is non-trickle (its answer carries every
+ * candidate, all on the server's `mediaAddress`); the client may trickle its own candidates.
  */
 
 /** Media kind of a producer or consumer. */
@@ -38,8 +39,15 @@ export interface PublishResult {
 
 /** Result of {@link MediaForwarder.subscribe}. */
 export interface SubscribeResult {
-  readonly offer: string;
+  readonly answer: string;
   readonly consumers: readonly ConsumerInfo[];
+}
+
+/** A remote ICE candidate (`RTCIceCandidateInit`); `candidate: ''` ends the candidates. */
+export interface CandidateInit {
+  readonly candidate: string;
+  readonly sdpMid?: string | null;
+  readonly sdpMLineIndex?: number | null;
 }
 
 /** Why a forwarder object closed (reported in {@link ForwarderEvent}). */
@@ -77,6 +85,7 @@ export type ForwarderEvent =
       readonly transportId: string;
       readonly state: 'connected' | 'disconnected';
     }
+  | { readonly type: 'router-closed'; readonly routerId: string }
   /** The worker died (crash or exit). Every pending and later request fails with `worker-gone`. */
   | { readonly type: 'worker-gone'; readonly error: string };
 
@@ -122,10 +131,20 @@ export interface MediaForwarder {
   createRouter(routerId: string): Promise<void>;
   /** Answers a publisher's offer: one transport, one producer per audio/video m-line. */
   publish(routerId: string, transportId: string, offer: string): Promise<PublishResult>;
-  /** Offers a subscriber one transport with a consumer per listed producer. */
-  subscribe(routerId: string, transportId: string, producerIds: readonly string[]): Promise<SubscribeResult>;
-  /** Applies a subscriber's answer to the offer from {@link subscribe}. */
-  answer(transportId: string, answer: string): Promise<void>;
+  /**
+   * Answers a subscriber's offer: one transport, a consumer per listed producer (each offered
+   * m-line takes the first unused producer of its kind; the others stay silent).
+   */
+  subscribe(
+    routerId: string,
+    transportId: string,
+    producerIds: readonly string[],
+    offer: string,
+  ): Promise<SubscribeResult>;
+  /** Answers a new offer on a live transport (an ICE restart after its client came back). */
+  renegotiate(transportId: string, offer: string): Promise<string>;
+  /** Adds a client's trickled ICE candidate to a transport. */
+  addCandidate(transportId: string, candidate: CandidateInit): Promise<void>;
   /** Asks a transport's publisher for a key frame on each of its video producers. */
   requestKeyFrame(transportId: string): Promise<void>;
   closeRouter(routerId: string): Promise<void>;

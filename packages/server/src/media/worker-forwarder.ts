@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
   ForwarderError,
+  type CandidateInit,
   type ForwarderEvent,
   type ForwarderOptions,
   type ForwarderStats,
@@ -110,11 +111,19 @@ export class WorkerForwarder implements MediaForwarder {
   publish(routerId: string, transportId: string, offer: string): Promise<PublishResult> {
     return this.request({ op: 'publish', routerId, transportId, offer });
   }
-  subscribe(routerId: string, transportId: string, producerIds: readonly string[]): Promise<SubscribeResult> {
-    return this.request({ op: 'subscribe', routerId, transportId, producerIds });
+  subscribe(
+    routerId: string,
+    transportId: string,
+    producerIds: readonly string[],
+    offer: string,
+  ): Promise<SubscribeResult> {
+    return this.request({ op: 'subscribe', routerId, transportId, producerIds, offer });
   }
-  answer(transportId: string, answer: string): Promise<void> {
-    return this.request({ op: 'answer', transportId, answer });
+  renegotiate(transportId: string, offer: string): Promise<string> {
+    return this.request({ op: 'renegotiate', transportId, offer });
+  }
+  addCandidate(transportId: string, candidate: CandidateInit): Promise<void> {
+    return this.request({ op: 'candidate', transportId, candidate });
   }
   requestKeyFrame(transportId: string): Promise<void> {
     return this.request({ op: 'requestKeyFrame', transportId });

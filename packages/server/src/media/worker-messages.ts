@@ -3,6 +3,7 @@
  * id; the worker answers each with exactly one reply, and sends events on its own.
  */
 import type {
+  CandidateInit,
   ForwarderErrorReason,
   ForwarderEvent,
   ForwarderOptions,
@@ -20,8 +21,10 @@ export type WorkerRequest =
       readonly routerId: string;
       readonly transportId: string;
       readonly producerIds: readonly string[];
+      readonly offer: string;
     }
-  | { readonly op: 'answer'; readonly transportId: string; readonly answer: string }
+  | { readonly op: 'renegotiate'; readonly transportId: string; readonly offer: string }
+  | { readonly op: 'candidate'; readonly transportId: string; readonly candidate: CandidateInit }
   | { readonly op: 'requestKeyFrame'; readonly transportId: string }
   | { readonly op: 'closeRouter'; readonly routerId: string }
   | { readonly op: 'closeTransport'; readonly transportId: string }
@@ -35,7 +38,8 @@ export interface WorkerResults {
   createRouter: undefined;
   publish: PublishResult;
   subscribe: SubscribeResult;
-  answer: undefined;
+  renegotiate: string;
+  candidate: undefined;
   requestKeyFrame: undefined;
   closeRouter: undefined;
   closeTransport: undefined;

@@ -31,6 +31,19 @@ function eventOf(f: MediaForwarder, pred: (e: ForwarderEvent) => boolean, label:
   );
 }
 
+/**
+ * Resolves when the forwarder reports the transport connected. The helpers below connect one peer
+ * at a time: werift's DTLS client (the synthetic peers') can break its own handshake when a
+ * retransmission crosses it on a very busy machine; browsers' DTLS stacks do not.
+ */
+function connected(f: MediaForwarder, transportId: string): Promise<ForwarderEvent> {
+  return eventOf(
+    f,
+    (e) => e.type === 'transport-state' && e.transportId === transportId && e.state === 'connected',
+    `transport ${transportId} connected`,
+  );
+}
+
 async function publisher(
   f: MediaForwarder,
   routerId: string,
@@ -38,8 +51,10 @@ async function publisher(
 ): Promise<{ pub: SyntheticPublisher; producerIds: string[] }> {
   const pub = new SyntheticPublisher();
   cleanup.push(() => pub.close());
+  const up = connected(f, transportId);
   const { answer, producers } = await f.publish(routerId, transportId, await pub.offer());
   await pub.accept(answer);
+  await up;
   pub.start({ videoBps: 300_000 });
   expect(producers.map((p) => p.kind).sort()).toEqual(['audio', 'video']);
   return { pub, producerIds: producers.map((p) => p.producerId) };
@@ -53,8 +68,10 @@ async function subscriber(
 ): Promise<{ sub: SyntheticSubscriber; consumerIds: string[] }> {
   const sub = new SyntheticSubscriber();
   cleanup.push(() => sub.close());
-  const { offer, consumers } = await f.subscribe(routerId, transportId, producerIds);
-  await f.answer(transportId, await sub.answer(offer));
+  const up = connected(f, transportId);
+  const { answer, consumers } = await f.subscribe(routerId, transportId, producerIds, await sub.offer());
+  await sub.accept(answer);
+  await up;
   return { sub, consumerIds: consumers.map((c) => c.consumerId) };
 }
 
@@ -197,8 +214,11 @@ describe('forwarder (werift in a worker thread)', () => {
     await expect(f.publish('s1', 't', `v=0\r\n${'a=x\r\n'.repeat(20_000)}`)).rejects.toMatchObject({
       reason: 'bad-sdp',
     });
-    await expect(f.subscribe('s1', 'u', ['no-such-producer'])).rejects.toMatchObject({ reason: 'not-found' });
-    await expect(f.answer('no-such-transport', 'v=0\r\n')).rejects.toMatchObject({ reason: 'not-found' });
+    await expect(f.subscribe('s1', 'u', ['no-such-producer'], 'v=0\r\n')).rejects.toMatchObject({
+      reason: 'not-found',
+    });
+    await expect(f.renegotiate('no-such-transport', 'v=0\r\n')).rejects.toMatchObject({ reason: 'not-found' });
+    await expect(f.addCandidate('no-such-transport', { candidate: '' })).rejects.toMatchObject({ reason: 'not-found' });
     expect(await f.stats()).toMatchObject({ routers: 1, transports: 0, producers: 0, consumers: 0 });
   });
 

@@ -1,8 +1,12 @@
 /**
  * Synthetic werift peers for tests and the bench (the server never uses them): a publisher that
- * sends VP8-like video and Opus-like audio RTP at a chosen bitrate, and a subscriber that counts
- * what arrives, per kind, with the forwarding delay of each packet. No codecs: payloads are
+ * sends VP8-like video and Opus-like audio RTP at a chosen bitrate, and a subscriber that offers
+ * to receive them and counts what arrives, per kind, with the forwarding delay of each packet. No codecs: payloads are
  * filler carrying the send time, so a subscriber can measure the delay of every packet.
+ *
+ * They are full ICE agents, and werift's agent asks a public STUN server for a reflexive
+ * candidate: run them only inside a loopback-only network namespace (`unshare -n`), as every
+ * media test and bench here does, where that lookup fails at once.
  */
 import {
   GenericNack,
@@ -48,7 +52,7 @@ export class SyntheticPublisher {
   private frames = 0;
 
   constructor(address = '127.0.0.1') {
-    this.pc = new RTCPeerConnection(peerConfig(address));
+    this.pc = new RTCPeerConnection(peerConfig(address, false));
     this.video = this.pc.addTransceiver(new MediaStreamTrack({ kind: 'video' }), { direction: 'sendonly' });
     this.audio = this.pc.addTransceiver(new MediaStreamTrack({ kind: 'audio' }), { direction: 'sendonly' });
     this.video.sender.onPictureLossIndication.subscribe(() => this.pliCount++);
@@ -135,7 +139,7 @@ export class SyntheticSubscriber {
     /** Keep per-packet delays and sequence numbers (tests); the bench keeps delays only. */
     private readonly keepSeen = true,
   ) {
-    this.pc = new RTCPeerConnection(peerConfig(address));
+    this.pc = new RTCPeerConnection(peerConfig(address, false));
     this.pc.onTrack.subscribe((track) =>
       track.onReceiveRtp.subscribe((rtp) => {
         const r = this.received[track.kind as 'audio' | 'video'];
@@ -158,11 +162,16 @@ export class SyntheticSubscriber {
     return () => this.listeners.delete(listener);
   }
 
-  /** Takes the forwarder's offer and returns the answer. */
-  async answer(offer: string): Promise<string> {
-    await this.pc.setRemoteDescription({ type: 'offer', sdp: offer });
-    await this.pc.setLocalDescription(await this.pc.createAnswer());
+  /** The offer to receive one audio and one video track (the receiving side offers). */
+  async offer(): Promise<string> {
+    this.pc.addTransceiver('audio', { direction: 'recvonly' });
+    this.pc.addTransceiver('video', { direction: 'recvonly' });
+    await this.pc.setLocalDescription(await this.pc.createOffer());
     return onlyCandidatesOn(this.pc.localDescription?.sdp ?? '', this.address);
+  }
+
+  async accept(answer: string): Promise<void> {
+    await this.pc.setRemoteDescription({ type: 'answer', sdp: answer });
   }
 
   /** Sends a generic NACK for these sequence numbers of the video stream. */

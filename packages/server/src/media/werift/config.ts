@@ -8,9 +8,15 @@ import { RTCRtpCodecParameters, useFIR, useNACK, usePLI, type PeerConfig } from 
 export const VP8_PT = 96;
 export const OPUS_PT = 111;
 
-/** The peer-connection configuration for a forwarder bound to `address` (an IPv4 address). */
-export function peerConfig(address: string): Partial<PeerConfig> {
+/**
+ * The peer-connection configuration for a forwarder bound to `address` (an IPv4 address). The
+ * forwarder is ICE-lite (like mediasoup): it only answers connectivity checks, and it never
+ * queries a STUN server (werift's full agent would ask stun.l.google.com when given none).
+ * `lite: false` is for the synthetic client peers of tests and the bench.
+ */
+export function peerConfig(address: string, lite = true): Partial<PeerConfig> {
   return {
+    iceLite: lite,
     codecs: {
       audio: [
         new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: OPUS_PT }),

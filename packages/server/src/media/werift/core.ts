@@ -3,9 +3,10 @@
  * objects of ./objects.ts and answers the requests of ../worker-messages.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { MediaStreamTrack, RTCPeerConnection } from 'werift';
+import { RTCPeerConnection } from 'werift';
 import {
   ForwarderError,
+  type CandidateInit,
   type ConsumerInfo,
   type ForwarderEvent,
   type ForwarderOptions,
@@ -66,9 +67,11 @@ export class ForwarderCore {
       case 'publish':
         return this.publish(req.routerId, req.transportId, req.offer);
       case 'subscribe':
-        return this.subscribe(req.routerId, req.transportId, req.producerIds);
-      case 'answer':
-        return this.answer(req.transportId, req.answer);
+        return this.subscribe(req.routerId, req.transportId, req.producerIds, req.offer);
+      case 'renegotiate':
+        return this.renegotiate(req.transportId, req.offer);
+      case 'candidate':
+        return this.candidate(req.transportId, req.candidate);
       case 'requestKeyFrame':
         for (const p of this.transport(req.transportId).producers) p.requestKeyFrame();
         return undefined;
@@ -131,44 +134,51 @@ export class ForwarderCore {
     checkSdp(offer, 'offer');
     const t = this.newTransport(routerId, transportId, 'send');
     try {
-      try {
-        await t.pc.setRemoteDescription({ type: 'offer', sdp: offer });
-      } catch (e) {
-        throw new ForwarderError('bad-sdp', `offer rejected: ${e instanceof Error ? e.message : String(e)}`);
-      }
       const producers: ProducerInfo[] = [];
-      for (const tr of t.pc.getTransceivers()) {
-        const kind = tr.kind as string;
-        if (kind !== 'audio' && kind !== 'video') continue;
-        const p = new Producer(
-          randomUUID(),
-          kind,
-          tr.mid ?? '',
-          t,
-          tr.receiver,
-          this.opts.packetCacheSize ?? 512,
-          this.reg,
-        );
-        tr.onTrack.subscribe((track) => {
-          p.attach(track);
-        });
-        for (const track of tr.receiver.tracks) p.attach(track);
-        producers.push({ producerId: p.id, kind, mid: p.mid });
-      }
-      if (producers.length === 0) throw new ForwarderError('bad-sdp', 'offer has no audio or video');
-      await t.pc.setLocalDescription(await t.pc.createAnswer());
-      return { answer: this.localSdp(t), producers };
+      const answer = await this.answerOffer(t, offer, () => {
+        for (const tr of t.pc.getTransceivers()) {
+          const kind = tr.kind as string;
+          if (kind !== 'audio' && kind !== 'video') continue;
+          const cache = this.opts.packetCacheSize ?? 512;
+          const p = new Producer(randomUUID(), kind, tr.mid ?? '', t, tr.receiver, cache, this.reg);
+          tr.onTrack.subscribe((track) => {
+            p.attach(track);
+          });
+          for (const track of tr.receiver.tracks) p.attach(track);
+          producers.push({ producerId: p.id, kind, mid: p.mid });
+        }
+        if (producers.length === 0) throw new ForwarderError('bad-sdp', 'offer has no audio or video');
+      });
+      return { answer, producers };
     } catch (e) {
       t.close('requested');
       throw e;
     }
   }
 
+  /** Sets a remote offer on a transport (rejected offers are `bad-sdp`) and returns the answer. */
+  private async answerOffer(t: Transport, offer: string, before?: () => void): Promise<string> {
+    try {
+      await t.pc.setRemoteDescription({ type: 'offer', sdp: offer });
+    } catch (e) {
+      throw new ForwarderError('bad-sdp', `offer rejected: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    before?.();
+    // The forwarder takes the DTLS server role (`setup:passive`): the client's stack drives the
+    // handshake and its retransmissions; werift's client side restarts its handshake when a
+    // late retransmission crosses it on a busy machine.
+    const answer = await t.pc.createAnswer();
+    await t.pc.setLocalDescription({ type: 'answer', sdp: answer.sdp.replaceAll('a=setup:active', 'a=setup:passive') });
+    return this.localSdp(t);
+  }
+
   private async subscribe(
     routerId: string,
     transportId: string,
     producerIds: readonly string[],
+    offer: string,
   ): Promise<SubscribeResult> {
+    checkSdp(offer, 'offer');
     if (!Array.isArray(producerIds) || producerIds.length === 0 || producerIds.length > MAX_CONSUMERS_PER_TRANSPORT)
       throw new ForwarderError('bad-request', `producerIds must list 1 to ${MAX_CONSUMERS_PER_TRANSPORT} producers`);
     const router = this.router(routerId);
@@ -180,28 +190,51 @@ export class ForwarderCore {
     });
     const t = this.newTransport(routerId, transportId, 'recv');
     try {
-      const consumers: ConsumerInfo[] = sources.map((p) => {
-        const tr = t.pc.addTransceiver(new MediaStreamTrack({ kind: p.kind }), { direction: 'sendonly' });
-        const c = new Consumer(randomUUID(), p, t, tr.sender, this.reg);
-        return { consumerId: c.id, producerId: p.id, kind: p.kind };
+      const consumers: ConsumerInfo[] = [];
+      const answer = await this.answerOffer(t, offer, () => {
+        // Each m-line the subscriber offers to receive gets the first unused producer of its kind.
+        const left = [...sources];
+        for (const tr of t.pc.getTransceivers()) {
+          // An m-line with no producer stays sendonly and silent: werift answers `inactive` with
+          // port 0, which browsers read as rejected and which breaks the BUNDLE group when it is
+          // the first m-line.
+          tr.setDirection('sendonly');
+          const i = left.findIndex((p) => p.kind === (tr.kind as string));
+          if (i < 0) continue;
+          const [p] = left.splice(i, 1) as [Producer];
+          const c = new Consumer(randomUUID(), p, t, tr.sender, this.reg);
+          consumers.push({ consumerId: c.id, producerId: p.id, kind: p.kind });
+        }
       });
-      await t.pc.setLocalDescription(await t.pc.createOffer());
-      return { offer: this.localSdp(t), consumers };
+      if (consumers.length === 0) throw new ForwarderError('bad-sdp', 'offer receives none of the producers');
+      return { answer, consumers };
     } catch (e) {
       t.close('requested');
       throw e;
     }
   }
 
-  private async answer(transportId: string, answer: string): Promise<void> {
-    checkSdp(answer, 'answer');
+  /** A new offer on a live transport: an ICE restart after its client came back. */
+  private async renegotiate(transportId: string, offer: string): Promise<string> {
+    checkSdp(offer, 'offer');
     const t = this.transport(transportId);
-    if (t.direction !== 'recv' || t.pc.signalingState !== 'have-local-offer')
-      throw new ForwarderError('bad-request', `transport ${transportId} is not waiting for an answer`);
+    if (t.pc.signalingState !== 'stable')
+      throw new ForwarderError('bad-request', `transport ${transportId} is negotiating`);
+    return this.answerOffer(t, offer);
+  }
+
+  private async candidate(transportId: string, c: CandidateInit): Promise<void> {
+    const t = this.transport(transportId);
+    if (typeof c !== 'object' || typeof c.candidate !== 'string' || c.candidate.length > 1024)
+      throw new ForwarderError('bad-request', 'candidate must be an RTCIceCandidateInit');
     try {
-      await t.pc.setRemoteDescription({ type: 'answer', sdp: answer });
+      await t.pc.addIceCandidate(
+        c.candidate === ''
+          ? undefined
+          : { ...c, sdpMid: c.sdpMid ?? undefined, sdpMLineIndex: c.sdpMLineIndex ?? undefined },
+      );
     } catch (e) {
-      throw new ForwarderError('bad-sdp', `answer rejected: ${e instanceof Error ? e.message : String(e)}`);
+      throw new ForwarderError('bad-request', `candidate rejected: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 

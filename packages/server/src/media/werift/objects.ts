@@ -66,6 +66,7 @@ export class Router {
     this.closed = true;
     for (const t of [...this.transports]) t.close('router-closed');
     this.reg.routers.delete(this.id);
+    this.reg.emit({ type: 'router-closed', routerId: this.id });
   }
 }
 

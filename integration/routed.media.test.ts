@@ -1,0 +1,168 @@
+/**
+ * Routed media end to end: Node clients (`@roamhq/wrtc`, real VP8) publish and subscribe through
+ * Parley's forwarder (werift in a worker thread, `forwarder: true`): two subscribers decode
+ * frames, and when the publisher unpublishes or leaves, the forwarder is empty. Loopback-only
+ * network namespace:
+ *
+ *   unshare -n sh -c 'ip link set lo up && npx vitest run integration/routed.media.test.ts'
+ */
+import wrtc from '@roamhq/wrtc';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Publisher, Session, type SessionOptions, type Stream, type Subscriber } from '@parley/client';
+import {
+  createForwarder,
+  createServer,
+  ForwarderMediaRouter,
+  type ForwarderEvent,
+  type MediaForwarder,
+} from '@parley/server';
+import { generateToken, Parley } from '@parley/server-sdk';
+import { nextEmitted, nextEvent, waitFor, type EventSource } from '@parley/testkit';
+
+const webrtc = wrtc as unknown as NonNullable<SessionOptions['webrtc']>;
+const T = 20_000;
+const API_KEY = '100001';
+const API_SECRET = 'routed-secret-1';
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** A fake camera: an I420 frame every 33 ms, changing so the encoder has work. */
+function camera(): MediaStreamTrack {
+  const source = new wrtc.nonstandard.RTCVideoSource();
+  const data = new Uint8Array(320 * 240 * 1.5).fill(128);
+  let n = 0;
+  const timer = setInterval(() => {
+    data[n++ % data.length] = n & 0xff;
+    source.onFrame({ width: 320, height: 240, data });
+  }, 33);
+  const track = source.createTrack();
+  cleanups.push(() => {
+    clearInterval(timer);
+    track.stop();
+  });
+  return track;
+}
+
+/** Resolves after `n` decoded frames of a subscriber's video. */
+function decoded(subscriber: Subscriber, n: number): Promise<void> {
+  const track = subscriber.mediaStream?.getVideoTracks()[0];
+  if (track === undefined) throw new Error('no video track');
+  const sink = new wrtc.nonstandard.RTCVideoSink(track);
+  cleanups.push(() => {
+    sink.stop();
+  });
+  let count = 0;
+  return waitFor(
+    (resolve) => {
+      sink.onframe = () => {
+        if (++count >= n) resolve();
+      };
+    },
+    T,
+    () => `${n} decoded frames (have ${count})`,
+  );
+}
+
+const events = (x: Subscriber): EventSource => x as unknown as EventSource;
+
+describe('routed media through the forwarder (wrtc clients)', () => {
+  async function start(): Promise<{
+    readonly router: () => ForwarderMediaRouter;
+    readonly forwarder: () => MediaForwarder;
+    readonly join: () => Promise<Session>;
+  }> {
+    let router: ForwarderMediaRouter | undefined;
+    let forwarder: MediaForwarder | undefined;
+    const server = await createServer({
+      port: 0,
+      dataDir: ':memory:',
+      projects: [{ apiKey: API_KEY, apiSecret: API_SECRET }],
+      mediaRouter: (host) =>
+        (router = new ForwarderMediaRouter(host, () => {
+          forwarder = createForwarder();
+          return forwarder;
+        })),
+    });
+    cleanups.push(() => server.close());
+    const { sessionId } = await new Parley(API_KEY, API_SECRET, { apiUrl: server.url }).createSession({
+      mediaMode: 'routed',
+    });
+    return {
+      forwarder: () => {
+        if (forwarder === undefined) throw new Error('no forwarder yet');
+        return forwarder;
+      },
+      router: () => {
+        if (router === undefined) throw new Error('no media router');
+        return router;
+      },
+      join: async () => {
+        const session = new Session(API_KEY, sessionId, undefined, { url: server.url, webrtc });
+        cleanups.push(() => {
+          void session.disconnect();
+        });
+        await session.connect(generateToken(API_KEY, API_SECRET, sessionId));
+        return session;
+      },
+    };
+  }
+
+  it('two subscribers decode a publisher through the forwarder; unpublish leaves it empty', async () => {
+    const { router, forwarder, join } = await start();
+    const alice = await join();
+    const bob = await join();
+    const carol = await join();
+    expect(bob.mediaMode).toBe('routed');
+    const created = [nextEvent(bob, 'streamCreated', T), nextEvent(carol, 'streamCreated', T)];
+    const publisher = new Publisher(undefined, { name: 'cam', videoTrack: camera(), publishAudio: false });
+    await alice.publish(publisher);
+    const [forBob, forCarol] = (await Promise.all(created)).map((e) => e.stream) as [Stream, Stream];
+    const subs = [bob.subscribe(forBob), carol.subscribe(forCarol)];
+    await Promise.all(subs.map((s) => nextEmitted(events(s), 'connected', T)));
+    await Promise.all(subs.map((s) => decoded(s, 10)));
+    expect(await router().stats()).toMatchObject({ routers: 1, transports: 3, producers: 1, consumers: 2 });
+
+    const destroyed = subs.map((s) => nextEmitted<{ reason: string }>(events(s), 'destroyed', T));
+    const routerClosed = waitFor(
+      (resolve) =>
+        forwarder().onEvent((e) => {
+          if (e.type === 'router-closed') resolve();
+        }),
+      T,
+      'the router closed',
+    );
+    await alice.unpublish(publisher);
+    for (const d of destroyed) expect((await d).reason).toBe('clientDisconnected');
+    await routerClosed;
+    const stats = await router().stats();
+    expect(stats).toEqual({ routers: 0, transports: 0, producers: 0, consumers: 0 });
+  });
+
+  it('a subscriber that leaves closes only its own consumer', async () => {
+    const { router, forwarder, join } = await start();
+    const alice = await join();
+    const bob = await join();
+    const carol = await join();
+    const created = [nextEvent(bob, 'streamCreated', T), nextEvent(carol, 'streamCreated', T)];
+    await alice.publish(new Publisher(undefined, { videoTrack: camera(), publishAudio: false }));
+    const [forBob, forCarol] = (await Promise.all(created)).map((e) => e.stream) as [Stream, Stream];
+    const bobSub = bob.subscribe(forBob);
+    const carolSub = carol.subscribe(forCarol);
+    await Promise.all([bobSub, carolSub].map((s) => nextEmitted(events(s), 'connected', T)));
+    await decoded(carolSub, 5);
+    const closed = waitFor<ForwarderEvent>(
+      (resolve) =>
+        forwarder().onEvent((e) => {
+          if (e.type === 'transport-closed') resolve(e);
+        }),
+      T,
+      "bob's transport closed",
+    );
+    void bob.disconnect();
+    expect(await closed).toMatchObject({ reason: 'requested' });
+    expect(await router().stats()).toMatchObject({ routers: 1, transports: 2, producers: 1, consumers: 1 });
+    await decoded(carolSub, 5); // carol still decodes
+  });
+});
