@@ -28,6 +28,8 @@ export interface Received {
   firstFrameMs: number | null;
   /** Errors the publisher or subscriber reported. */
   errors: string[];
+  /** The session's media mode as the server told the client (`routed`: through the forwarder). */
+  mediaMode: string | null;
   /** The nominated ICE candidate pair, `local -> remote`. */
   pair: string | null;
 }

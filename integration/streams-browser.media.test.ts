@@ -1,8 +1,9 @@
 /**
  * Streams between browsers, through the SDK's public API only: one Chromium page publishes its
  * fake camera and microphone (`session.publish(new Publisher(...))`), another subscribes
- * (`session.subscribe(stream)`); the subscriber's video has decoded frames that keep coming and a
- * size, and its audio packets keep arriving. Runs in the media tier's loopback-only namespace.
+ * (`session.subscribe(stream)`), in a relayed session (peer to peer) and in a routed one (through
+ * the server's forwarder); the subscriber's video has decoded frames that keep coming and a size,
+ * and its audio packets keep arriving. Runs in the media tier's loopback-only namespace.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY, startHarness, type Harness } from './harness.js';
@@ -23,14 +24,14 @@ afterEach(async () => {
   h = undefined;
 });
 
-/** The session modes this file covers (routed: through the server's forwarder). */
-const MODES = ['relayed'] as const;
+/** The session modes this file covers (routed: through the server's own forwarder, `forwarder: true`). */
+const MODES = ['relayed', 'routed'] as const;
 
 describe.each(MODES)('in a %s session, Chromium to Chromium', (mediaMode) => {
   it(
     'the subscriber decodes the publisher’s camera video and receives its audio',
     async () => {
-      h = await startHarness();
+      h = await startHarness({ forwarder: true });
       const { sessionId } = await h.parley.createSession({ mediaMode });
       const join = { url: h.server.url, apiKey: API_KEY, sessionId };
       const alice = await tier.page();
@@ -48,6 +49,7 @@ describe.each(MODES)('in a %s session, Chromium to Chromium', (mediaMode) => {
       await bob.page.evaluate((id) => window.media.subscribe(id), streamId);
       const atBob = await expectMediaFlowing(bob.page);
       expect(atBob.errors).toEqual([]);
+      expect(atBob.mediaMode).toBe(mediaMode); // routed really through the forwarder, not relayed instead
       expect(atBob.videoWidth).toBeGreaterThan(0);
       expect(atBob.framesShown).toBeGreaterThan(0);
       expect(atBob.pair).toMatch(/^127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+$/);

@@ -79,6 +79,7 @@ export async function received(pc = state.subscriber?.peerConnection ?? null, vi
     audioPackets: 0,
     firstFrameMs: state.firstFrameMs,
     errors: state.errors,
+    mediaMode: state.session?.mediaMode ?? null,
     pair: null,
   };
   if (pc === null) return out;
