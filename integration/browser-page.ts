@@ -55,17 +55,32 @@ export async function ensureBundle(): Promise<void> {
   await promisify(execFile)(process.execPath, [join(root, 'packages/client/build-browser.mjs')], { cwd: root });
 }
 
-/** A static server for {@link PAGE} (at `/`, and at `/no-store` with `Cache-Control: no-store`), the bundle and `/elsewhere`; `url` ends with `/`. */
+/** A static server for {@link PAGE} (at `/`, and at `/no-store` with `Cache-Control: no-store`), the media tier's page at `/media`, the bundle and `/elsewhere`; `url` ends with `/`. */
 export interface StaticSite {
   readonly server: Server;
   readonly url: string;
   close(): Promise<void>;
 }
 
+/** The media tier's page at `/media`: {@link PAGE}'s bundle plus support/media-page.js as `window.media`. */
+const MEDIA_PAGE = `<!doctype html>
+<html><head><meta charset="utf-8"><title>parley media tier</title></head>
+<body><script type="module">
+  import * as Parley from '/parley.browser.js';
+  import * as media from '/media-page.js';
+  window.Parley = Parley;
+  window.media = media;
+</script></body></html>`;
+
 export async function serveStatic(): Promise<StaticSite> {
   const bundle = await readFile(bundlePath);
+  const mediaScript = await readFile(join(root, 'integration/support/media-page.js'));
   const server = createServer((req, res) => {
-    if (req.url === '/' || req.url === '/index.html') {
+    if (req.url === '/media') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(MEDIA_PAGE);
+    } else if (req.url === '/media-page.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(mediaScript);
+    } else if (req.url === '/' || req.url === '/index.html') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
     } else if (req.url === '/no-store') {
       // Chromium keeps a `no-store` page out of the back/forward cache: its pagehide is not persisted.

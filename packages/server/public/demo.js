@@ -11,6 +11,7 @@ import {
   sentence,
   showError,
 } from '/demo/demo-view.js';
+import { startMedia, stopMedia } from '/demo/demo-media.js';
 
 const $ = (id) => document.getElementById(id);
 /** Signal types of the demo's chat. Receivers cannot see whom a signal was sent to, so a private message says so by its type. */
@@ -74,6 +75,7 @@ function render() {
     sessionId === null ? 'Start a session' : wasIn ? 'Rejoin the session' : 'Join the session';
   $('join-button').textContent = sessionId === null ? 'Start a session' : wasIn ? 'Rejoin' : 'Join';
   $('room').hidden = idle;
+  $('stage').hidden = idle;
   if (session !== null) $('invite-link').value = inviteLink(session);
   renderPeople(idle ? null : session.connection, present, reconnecting, status === Status.Reconnecting);
   const { gone } = renderRecipients(present, chosen, chosenName);
@@ -180,6 +182,7 @@ function watch(s) {
     'sessionDisconnected',
     mine(({ reason }) => {
       endReason = reason;
+      stopMedia();
       log(
         reason === 'clientDisconnected'
           ? 'You left the session'
@@ -226,6 +229,7 @@ function watch(s) {
 }
 
 async function connect(apiKey, id, token) {
+  stopMedia();
   session = new Session(apiKey, id);
   sessionId = id;
   joining = true;
@@ -238,6 +242,11 @@ async function connect(apiKey, id, token) {
   render();
   try {
     await session.connect(token);
+    void startMedia(session, {
+      name: nameOf(session.connection),
+      publish: $('with-camera').checked,
+      onLog: log,
+    });
   } catch (error) {
     showError('join-error', error);
   } finally {

@@ -20,6 +20,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { assertLoopbackOnly } from './loopback-namespace.js';
 import { waitFor } from './wait-for.js';
 
 /** Where Debian's `chromium` package installs the browser. */
@@ -39,12 +40,31 @@ export const CHROMIUM_FLAGS: readonly string[] = [
   '--disable-dev-shm-usage',
 ];
 
+/**
+ * The flags that let pages carry WebRTC media (with `media: true`): the fake camera and
+ * microphone, granted without a prompt; 127.0.0.1 host candidates (Chromium leaves loopback out
+ * otherwise), under their address rather than an mDNS `.local` name. Only inside a loopback-only
+ * network namespace (loopback-namespace.ts): {@link launchChromium} checks.
+ */
+export const CHROMIUM_MEDIA_FLAGS: readonly string[] = [
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
 /** Options of {@link launchChromium}. */
 export interface LaunchChromiumOptions {
   /** The browser binary. @default CHROMIUM_PATH, or the CHROMIUM_PATH environment variable */
   executablePath?: string;
   /** Extra flags, after {@link CHROMIUM_FLAGS}. @default [] */
   args?: readonly string[];
+  /**
+   * Pages may carry WebRTC media: adds {@link CHROMIUM_MEDIA_FLAGS}, and refuses to start outside
+   * a loopback-only network namespace (the network rule for media). @default false
+   */
+  media?: boolean;
   /** How long the browser may take to start (ms). @default 20000 */
   timeoutMs?: number;
 }
@@ -78,11 +98,13 @@ export interface LaunchedChromium {
 export async function launchChromium(options: LaunchChromiumOptions = {}): Promise<LaunchedChromium> {
   const executablePath = options.executablePath ?? process.env.CHROMIUM_PATH ?? CHROMIUM_PATH;
   const timeoutMs = options.timeoutMs ?? 20_000;
+  if (options.media === true) assertLoopbackOnly('a Chromium launched with media: true');
   const userDataDir = await mkdtemp(join(tmpdir(), 'parley-chromium-'));
   const proc = spawn(
     executablePath,
     [
       ...CHROMIUM_FLAGS,
+      ...(options.media === true ? CHROMIUM_MEDIA_FLAGS : []),
       ...(options.args ?? []),
       `--user-data-dir=${userDataDir}`,
       '--remote-debugging-port=0',

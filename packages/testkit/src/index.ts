@@ -22,9 +22,16 @@ export {
   launchChromium,
   CHROMIUM_PATH,
   CHROMIUM_FLAGS,
+  CHROMIUM_MEDIA_FLAGS,
   type LaunchChromiumOptions,
   type LaunchedChromium,
 } from './chromium.js';
+export {
+  inLoopbackNamespace,
+  assertLoopbackOnly,
+  nonLoopbackInterfaces,
+  LOOPBACK_NAMESPACE_SCRIPT,
+} from './loopback-namespace.js';
 export { runChaos, formatChaosTable, type ChaosOptions, type ChaosResult, type FaultKind } from './chaos.js';
 export { DeliveryChecker, type DeliveryCounts } from './delivery-checker.js';
 export { prng, type Prng } from './prng.js';
