@@ -53,7 +53,9 @@ describe('npm test prerequisites', () => {
     expect(r.status).toBe(0);
     expect(existsSync(browser)).toBe(true);
     expect(r.stdout).toMatch(
-      new RegExp(`^npm test: prerequisites found \\(Chromium at ${browser}, redis-server at \\S+; a loopback-only network`),
+      new RegExp(
+        `^npm test: prerequisites found \\(Chromium at ${browser}, redis-server at \\S+; a loopback-only network`,
+      ),
     );
   });
 
@@ -80,7 +82,7 @@ describe('npm test prerequisites', () => {
   it('redis-server is found on PATH or in /usr/bin', () => {
     const r = prerequisites({ PARLEY_TEST_CHROMIUM: process.execPath, PARLEY_TEST_INSTALL: 'exit 99' });
     expect(r.status).toBe(0);
-    const found = /redis-server at (\S+)\)/.exec(r.stdout)?.[1];
+    const found = /redis-server at ([^\s;)]+)/.exec(r.stdout)?.[1];
     expect(found === REDIS_SERVER_PATH || found?.endsWith('/redis-server')).toBe(true);
   });
 
@@ -111,6 +113,8 @@ describe('npm test prerequisites', () => {
     expect(r.stderr).toBe(
       `npm test needs redis-server at ${server} (the cluster tier): run  sudo apt-get update && sudo apt-get install -y redis-server\n`,
     );
+  });
+
   // The media tier (*.media.test.ts) runs in `unshare -n`; where that is not permitted (not root,
   // no CAP_SYS_ADMIN) npm test stops with one line, never skipping the media tests silently.
   const NO_UNSHARE = { PARLEY_TEST_UNSHARE: '/bin/false' };
@@ -156,7 +160,9 @@ describe('npm test prerequisites', () => {
   it('asks for no namespace when the arguments select only tests without media', () => {
     const r = prerequisites(NO_UNSHARE, ['packages/server/test/cli.test.ts', '-t', 'media']);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^npm test: prerequisites found \(Chromium at \/usr\/bin\/chromium, redis-server at \S+\)\n$/);
+    expect(r.stdout).toMatch(
+      /^npm test: prerequisites found \(Chromium at \/usr\/bin\/chromium, redis-server at \S+\)\n$/,
+    );
   });
 
   it('asks for the namespace when a filter selects a media test', () => {
