@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { SessionErrorCode } from '@parley/protocol';
-import { defaultWebSocket, ParleyError, Session, setDefaultWebSocket, type WebSocketConstructor } from '@parley/client';
+import { defaultWebSocket, ParleyError, Session, setDefaultWebSocket } from '@parley/client';
 import { installNodeWebSocket, WS_MISSING_MESSAGE } from '../src/node-websocket.js';
 import { API_KEY, SESSION_ID } from './support/fixtures.js';
 
@@ -16,7 +16,7 @@ const notFound = (): never => {
 };
 
 afterEach(() => {
-  setDefaultWebSocket(WebSocket as unknown as WebSocketConstructor);
+  setDefaultWebSocket(WebSocket);
 });
 
 describe('the Node entry without ws', () => {
@@ -44,7 +44,7 @@ describe('the Node entry without ws', () => {
       expect(defaultWebSocket()).toBeUndefined();
       const session = new Session(API_KEY, SESSION_ID, undefined, {
         url: URL,
-        WebSocket: WebSocket as unknown as WebSocketConstructor,
+        WebSocket,
       });
       expect(session.sessionId).toBe(SESSION_ID);
     } finally {

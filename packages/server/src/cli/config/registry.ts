@@ -16,6 +16,7 @@ import {
 } from '../../server-options.js';
 import { LOG_FORMATS, LOG_LEVELS } from '../../log/logger.js';
 import { GUARD_SETTINGS } from './guard-settings.js';
+import { MEDIA_SETTINGS } from './media-settings.js';
 import { boolean, defineSetting, integer, oneOf, text, ValueError, type AnySetting, type RawValue } from './setting.js';
 import { MAX_WORKERS } from '../workers.js';
 
@@ -219,6 +220,7 @@ export const SETTINGS: readonly AnySetting[] = Object.freeze([
     option: 'trustProxy',
   }),
   ...GUARD_SETTINGS,
+  ...MEDIA_SETTINGS,
   defineSetting({
     name: 'max-token-lifetime',
     flag: 'max-token-lifetime',
