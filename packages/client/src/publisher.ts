@@ -1,3 +1,4 @@
+/// <reference lib="dom" preserve="true" />
 /**
  * A Publisher (OpenTok's OTPublisher): the tracks this client sends, and the stream they become
  * once `session.publish(publisher)` resolves. In a relayed session it answers each subscriber's

@@ -1,3 +1,4 @@
+/// <reference lib="dom" preserve="true" />
 /**
  * A Subscriber (OpenTok's OTSubscriber): one subscription to another client's stream, its peer
  * connection (to the publisher's client when relayed, to the forwarder when routed; the

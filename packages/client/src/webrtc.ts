@@ -1,6 +1,9 @@
+/// <reference lib="dom" preserve="true" />
 /**
  * The WebRTC implementation streams use, injected like the WebSocket: a browser's own by default,
- * `@roamhq/wrtc` (or another) in Node through `SessionOptions.webrtc`.
+ * `@roamhq/wrtc` (or another) in Node through `SessionOptions.webrtc`. The public types name the
+ * DOM's WebRTC types; the preserved `lib="dom"` reference carries them into the declarations, so
+ * a Node app compiles without adding the DOM lib itself.
  */
 
 /**

@@ -204,12 +204,13 @@ export class RedisBus implements SessionBus {
   }
 
   /**
-   * Streams are not carried across nodes yet: every stream operation is refused ('unsupported':
-   * a client's publish gets 1500, the REST stream routes 501), so nothing looks published that
-   * the other nodes cannot see. docs/CLUSTER.md §What is not cluster-wide yet.
+   * Streams are not carried across nodes yet: no stream ever exists on this bus, so a list is
+   * empty and every other stream operation is refused ('unsupported': a client's publish gets
+   * 1500, the REST stream routes 501), so nothing looks published that the other nodes cannot
+   * see. docs/CLUSTER.md §What is not cluster-wide yet.
    */
-  stream(_sessionId: string, _op: StreamOp, done: (result: StreamOpResult) => void): void {
-    done({ ok: false, error: 'unsupported' });
+  stream(_sessionId: string, op: StreamOp, done: (result: StreamOpResult) => void): void {
+    done(op.op === 'list' ? { ok: true, streams: [] } : { ok: false, error: 'unsupported' });
   }
 
   leave(sessionId: string, connectionId: string, reason: DisconnectReason | null): void {
@@ -271,8 +272,11 @@ export class RedisBus implements SessionBus {
   }
 
   park(sessionId: string, connectionId: string, state: HandoffState, windowMs: number): void {
+    // The state covers the session's messages up to what this node has applied; the script keeps
+    // the logged ones after that for the member, before any later ones (none falls in between).
+    const covered = this.#feed.position(sessionId);
     this.#feed.local(sessionId)?.delete(connectionId);
-    this.#op('park', sessionId, [connectionId, JSON.stringify(state), windowMs], () => {
+    this.#op('park', sessionId, [connectionId, JSON.stringify(state), windowMs, covered], () => {
       this.#feed.unfollowIfIdle(sessionId);
     });
   }

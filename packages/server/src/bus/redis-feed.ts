@@ -83,6 +83,11 @@ export class RedisFeed {
     return this.#tracks.keys();
   }
 
+  /** The sequence number of the last message of the session this node has applied (0: none). */
+  position(sessionId: string): number {
+    return this.#tracks.get(sessionId)?.last ?? 0;
+  }
+
   /** This node's members of a session (the bus keeps it); undefined when not followed. */
   local(sessionId: string): Set<string> | undefined {
     return this.#tracks.get(sessionId)?.local;

@@ -74,6 +74,32 @@ local function toParked(s, ev, except, to)
   end
 end
 
+-- A member being parked: the logged events meant for it after covered (the last message its
+-- node had applied when it took the member's state), which that node will never deliver, go
+-- first into its parked events. The event is kept as logged: the text between "e": and the
+-- routing keys ("x" or "t") that follow it.
+local function keepLogged(s, cid, covered)
+  for _, item in ipairs(redis.call('XRANGE', s.l, (covered + 1) .. '-0', '+')) do
+    local msg = item[2][2]
+    local m = cjson.decode(msg)
+    if m.e ~= nil and ((m.t == nil and m.x ~= cid) or m.t == cid) then
+      local from = string.find(msg, ',"e":', 1, true) + 5
+      local to = #msg - 1
+      local route = m.t ~= nil and ',"t":' or (m.x ~= nil and ',"x":' or nil)
+      if route then
+        local at, last = 1, nil
+        while true do
+          local f = string.find(msg, route, at, true)
+          if not f then break end
+          last, at = f, f + 1
+        end
+        to = last - 1
+      end
+      redis.call('RPUSH', s.e .. cid, string.sub(msg, from, to))
+    end
+  end
+end
+
 local function removeMember(s, cid, r)
   redis.call('HDEL', s.m, cid)
   if r.n ~= '' then redis.call('SREM', nodeSet(r.n), entry(s, cid)) end
@@ -234,6 +260,7 @@ elseif op == 'park' then
   r.n = ''
   store(s, cid, r)
   redis.call('HSET', s.p, cid, state)
+  keepLogged(s, cid, tonumber(ARGV[10]) or 0)
   redis.call('ZADD', P .. 'parked', now() + window, entry(s, cid))
   record('ok 0')
   return {'ok', 0}
