@@ -18,6 +18,9 @@ export interface LabelledValue {
   readonly value: number;
 }
 
+/** What a family reads: one number, or one value per label set. */
+export type FamilyValue = number | readonly LabelledValue[];
+
 /** One metric family, read on every scrape of `/metrics`. */
 export interface MetricFamily {
   /** Without the `parley_` prefix, e.g. `signals_in_total` (counters end in `_total`). */
@@ -28,8 +31,11 @@ export interface MetricFamily {
   readonly type: 'counter' | 'gauge';
   /** The label names of a labelled family. @default [] */
   readonly labelNames?: readonly string[];
-  /** The value now: a number, or one value per label set. */
-  read(): number | readonly LabelledValue[];
+  /**
+   * The value now: a number, or one value per label set; or a promise of one, for a value held
+   * elsewhere (the media forwarder's worker thread), awaited by the scrape.
+   */
+  read(): FamilyValue | Promise<FamilyValue>;
 }
 
 /** Something that offers metric families (registered once, when the server starts). */
