@@ -1,12 +1,12 @@
 /**
  * The seam through which a part of the server offers metrics without importing prom-client: a
  * list of families, each read on scrape. The endpoint's counters use it (server-counters.ts), and
- * so do the parts that come later:
+ * so do:
  *
- * - a media router (streams): `parley_streams` (gauge), `parley_forwarded_packets_total`,
- *   `parley_forwarded_bytes_total` (bitrate is its rate in PromQL);
- * - a cluster bus (`SessionBus.metricFamilies`): `parley_redis_round_trip_seconds`,
- *   `parley_redis_lost_subscriptions_total`.
+ * - the media router's `stats()` (media-metrics.ts): `parley_forwarded_packets_total`,
+ *   `parley_forwarded_bytes_total` (bitrate is its rate in PromQL), read asynchronously;
+ * - a bus (`SessionBus.metricFamilies`): the embedded bus's `parley_streams`, the Redis bus's
+ *   `parley_redis_round_trip_seconds`, `parley_redis_lost_subscriptions_total` (redis-metrics.ts).
  *
  * Keep the hot path cheap: increment a plain number field where the thing happens and let
  * `read()` return it; nothing here is called per message.
