@@ -1,7 +1,8 @@
 /**
  * Routed media end to end: Node clients (`@roamhq/wrtc`, real VP8) publish and subscribe through
  * Parley's forwarder (werift in a worker thread, `forwarder: true`): two subscribers decode
- * frames, and when the publisher unpublishes or leaves, the forwarder is empty. Loopback-only
+ * frames, `/metrics` counts what was forwarded, and when the publisher unpublishes or leaves, the
+ * forwarder is empty. Loopback-only
  * network namespace:
  *
  *   unshare -n sh -c 'ip link set lo up && npx vitest run integration/routed.media.test.ts'
@@ -72,6 +73,7 @@ describe('routed media through the forwarder (wrtc clients)', () => {
     readonly router: () => ForwarderMediaRouter;
     readonly forwarder: () => MediaForwarder;
     readonly join: () => Promise<Session>;
+    readonly metrics: () => Promise<Map<string, number>>;
   }> {
     let router: ForwarderMediaRouter | undefined;
     let forwarder: MediaForwarder | undefined;
@@ -90,6 +92,15 @@ describe('routed media through the forwarder (wrtc clients)', () => {
       mediaMode: 'routed',
     });
     return {
+      metrics: async () => {
+        const out = new Map<string, number>();
+        for (const line of (await server.metrics()).split('\n')) {
+          if (!line.startsWith('parley_')) continue;
+          const space = line.lastIndexOf(' ');
+          out.set(line.slice('parley_'.length, space), Number(line.slice(space + 1)));
+        }
+        return out;
+      },
       forwarder: () => {
         if (forwarder === undefined) throw new Error('no forwarder yet');
         return forwarder;
@@ -109,8 +120,8 @@ describe('routed media through the forwarder (wrtc clients)', () => {
     };
   }
 
-  it('two subscribers decode a publisher through the forwarder; unpublish leaves it empty', async () => {
-    const { router, forwarder, join } = await start();
+  it('two subscribers decode a publisher through the forwarder, /metrics counts it; unpublish leaves it empty', async () => {
+    const { router, forwarder, join, metrics } = await start();
     const alice = await join();
     const bob = await join();
     const carol = await join();
@@ -123,6 +134,20 @@ describe('routed media through the forwarder (wrtc clients)', () => {
     await Promise.all(subs.map((s) => nextEmitted(events(s), 'connected', T)));
     await Promise.all(subs.map((s) => decoded(s, 10)));
     expect(await router().stats()).toMatchObject({ routers: 1, transports: 3, producers: 1, consumers: 2 });
+    const m = await metrics();
+    expect(m.get('streams')).toBe(1);
+    expect(m.get('stream_publishes_total')).toBe(1);
+    expect(m.get('stream_subscriptions_total')).toBe(2);
+    expect(m.get('media_messages_total')).toBeGreaterThanOrEqual(3); // three offers, then candidates
+    expect(m.get('forwarder_objects{kind="consumers"}')).toBe(2);
+    expect(m.get('forwarder_objects{kind="transports"}')).toBe(3);
+    // 20 frames decoded: packets came in and went out to both subscribers, with their bytes.
+    expect(m.get('forwarder_received_packets_total')).toBeGreaterThan(0);
+    expect(m.get('forwarder_received_bytes_total')).toBeGreaterThan(0);
+    expect(m.get('forwarded_packets_total')).toBeGreaterThanOrEqual(20);
+    expect(m.get('forwarded_bytes_total')).toBeGreaterThan(m.get('forwarded_packets_total') ?? 0);
+    expect(m.get('forwarder_keyframe_requests_total')).toBeGreaterThanOrEqual(1);
+    expect(m.has('forwarder_retransmissions_total')).toBe(true);
 
     const destroyed = subs.map((s) => nextEmitted<{ reason: string }>(events(s), 'destroyed', T));
     const routerClosed = waitFor(
@@ -137,7 +162,8 @@ describe('routed media through the forwarder (wrtc clients)', () => {
     for (const d of destroyed) expect((await d).reason).toBe('clientDisconnected');
     await routerClosed;
     const stats = await router().stats();
-    expect(stats).toEqual({ routers: 0, transports: 0, producers: 0, consumers: 0 });
+    expect(stats).toMatchObject({ routers: 0, transports: 0, producers: 0, consumers: 0 });
+    expect((await metrics()).get('forwarder_objects{kind="transports"}')).toBe(0);
   });
 
   it('a subscriber that leaves closes only its own consumer', async () => {

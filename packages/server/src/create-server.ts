@@ -17,6 +17,7 @@ import { Gateway } from './gateway/gateway.js';
 import { UpgradeGuard } from './gateway/upgrade-guard.js';
 import { KeyedBuckets } from './http/address-buckets.js';
 import { HEALTH_PATH, READY_PATH, serveHealth, serveReady, type Readiness } from './http/health.js';
+import { mediaFamilies } from './metrics/media-metrics.js';
 import { METRICS_PATH, ServerMetrics } from './metrics/metrics-endpoint.js';
 import { ServerCounters } from './metrics/server-counters.js';
 import { answerClientError } from './http/client-error.js';
@@ -191,7 +192,10 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
       counters.rateLimited.demo_sessions++;
     },
   };
-  const metrics = new ServerMetrics([...counters.families(core), ...(bus.metricFamilies?.() ?? [])], o.metrics.token);
+  const metrics = new ServerMetrics(
+    [...counters.families(core), ...(bus.metricFamilies?.() ?? []), ...mediaFamilies(core.mediaRouter)],
+    o.metrics.token,
+  );
   let draining = false;
   const readiness: Readiness = { draining: () => draining, busHealth: () => bus.health?.() };
 

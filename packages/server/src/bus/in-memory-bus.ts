@@ -3,6 +3,7 @@
  * node's requests complete in the tick they arrive (the fast path the benchmarks measure).
  */
 import type { ConnectionInfo, DisconnectReason, StreamInfo } from '@parley/protocol';
+import type { MetricFamily } from '../metrics/metric-family.js';
 import type {
   BusListener,
   ClaimCallbacks,
@@ -136,6 +137,33 @@ export class InMemoryBus implements SessionBus {
       this.#deliver(sessionId, event, null, null);
     }
     done('ok');
+  }
+
+  /** `parley_streams` and `parley_stream_subscribers`: counted on scrape (nothing per operation). */
+  metricFamilies(): readonly MetricFamily[] {
+    const count = (per: (state: SessionStreams) => number) => () => {
+      let n = 0;
+      for (const state of this.#streams.values()) n += per(state);
+      return n;
+    };
+    return [
+      {
+        name: 'streams',
+        help: 'Streams published now in the sessions of this node.',
+        type: 'gauge',
+        read: count((state) => state.streams.size),
+      },
+      {
+        name: 'stream_subscribers',
+        help: 'Subscriptions open now in the sessions of this node.',
+        type: 'gauge',
+        read: count((state) => {
+          let n = 0;
+          for (const r of state.streams.values()) n += Object.keys(r.subscribers).length;
+          return n;
+        }),
+      },
+    ];
   }
 
   #leaveStreams(sessionId: string, connectionId: string, reason: DisconnectReason | null): void {

@@ -26,6 +26,8 @@ import { RedisSubscriber } from './redis-subscriber.js';
 import { RedisFeed, type BusMessage } from './redis-feed.js';
 import { RedisLease, type LeaseTimings } from './redis-lease.js';
 import { memberKey, PendingClaims } from './redis-claims.js';
+import { redisFamilies } from './redis-metrics.js';
+import type { MetricFamily } from '../metrics/metric-family.js';
 import type {
   BusListener,
   ClaimCallbacks,
@@ -145,6 +147,17 @@ export class RedisBus implements SessionBus {
     if (!this.#link.ready) return { ready: false, reason: this.#link.reason };
     if (!this.#sub.ready) return { ready: false, reason: 'Redis subscription connection down' };
     return { ready: true };
+  }
+
+  /** Ready, round trip, lost subscriptions, gap fills, operations: redis-metrics.ts. */
+  metricFamilies(): readonly MetricFamily[] {
+    return redisFamilies({
+      ready: () => this.health().ready,
+      roundTripSeconds: () => this.#lease.roundTripSeconds,
+      lostSubscriptions: () => this.#feed.lostSubscriptions + this.#lease.lostNodeChannel,
+      gapFills: () => this.#feed.gapFills,
+      operations: () => this.#link.operations,
+    });
   }
 
   /** Call `listener` whenever {@link health} may have changed; returns a function that stops it. */

@@ -58,6 +58,10 @@ interface Track {
 }
 
 export class RedisFeed {
+  /** Session subscriptions found lost (stayed behind Redis for a whole check) and renewed. */
+  lostSubscriptions = 0;
+  /** Gaps filled from a session log (after a lost message, a reconnection or a lost subscription). */
+  gapFills = 0;
   readonly #tracks = new Map<string, Track>();
   /** Answers that came before their message: k → complete. */
   readonly #replies = new Map<number, () => void>();
@@ -186,7 +190,10 @@ export class RedisFeed {
       const stale = t.behind > t.last && t.stalled === null;
       t.behind = inRedis > t.last ? inRedis : 0;
       if (inRedis > t.last && (force || stale)) {
-        if (!force) this.sub.subscribe(this.channelPrefix + sessionId).catch(() => undefined);
+        if (!force) {
+          this.lostSubscriptions++;
+          this.sub.subscribe(this.channelPrefix + sessionId).catch(() => undefined);
+        }
         void this.#fill(sessionId, t, inRedis);
       }
     });
@@ -243,6 +250,7 @@ export class RedisFeed {
   async #fill(sessionId: string, t: Track, upTo: number): Promise<void> {
     if (t.waiting) return;
     t.waiting = true;
+    this.gapFills++;
     try {
       const entries = await this.host.log(sessionId, t.last, upTo);
       let reached = t.last;

@@ -30,6 +30,10 @@ export class RedisLease {
   #pong = 0;
   #running = false;
   #checking = false;
+  /** The last lease renewal's round trip (seconds; NaN before the first). */
+  roundTripSeconds = Number.NaN;
+  /** Node-channel subscriptions found lost (pings unanswered) and renewed. */
+  lostNodeChannel = 0;
 
   constructor(
     private readonly link: RedisLink,
@@ -73,7 +77,9 @@ export class RedisLease {
     if (this.#running || !this.link.ready) return;
     this.#running = true;
     try {
+      const sent = performance.now();
       const renewed = await this.link.direct('renew', [this.#timings.leaseTtlMs, this.#registered ? '1' : '0']);
+      this.roundTripSeconds = (performance.now() - sent) / 1000;
       if (renewed[0] === 'gone') {
         this.#registered = false;
         this.events.gone();
@@ -102,6 +108,7 @@ export class RedisLease {
   #checkNodeChannel(): void {
     if (this.#ping - this.#pong >= 3 && this.sub.status === 'ready') {
       this.#pong = this.#ping;
+      this.lostNodeChannel++;
       this.sub.disconnect(true);
     }
     this.#ping++;

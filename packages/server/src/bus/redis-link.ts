@@ -55,6 +55,8 @@ export class RedisLink {
   #epoch = '';
   #reason = 'connecting to Redis';
   #closed = false;
+  /** Operations queued for Redis (housekeeping apart). */
+  operations = 0;
 
   constructor(
     url: string,
@@ -100,6 +102,7 @@ export class RedisLink {
   run(op: string, k: number, sessionId: string, args: readonly (string | number)[]): Promise<unknown[]> {
     return new Promise((resolve, reject) => {
       const full = [this.prefix, op, this.nodeId, String(k), '', sessionId, ...args.map(String)];
+      this.operations++;
       this.#queue.push({ args: full, resolve, reject });
       // Everything before index #sent is on the wire: this one goes now if it is next and fits.
       if (this.#ready && this.#sent < WINDOW && this.#sent === this.#queue.length - 1) this.#send(this.#sent);

@@ -133,6 +133,10 @@ class LocalSession extends Map<string, Connection> {
 export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
   /** What this endpoint counted (read on scrape by /metrics). */
   readonly counters: ServerCounters;
+  /** The media router of routed sessions (null without one): its stats are read on scrape. */
+  get mediaRouter(): MediaRouter | null {
+    return this.#router;
+  }
   readonly #sessions = new Map<string, LocalSession>();
   readonly #byId = new Map<string, Connection>();
   readonly #writer: ConnectionWriter;

@@ -83,7 +83,7 @@ export class RequestHandler {
       `signal budget exceeded (per connection ${bytes.perSecond} bytes/s, burst ${bytes.burst}; ` +
       `per session ${session.perSecond} signals/s, burst ${session.burst}, ` +
       `${session.bytesPerSecond} bytes/s, burst ${session.byteBurst})`;
-    this.#streams = new StreamRequests(core.bus, core.clock, core.router, {
+    this.#streams = new StreamRequests(core.bus, core.clock, core.router, core.counters, {
       complete: (c, s) => {
         this.#complete(c, s);
       },

@@ -20,6 +20,7 @@ import {
 import type { SessionBus } from '../bus/session-bus.js';
 import type { StreamOp, StreamOpResult } from '../bus/stream-ops.js';
 import type { MediaRouter } from '../media/router-hook.js';
+import type { ServerCounters } from '../metrics/server-counters.js';
 import type { ServerClock } from './clock.js';
 import type { Connection } from './connection.js';
 import { newConnectionId } from './ids.js';
@@ -81,7 +82,7 @@ function badPayload(p: MediaPayload): string | null {
 
 /**
  * @example
- * const streams = new StreamRequests(bus, clock, router, outcomes);
+ * const streams = new StreamRequests(bus, clock, router, counters, outcomes);
  * streams.handle(c, { t: 'publish', s: 3, name: '', hasAudio: true, hasVideo: true, videoType: 'camera', videoDimensions });
  */
 export class StreamRequests {
@@ -89,6 +90,7 @@ export class StreamRequests {
     private readonly bus: SessionBus,
     private readonly clock: ServerClock,
     private readonly router: MediaRouter | null,
+    private readonly counters: Pick<ServerCounters, 'streamPublishes' | 'streamSubscriptions' | 'mediaMessages'>,
     private readonly out: RequestOutcomes,
   ) {}
 
@@ -113,6 +115,7 @@ export class StreamRequests {
         this.#op(c, s, { op: 'publish', stream, maxPerConnection: MAX_STREAMS_PER_CONNECTION }, '', (r) => {
           const info = r.stream ?? stream;
           if (routed === null) {
+            this.counters.streamPublishes++;
             this.out.reply(c, s, info as unknown as JsonValue);
             return;
           }
@@ -122,6 +125,7 @@ export class StreamRequests {
             routed.onPublish(c.sessionId, info),
             SessionErrorCode.UnableToPublish,
             () => {
+              this.counters.streamPublishes++;
               this.out.reply(c, s, info as unknown as JsonValue);
             },
             () => {
@@ -154,6 +158,7 @@ export class StreamRequests {
         };
         this.#op(c, s, op, streamId, () => {
           if (routed === null) {
+            this.counters.streamSubscriptions++;
             this.out.complete(c, s);
             return;
           }
@@ -164,6 +169,7 @@ export class StreamRequests {
             routed.onSubscribe(c.sessionId, sub),
             SessionErrorCode.UnableToSubscribe,
             () => {
+              this.counters.streamSubscriptions++;
               this.out.complete(c, s);
             },
             () => {
@@ -187,6 +193,7 @@ export class StreamRequests {
         const { streamId, subscriberId, sdp, candidate } = m;
         const payload: MediaPayload = { streamId, subscriberId, ...(sdp && { sdp }), ...(candidate && { candidate }) };
         this.#op(c, s, { op: 'media', by: c.id, payload, relay: routed === null }, streamId, () => {
+          this.counters.mediaMessages++;
           if (routed === null) {
             this.out.complete(c, s);
             return;

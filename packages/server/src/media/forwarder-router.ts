@@ -6,7 +6,13 @@
  * the media objects and their cascading close live in the worker.
  */
 import type { MediaPayload, StreamInfo } from '@parley/protocol';
-import type { MediaRouter, MediaRouterFactory, MediaRouterHost, MediaSubscription } from './router-hook.js';
+import type {
+  MediaRouter,
+  MediaRouterFactory,
+  MediaRouterHost,
+  MediaRouterStats,
+  MediaSubscription,
+} from './router-hook.js';
 import type { ForwarderEvent, ForwarderOptions, MediaForwarder, ProducerInfo } from './types.js';
 import { createForwarder } from './create-forwarder.js';
 
@@ -151,10 +157,15 @@ export class ForwarderMediaRouter implements MediaRouter {
     await this.#f.closeTransport(transportId);
   }
 
-  async stats(): Promise<{ routers: number; transports: number; producers: number; consumers: number }> {
+  async stats(): Promise<MediaRouterStats> {
     if (this.#forwarder === undefined) return { routers: 0, transports: 0, producers: 0, consumers: 0 };
-    const { routers, transports, producers, consumers } = await this.#forwarder.stats();
-    return { routers, transports, producers, consumers };
+    const s = await this.#forwarder.stats();
+    const { routers, transports, producers, consumers, packetsIn, packetsOut, bytesIn, bytesOut } = s;
+    const { retransmitted, keyFrameRequests } = s;
+    return {
+      ...{ routers, transports, producers, consumers, packetsIn, packetsOut, bytesIn, bytesOut },
+      ...{ retransmitted, keyFrameRequests },
+    };
   }
 
   async close(): Promise<void> {

@@ -28,6 +28,24 @@ export interface MediaRouterHost {
   failed?(sessionId: string, streamId: string, subscriberId: string | null, reason: string): void;
 }
 
+/** What {@link MediaRouter.stats} reports; the counters (since the router started) are optional. */
+export interface MediaRouterStats {
+  readonly routers: number;
+  readonly transports: number;
+  readonly producers: number;
+  readonly consumers: number;
+  /** RTP packets received from publishers, and sent to subscribers (retransmissions apart). */
+  readonly packetsIn?: number;
+  readonly packetsOut?: number;
+  /** RTP payload bytes of those packets. */
+  readonly bytesIn?: number;
+  readonly bytesOut?: number;
+  /** Packets resent to subscribers that reported them lost (NACK). */
+  readonly retransmitted?: number;
+  /** Key frames asked of publishers (PLI). */
+  readonly keyFrameRequests?: number;
+}
+
 /** A subscription as the router sees it. */
 export interface MediaSubscription {
   readonly streamId: string;
@@ -59,8 +77,11 @@ export interface MediaRouter {
   onNegotiation(sessionId: string, from: string, payload: MediaPayload): Promise<void>;
   /** A connection left the session for good: close everything it had. */
   onLeave(sessionId: string, connectionId: string): Promise<void>;
-  /** Objects alive now, for tests (nothing left after a stream, subscription or connection ends). */
-  stats?(): Promise<{ routers: number; transports: number; producers: number; consumers: number }>;
+  /**
+   * Objects alive now (nothing left after a stream, subscription or connection ends) and, when
+   * the router counts them, what it forwarded: for tests and `/metrics`.
+   */
+  stats?(): Promise<MediaRouterStats>;
   /** Stop the forwarder (server.close()). */
   close(): Promise<void>;
 }

@@ -99,6 +99,9 @@ export interface ForwarderStats {
   readonly packetsIn: number;
   /** RTP packets sent to subscribers (not counting retransmissions). */
   readonly packetsOut: number;
+  /** RTP payload bytes of those packets (headers not counted): bitrate is their rate. */
+  readonly bytesIn: number;
+  readonly bytesOut: number;
   /** Generic NACKs received from subscribers, and packets resent from a producer's cache. */
   readonly nacksIn: number;
   readonly retransmitted: number;

@@ -1,12 +1,12 @@
 /**
  * The seam through which a part of the server offers metrics without importing prom-client: a
  * list of families, each read on scrape. The endpoint's counters use it (server-counters.ts), and
- * so do the parts that come later:
+ * so do:
  *
- * - a media router (streams): `parley_streams` (gauge), `parley_forwarded_packets_total`,
- *   `parley_forwarded_bytes_total` (bitrate is its rate in PromQL);
- * - a cluster bus (`SessionBus.metricFamilies`): `parley_redis_round_trip_seconds`,
- *   `parley_redis_lost_subscriptions_total`.
+ * - the media router's `stats()` (media-metrics.ts): `parley_forwarded_packets_total`,
+ *   `parley_forwarded_bytes_total` (bitrate is its rate in PromQL), read asynchronously;
+ * - a bus (`SessionBus.metricFamilies`): the embedded bus's `parley_streams`, the Redis bus's
+ *   `parley_redis_round_trip_seconds`, `parley_redis_lost_subscriptions_total` (redis-metrics.ts).
  *
  * Keep the hot path cheap: increment a plain number field where the thing happens and let
  * `read()` return it; nothing here is called per message.
@@ -18,6 +18,9 @@ export interface LabelledValue {
   readonly value: number;
 }
 
+/** What a family reads: one number, or one value per label set. */
+export type FamilyValue = number | readonly LabelledValue[];
+
 /** One metric family, read on every scrape of `/metrics`. */
 export interface MetricFamily {
   /** Without the `parley_` prefix, e.g. `signals_in_total` (counters end in `_total`). */
@@ -28,8 +31,11 @@ export interface MetricFamily {
   readonly type: 'counter' | 'gauge';
   /** The label names of a labelled family. @default [] */
   readonly labelNames?: readonly string[];
-  /** The value now: a number, or one value per label set. */
-  read(): number | readonly LabelledValue[];
+  /**
+   * The value now: a number, or one value per label set; or a promise of one, for a value held
+   * elsewhere (the media forwarder's worker thread), awaited by the scrape.
+   */
+  read(): FamilyValue | Promise<FamilyValue>;
 }
 
 /** Something that offers metric families (registered once, when the server starts). */

@@ -24,8 +24,8 @@ function register(registry: Registry, family: MetricFamily): void {
       help: family.help,
       labelNames,
       registers: [registry],
-      collect() {
-        const v = family.read();
+      async collect() {
+        const v = await family.read();
         if (typeof v === 'number') this.set(v);
         else for (const { labels, value } of v) this.set(labels, value);
       },
@@ -37,9 +37,9 @@ function register(registry: Registry, family: MetricFamily): void {
     help: family.help,
     labelNames,
     registers: [registry],
-    collect() {
+    async collect() {
+      const v = await family.read();
       this.reset();
-      const v = family.read();
       if (typeof v === 'number') this.inc(v);
       else for (const { labels, value } of v) this.inc(labels, value);
     },

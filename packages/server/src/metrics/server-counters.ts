@@ -73,6 +73,12 @@ export class ServerCounters {
   messagesWritten = 0;
   resumes = 0;
   resumesFailed = 0;
+  /** Streams published (accepted by the bus and, in a routed session, the media router). */
+  streamPublishes = 0;
+  /** Subscriptions started (accepted likewise). */
+  streamSubscriptions = 0;
+  /** Media negotiation messages (offers, answers, ICE candidates) accepted from clients. */
+  mediaMessages = 0;
   /** Sockets closed because the client could not keep up: 4014 (replay buffer) and 4015 (unsent bytes). */
   readonly backpressure = { '4014': 0, '4015': 0 };
   readonly refusedJoins: Record<RefusalReason, number> = zeros(REFUSAL_REASONS);
@@ -123,6 +129,17 @@ export class ServerCounters {
       ),
       counter('resumes_total', 'Resumes completed (resumed sent).', () => this.resumes),
       counter('resumes_failed_total', 'Resumes refused (4010, or refused while draining).', () => this.resumesFailed),
+      counter('stream_publishes_total', "Streams published by this node's connections.", () => this.streamPublishes),
+      counter(
+        'stream_subscriptions_total',
+        "Subscriptions started by this node's connections.",
+        () => this.streamSubscriptions,
+      ),
+      counter(
+        'media_messages_total',
+        'Media negotiation messages (SDP offers and answers, ICE candidates) accepted from clients.',
+        () => this.mediaMessages,
+      ),
       {
         name: 'refused_joins_total',
         help: 'Joins refused, by reason (origin and address_limit: any upgrade).',

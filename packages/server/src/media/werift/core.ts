@@ -54,7 +54,16 @@ export class ForwarderCore {
       transports: new Map(),
       producers: new Map(),
       consumers: new Map(),
-      counters: { packetsIn: 0, packetsOut: 0, nacksIn: 0, retransmitted: 0, nackMisses: 0, keyFrameRequests: 0 },
+      counters: {
+        packetsIn: 0,
+        packetsOut: 0,
+        bytesIn: 0,
+        bytesOut: 0,
+        nacksIn: 0,
+        retransmitted: 0,
+        nackMisses: 0,
+        keyFrameRequests: 0,
+      },
       disconnectTimeoutMs: opts.disconnectTimeoutMs ?? 15_000,
       emit,
     };

@@ -18,6 +18,8 @@ import { PacketCache } from './packet-cache.js';
 export interface Counters {
   packetsIn: number;
   packetsOut: number;
+  bytesIn: number;
+  bytesOut: number;
   nacksIn: number;
   retransmitted: number;
   nackMisses: number;
@@ -163,7 +165,9 @@ export class Producer {
 
   private onRtp(rtp: RtpPacket): void {
     this.ssrc = rtp.header.ssrc;
-    this.reg.counters.packetsIn++;
+    const c = this.reg.counters;
+    c.packetsIn++;
+    c.bytesIn += rtp.payload.length;
     this.cache.put(rtp);
     for (const c of this.consumers) c.send(rtp, false);
   }
@@ -250,7 +254,9 @@ export class Consumer {
     h.extension = extension;
     h.padding = padding;
     if (retransmission) return;
-    this.reg.counters.packetsOut++;
+    const c = this.reg.counters;
+    c.packetsOut++;
+    c.bytesOut += rtp.payload.length;
     // Keep werift's sender reports truthful (it only updates them in its own send path).
     const w = s as unknown as { packetCount: number; octetCount: number; rtpTimestamp: number; ntpTimestamp: bigint };
     w.packetCount = (w.packetCount + 1) >>> 0;
