@@ -5,10 +5,15 @@
  * forwarding delay passes 50 ms. Per step: the forwarder worker's busy time per forwarded packet
  * (event-loop utilisation of the worker thread), its heap, loss and delay percentiles. The
  * subscribers run in this (bench) process, so past some N they, not the forwarder, are the
- * bottleneck: the notes say so when the bench process is saturated. Must run inside a
- * loopback-only namespace: unshare -n sh -c 'ip link set lo up && npm run bench -- --only=media'.
+ * bottleneck: the notes say so when the bench process is saturated. It runs inside a
+ * loopback-only network namespace (it starts itself again under `unshare -n` when it is not in
+ * one: root is needed, as for npm test's media tier).
  */
-import { networkInterfaces } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createForwarder, type ForwarderStats } from '@parley/server';
 import { SyntheticPublisher, SyntheticSubscriber } from '@parley/server/media-peers';
 import { sleep } from '../lib/clock.js';
@@ -35,14 +40,10 @@ export async function runMedia(o: RunOptions): Promise<ScenarioResult> {
     ],
   };
   const others = Object.keys(networkInterfaces()).filter((i) => i !== 'lo');
-  if (others.length > 0) {
-    // The synthetic peers are full werift ICE agents: outside a loopback-only namespace they
-    // would gather on real interfaces and ask a public STUN server. Refuse rather than leak.
-    r.notes.push(
-      `skipped: needs a loopback-only network namespace (found ${others.join(', ')}); run it under unshare -n`,
-    );
-    return r;
-  }
+  // The synthetic peers are full werift ICE agents: outside a loopback-only namespace they would
+  // gather on real interfaces and ask a public STUN server. So the scenario runs itself again in
+  // one (unshare -n, as npm test does for its media tier) and reads that run's result.
+  if (others.length > 0) return inLoopbackNamespace(o);
   const f = createForwarder();
   const pub = new SyntheticPublisher();
   const subs: SyntheticSubscriber[] = [];
@@ -123,4 +124,27 @@ function waitConnected(f: ReturnType<typeof createForwarder>, transportId: strin
       }
     });
   });
+}
+
+/** This scenario, run by a child bench process inside a loopback-only network namespace. */
+function inLoopbackNamespace(o: RunOptions): ScenarioResult {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-bench-media-'));
+  const out = join(dir, 'media.json');
+  const run = fileURLToPath(new URL('../run.js', import.meta.url));
+  const argv = [process.execPath, run, '--only=media', `--out=${out}`, ...(o.quick ? ['--quick'] : [])];
+  log(`media: running in a loopback-only network namespace (unshare -n)`);
+  const r = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', ...argv], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  try {
+    if (r.status !== 0)
+      throw new Error(
+        `the media scenario needs a loopback-only network namespace: unshare -n failed (${r.error?.message ?? `exit ${String(r.status)}`}); run the bench as root`,
+      );
+    const doc = JSON.parse(readFileSync(out, 'utf8')) as { results: { media: ScenarioResult | { error: string } } };
+    if ('error' in doc.results.media) throw new Error(doc.results.media.error);
+    return doc.results.media;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
