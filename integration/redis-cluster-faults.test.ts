@@ -1,11 +1,7 @@
 /**
- * The Redis cluster under faults (nodes as `parley serve` processes, a private redis-server): a
- * node killed or drained, Redis going away and coming back (empty too). See redis-cluster.test.ts
- * for the fixture. The Redis cluster end to end: a private redis-server and Parley nodes as separate `parley serve
- * --redis` processes. Sessions span the nodes with the same guarantees as on one node (presence,
- * signals to all and to one, one order), the REST API (the official `opentok` SDK) answers the same
- * on every node, a node killed (SIGKILL) or drained (SIGTERM) loses nothing, and Redis going away
- * (and coming back empty) is survived. docs/CLUSTER.md.
+ * The Redis cluster under faults (nodes as `parley serve --redis` processes, a private
+ * redis-server): a node killed (SIGKILL) or drained (SIGTERM), Redis going away and coming back
+ * (empty too). redis-cluster.test.ts has the cluster end to end without faults. docs/CLUSTER.md.
  */
 import OpenTok from 'opentok';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
