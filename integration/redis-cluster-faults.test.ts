@@ -3,61 +3,21 @@
  * redis-server): a node killed (SIGKILL) or drained (SIGTERM), Redis going away and coming back
  * (empty too). redis-cluster.test.ts has the cluster end to end without faults. docs/CLUSTER.md.
  */
-import OpenTok from 'opentok';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Session } from '@parley/client';
-import { recordEvents, startRedisServer, waitFor, type ParleyProcess, type RedisServer } from '@parley/testkit';
-import { API_KEY, API_SECRET } from './harness.js';
-import { call, seesOthers, T } from './support-opentok.js';
-import { DEAD_NODE_BOUND_MS, joinCluster, killAll, SignalFlow, startCluster, urlsFrom } from './support/cluster.js';
+import { recordEvents, waitFor, type ParleyProcess } from '@parley/testkit';
+import { seesOthers, T } from './support-opentok.js';
+import { DEAD_NODE_BOUND_MS, joinCluster, SignalFlow, startCluster } from './support/cluster.js';
+import { idOf, readyz, useCluster } from './support/cluster-fixture.js';
 
-let redis: RedisServer;
-let nodes: ParleyProcess[] = [];
-const sessions: Session[] = [];
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis.stop();
-});
-afterEach(async () => {
-  await Promise.all(sessions.splice(0).map((s) => s.disconnect().catch(() => undefined)));
-  await killAll(nodes);
-  nodes = [];
-});
-
-async function createSession(node: ParleyProcess): Promise<string> {
-  const ot = new OpenTok(API_KEY, API_SECRET, { apiUrl: node.url });
-  const s = await call<OpenTok.Session>((cb) => {
-    ot.createSession({ mediaMode: 'routed' }, cb);
-  });
-  return (s as OpenTok.Session).sessionId;
-}
-
-/** Named clients, each joined through its own node (and knowing every node). */
-async function joinAll(sessionId: string, placement: [string, ParleyProcess][]): Promise<Map<string, Session>> {
-  const out = new Map<string, Session>();
-  for (const [name, node] of placement) {
-    const s = await joinCluster(sessionId, urlsFrom(nodes, node), name);
-    sessions.push(s);
-    out.set(name, s);
-  }
-  await Promise.all([...out.values()].map((s) => seesOthers(s, out.size - 1)));
-  return out;
-}
-
-const idOf = (s: Session): string => s.connection?.connectionId ?? '';
-
-async function readyz(node: ParleyProcess): Promise<number> {
-  return (await fetch(`${node.url}/readyz`)).status;
-}
+const cx = useCluster();
 
 describe('a node dies or drains', () => {
   it('SIGKILL: a client that does not come back is declared gone within the bound; a client that moves resumes with nothing lost or ends explicitly, never with a gap; the others carry on', async () => {
-    nodes = await startCluster(redis, 2);
-    const [a, b] = nodes as [ParleyProcess, ParleyProcess];
-    const sessionId = await createSession(b);
-    const people = await joinAll(sessionId, [
+    cx.nodes = await startCluster(cx.redis, 2);
+    const [a, b] = cx.nodes as [ParleyProcess, ParleyProcess];
+    const sessionId = await cx.createSession(b);
+    const people = await cx.joinAll(sessionId, [
       ['alice', a],
       ['bob', b],
       ['carol', b],
@@ -65,7 +25,7 @@ describe('a node dies or drains', () => {
     const [alice, bob, carol] = [...people.values()] as [Session, Session, Session];
     // A client that knows only node A: it cannot come back.
     const ghost = await joinCluster(sessionId, [a.url], 'ghost');
-    sessions.push(ghost);
+    cx.sessions.push(ghost);
     await seesOthers(bob, 3);
     const flow = new SignalFlow(
       new Map([
@@ -143,10 +103,10 @@ describe('a node dies or drains', () => {
     expect(destroyed.has(idOf(carol))).toBe(false);
   }, 90_000);
   it('SIGTERM (drain): its clients resume on another node; their peers see nothing', async () => {
-    nodes = await startCluster(redis, 2);
-    const [a, b] = nodes as [ParleyProcess, ParleyProcess];
-    const sessionId = await createSession(a);
-    const people = await joinAll(sessionId, [
+    cx.nodes = await startCluster(cx.redis, 2);
+    const [a, b] = cx.nodes as [ParleyProcess, ParleyProcess];
+    const sessionId = await cx.createSession(a);
+    const people = await cx.joinAll(sessionId, [
       ['alice', a],
       ['bob', b],
     ]);
@@ -181,10 +141,10 @@ describe('a node dies or drains', () => {
 
 describe('Redis trouble', () => {
   it('Redis down for 10 s: no crash, /readyz says so, traffic resumes with nothing lost; Redis back empty: an explicit failure, then new sessions work', async () => {
-    nodes = await startCluster(redis, 2);
-    const [a, b] = nodes as [ParleyProcess, ParleyProcess];
-    const sessionId = await createSession(a);
-    const people = await joinAll(sessionId, [
+    cx.nodes = await startCluster(cx.redis, 2);
+    const [a, b] = cx.nodes as [ParleyProcess, ParleyProcess];
+    const sessionId = await cx.createSession(a);
+    const people = await cx.joinAll(sessionId, [
       ['alice', a],
       ['bob', b],
     ]);
@@ -192,12 +152,12 @@ describe('Redis trouble', () => {
     await Promise.all([flow.send('alice'), flow.send('bob')]);
     await flow.complete(T);
 
-    await redis.save(); // an outage of a Redis that keeps its data (RDB), then the empty case below
-    await redis.shutdown();
+    await cx.redis.save(); // an outage of a Redis that keeps its data (RDB), then the empty case below
+    await cx.redis.shutdown();
     await waitFor(
       (resolve) => {
         const poll = (): void => {
-          void Promise.all(nodes.map(readyz)).then((codes) => {
+          void Promise.all(cx.nodes.map(readyz)).then((codes) => {
             if (codes.every((c) => c === 503)) resolve();
             else setImmediate(poll);
           });
@@ -211,14 +171,14 @@ describe('Redis trouble', () => {
     const sent = Promise.all([flow.send('alice'), flow.send('bob'), flow.send('alice')]);
     // The outage lasts 10 s (the fault's length, not a wait for something to happen).
     await new Promise((resolve) => setTimeout(resolve, 10_000));
-    await redis.start();
+    await cx.redis.start();
     await sent;
     await flow.complete(20_000);
     expect(flow.checker.counts()).toMatchObject({ lost: 0, duplicated: 0, reordered: 0 });
     await waitFor(
       (resolve) => {
         const poll = (): void => {
-          void Promise.all(nodes.map(readyz)).then((codes) => {
+          void Promise.all(cx.nodes.map(readyz)).then((codes) => {
             if (codes.every((c) => c === 200)) resolve();
             else setImmediate(poll);
           });
@@ -240,12 +200,12 @@ describe('Redis trouble', () => {
         'an explicit end',
       ),
     );
-    await redis.restart({ empty: true });
+    await cx.redis.restart({ empty: true });
     await Promise.all(ended);
-    for (const n of nodes) expect(n.output()).not.toMatch(/uncaught|unhandled/i);
+    for (const n of cx.nodes) expect(n.output()).not.toMatch(/uncaught|unhandled/i);
     // The nodes refilled the project; a new session works across both.
-    const again = await createSession(b);
-    const fresh = await joinAll(again, [
+    const again = await cx.createSession(b);
+    const fresh = await cx.joinAll(again, [
       ['carol', a],
       ['dave', b],
     ]);

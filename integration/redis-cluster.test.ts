@@ -6,60 +6,22 @@
  * (and coming back empty) is survived. docs/CLUSTER.md.
  */
 import OpenTok from 'opentok';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Session } from '@parley/client';
-import { startParleyProcess, startRedisServer, waitFor, type ParleyProcess, type RedisServer } from '@parley/testkit';
+import { startParleyProcess, waitFor, type ParleyProcess } from '@parley/testkit';
 import { API_KEY, API_SECRET } from './harness.js';
-import { call, done, seesOthers, T } from './support-opentok.js';
-import { joinCluster, killAll, SignalFlow, startCluster, urlsFrom } from './support/cluster.js';
+import { done, T } from './support-opentok.js';
+import { SignalFlow, startCluster } from './support/cluster.js';
+import { idOf, readyz, useCluster } from './support/cluster-fixture.js';
 
-let redis: RedisServer;
-let nodes: ParleyProcess[] = [];
-const sessions: Session[] = [];
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis.stop();
-});
-afterEach(async () => {
-  await Promise.all(sessions.splice(0).map((s) => s.disconnect().catch(() => undefined)));
-  await killAll(nodes);
-  nodes = [];
-});
-
-async function createSession(node: ParleyProcess): Promise<string> {
-  const ot = new OpenTok(API_KEY, API_SECRET, { apiUrl: node.url });
-  const s = await call<OpenTok.Session>((cb) => {
-    ot.createSession({ mediaMode: 'routed' }, cb);
-  });
-  return (s as OpenTok.Session).sessionId;
-}
-
-/** Named clients, each joined through its own node (and knowing every node). */
-async function joinAll(sessionId: string, placement: [string, ParleyProcess][]): Promise<Map<string, Session>> {
-  const out = new Map<string, Session>();
-  for (const [name, node] of placement) {
-    const s = await joinCluster(sessionId, urlsFrom(nodes, node), name);
-    sessions.push(s);
-    out.set(name, s);
-  }
-  await Promise.all([...out.values()].map((s) => seesOthers(s, out.size - 1)));
-  return out;
-}
-
-const idOf = (s: Session): string => s.connection?.connectionId ?? '';
-
-async function readyz(node: ParleyProcess): Promise<number> {
-  return (await fetch(`${node.url}/readyz`)).status;
-}
+const cx = useCluster();
 
 describe('a session across three parley serve processes over Redis', () => {
   it('presence, signals to all and to one in one order, and REST from any node (official SDK)', async () => {
-    nodes = await startCluster(redis, 3);
-    const [a, b, c] = nodes as [ParleyProcess, ParleyProcess, ParleyProcess];
-    const sessionId = await createSession(a);
-    const people = await joinAll(sessionId, [
+    cx.nodes = await startCluster(cx.redis, 3);
+    const [a, b, c] = cx.nodes as [ParleyProcess, ParleyProcess, ParleyProcess];
+    const sessionId = await cx.createSession(a);
+    const people = await cx.joinAll(sessionId, [
       ['alice', a],
       ['bob', b],
       ['carol', c],
@@ -113,7 +75,7 @@ describe('a session across three parley serve processes over Redis', () => {
       new OpenTok(API_KEY, API_SECRET, { apiUrl: c.url }).forceDisconnect(sessionId, idOf(bob), cb);
     });
     expect(await bobGone).toBe('forceDisconnected');
-    expect(await Promise.all(nodes.map(readyz))).toEqual([200, 200, 200]);
+    expect(await Promise.all(cx.nodes.map(readyz))).toEqual([200, 200, 200]);
   });
 });
 
@@ -121,7 +83,7 @@ describe('parley serve --workers', () => {
   it('two workers behind one port share sessions through Redis; SIGTERM to the primary stops them all', async () => {
     const node = await startParleyProcess([
       '--redis',
-      redis.url,
+      cx.redis.url,
       '--api-key',
       API_KEY,
       '--api-secret',
@@ -129,12 +91,12 @@ describe('parley serve --workers', () => {
       '--workers',
       '2',
     ]);
-    nodes = [node];
+    cx.nodes = [node];
     const pids = /2 workers behind this port \(pids (\d+), (\d+)\)/.exec(node.output());
     expect(pids).not.toBeNull();
-    const sessionId = await createSession(node);
+    const sessionId = await cx.createSession(node);
     // Connections are handed to the workers in turn: four clients land on both.
-    const people = await joinAll(
+    const people = await cx.joinAll(
       sessionId,
       ['w1', 'w2', 'w3', 'w4'].map((name) => [name, node] as [string, ParleyProcess]),
     );
