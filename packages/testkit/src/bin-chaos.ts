@@ -5,21 +5,12 @@
  */
 import { parseArgs } from 'node:util';
 import { formatChaosTable, runChaos } from './chaos.js';
+import { integerFlag, usageError } from './bin-args.js';
 
-function usage(message: string): never {
-  process.stderr.write(
-    `${message}\nusage: bin-chaos [--cycles N] [--clients N] [--seed S] [--messages N] [--window MS] [--bus memory|split|redis] [--quiet]\n`,
-  );
-  process.exit(2);
-}
-
-function int(name: string, value: string | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min)
-    usage(`--${name} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
-  return n;
-}
+const usage: (message: string) => never = usageError(
+  'bin-chaos [--cycles N] [--clients N] [--seed S] [--messages N] [--window MS] [--bus memory|split|redis] [--quiet]',
+);
+const int = integerFlag(usage);
 
 async function main(): Promise<void> {
   let values;

@@ -8,21 +8,12 @@
 import { parseArgs } from 'node:util';
 import { FUZZ_MAX_RSS_MB, fuzzVerdict } from './fuzz/verdict.js';
 import { formatFuzzTable, runFuzz } from './fuzz/run-fuzz.js';
+import { integerFlag, usageError } from './bin-args.js';
 
-function usage(message: string): never {
-  process.stderr.write(
-    `${message}\nusage: bin-fuzz [--seconds N] [--seed S] [--concurrency N] [--honest N] [--max-rss-mb N] [--quiet]\n`,
-  );
-  process.exit(2);
-}
-
-function int(name: string, value: string | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min)
-    usage(`--${name} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
-  return n;
-}
+const usage: (message: string) => never = usageError(
+  'bin-fuzz [--seconds N] [--seed S] [--concurrency N] [--honest N] [--max-rss-mb N] [--quiet]',
+);
+const int = integerFlag(usage);
 
 async function main(): Promise<void> {
   let values;
