@@ -10,6 +10,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { launchChromium, type LaunchedChromium } from '@parley/testkit';
+import { startHarness, type Harness } from './harness.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bundlePath = join(root, 'packages/client/dist/parley.browser.js');
@@ -104,5 +108,58 @@ export async function serveStatic(): Promise<StaticSite> {
           resolve();
         });
       }),
+  };
+}
+
+/** One browser-tier file's fixtures (see {@link useBrowserTier}). */
+export interface BrowserTier {
+  /** A new tab at the static site's `path` (relative to `/`), loaded; closed after the test. */
+  openPage(path?: string): Promise<Page>;
+  /** A Parley server for this test (startHarness's options); cleaned up after the test. */
+  harness(options?: Parameters<typeof startHarness>[0]): Promise<Harness>;
+  /** The uncaught errors of the last opened tab (its `pageerror` events). */
+  readonly pageErrors: readonly string[];
+}
+
+/**
+ * Registers the hooks every browser-tier file needs: the bundle built, a static site and one
+ * Chromium for the file; each test's tab and server closed after it.
+ * @example const tier = useBrowserTier(); const page = await tier.openPage();
+ */
+export function useBrowserTier(): BrowserTier {
+  let chrome: LaunchedChromium | undefined;
+  let web: StaticSite | undefined;
+  let page: Page | undefined;
+  let harness: Harness | undefined;
+  const pageErrors: string[] = [];
+  beforeAll(async () => {
+    await ensureBundle();
+    web = await serveStatic();
+    chrome = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    await chrome?.close();
+    await web?.close();
+  });
+  afterEach(async () => {
+    if (page !== undefined && !page.isClosed()) await page.close();
+    page = undefined;
+    await harness?.cleanup();
+    harness = undefined;
+  });
+  return {
+    async openPage(path = '') {
+      if (chrome === undefined || web === undefined) throw new Error('useBrowserTier: beforeAll has not run');
+      page = await chrome.newPage();
+      pageErrors.length = 0;
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      await page.goto(`${web.url}${path}`, { waitUntil: 'load' }); // module scripts have run by 'load'
+      return page;
+    },
+    async harness(options) {
+      harness = await startHarness(options);
+      return harness;
+    },
+    pageErrors,
   };
 }

@@ -3,47 +3,25 @@
  * headless Chromium, against the real server (the page and its static server: browser-page.ts).
  */
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, nextEvent, type LaunchedChromium } from '@parley/testkit';
-import { ensureBundle, serveStatic, type StaticSite } from './browser-page.js';
-import { API_KEY, startHarness, type Harness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { nextEvent } from '@parley/testkit';
+import { useBrowserTier } from './browser-page.js';
+import { API_KEY } from './harness.js';
 
 const T = 10_000;
 
 describe('in Chromium', () => {
-  let chrome: LaunchedChromium | undefined;
-  let web: StaticSite | undefined;
-  let h: Harness | undefined;
-  let page: Page | undefined;
-
-  beforeAll(async () => {
-    await ensureBundle();
-    web = await serveStatic();
-    chrome = await launchChromium();
-  }, 60_000);
-  afterAll(async () => {
-    await chrome?.close();
-    await web?.close();
-  });
-  afterEach(async () => {
-    await page?.close();
-    page = undefined;
-    await h?.cleanup();
-    h = undefined;
-  });
+  const tier = useBrowserTier();
 
   async function openPage(): Promise<Page> {
-    page = await chrome!.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(web!.url, { waitUntil: 'load' }); // module scripts have run by 'load'
+    const page = await tier.openPage();
     const loaded = await page.evaluate(() => typeof (window as unknown as { Parley?: unknown }).Parley);
-    expect(loaded, `the bundle did not load: ${errors.join('; ')}`).toBe('object');
+    expect(loaded, `the bundle did not load: ${tier.pageErrors.join('; ')}`).toBe('object');
     return page;
   }
 
   it('two sessions in a page connect and exchange a signal', async () => {
-    h = await startHarness();
+    const h = await tier.harness();
     const p = await openPage();
     const result = await p.evaluate(
       async ({ url, apiKey, sessionId, tokens }) => {
@@ -97,7 +75,7 @@ describe('in Chromium', () => {
   });
 
   it('a frozen page disconnects its session: a peer sees connectionDestroyed clientDisconnected', async () => {
-    h = await startHarness();
+    const h = await tier.harness();
     const peer = await h.client();
     const p = await openPage();
     const created = nextEvent(peer.session, 'connectionCreated', T); // the page is the only one to join

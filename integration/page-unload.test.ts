@@ -7,43 +7,24 @@
  * 5 s deadline, so a ghost fails the test.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, nextEvent, type FaultProxy, type LaunchedChromium } from '@parley/testkit';
-import { ensureBundle, serveStatic, type StaticSite } from './browser-page.js';
-import { API_KEY, startHarness, type Client, type Harness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { nextEvent, type FaultProxy } from '@parley/testkit';
+import { useBrowserTier } from './browser-page.js';
+import { API_KEY, type Client } from './harness.js';
 
 /** Well below the reconnect window: a connection held for the window cannot pass. */
 const DEADLINE = 5_000;
 const RECONNECT_WINDOW = 30_000;
 
 describe('a page that goes away, in Chromium', () => {
-  let chrome: LaunchedChromium | undefined;
-  let web: StaticSite | undefined;
-  let h: Harness | undefined;
-  let page: Page | undefined;
-
-  beforeAll(async () => {
-    await ensureBundle();
-    web = await serveStatic();
-    chrome = await launchChromium();
-  }, 60_000);
-  afterAll(async () => {
-    await chrome?.close();
-    await web?.close();
-  });
-  afterEach(async () => {
-    if (page !== undefined && !page.isClosed()) await page.close();
-    page = undefined;
-    await h?.cleanup();
-    h = undefined;
-  });
+  const tier = useBrowserTier();
 
   /** A server with a 30 s reconnect window, a Node peer, and a page whose session joined (through a FaultProxy, if `proxied`). */
   async function joinFromPage(
     proxied = false,
     path = '',
   ): Promise<{ peer: Client; p: Page; pageId: string; seen: string[]; proxy: FaultProxy | undefined }> {
-    h = await startHarness({ timings: { reconnectWindow: RECONNECT_WINDOW } });
+    const h = await tier.harness({ timings: { reconnectWindow: RECONNECT_WINDOW } });
     const proxy = proxied ? await h.proxy() : undefined;
     const peer = await h.client({ data: 'peer' });
     // Everything the peer hears about the page's connection, in order.
@@ -51,9 +32,7 @@ describe('a page that goes away, in Chromium', () => {
     for (const name of ['connectionReconnecting', 'connectionReconnected'] as const)
       peer.session.on(name, () => seen.push(name));
     peer.session.on('connectionDestroyed', (e) => seen.push(`connectionDestroyed:${e.reason}`));
-    const p = await chrome!.newPage();
-    page = p;
-    await p.goto(`${web!.url}${path}`, { waitUntil: 'load' });
+    const p = await tier.openPage(path);
     const created = nextEvent(peer.session, 'connectionCreated', DEADLINE);
     const pageId = await p.evaluate(
       async ({ url, apiKey, sessionId, token }) => {
@@ -113,7 +92,7 @@ describe('a page that goes away, in Chromium', () => {
     it(`navigating to another URL (pagehide persisted=${persisted}): the others see clientDisconnected at once`, async () => {
       const { peer, p, pageId, seen } = await joinFromPage(false, from);
       const destroyed = destroyedSoon(peer, pageId);
-      await p.goto(`${web!.url}elsewhere`, { waitUntil: 'load' });
+      await p.goto(new URL('/elsewhere', p.url()).href, { waitUntil: 'load' });
       expect(await destroyed).toBe('clientDisconnected');
       expect(seen).toEqual(['connectionDestroyed:clientDisconnected']);
       expect(await p.evaluate(() => localStorage.getItem('pagehide'))).toBe(`persisted=${persisted}`);
