@@ -27,67 +27,23 @@ import { Session, SessionConnectionStatus, SessionErrorCode, type ParleyError } 
 import { generateToken, Parley } from '@parley/server-sdk';
 import { applyFault, FAULTS, fastPolicy, pause, type FaultKind } from './chaos.js';
 import { FaultProxy } from './fault-proxy.js';
-import { IncarnationChecker, type IncarnationCounts } from './incarnation-checker.js';
+import { IncarnationChecker } from './incarnation-checker.js';
+import {
+  SERVER_FAULTS,
+  type ClusterChaosOptions,
+  type ClusterChaosResult,
+  type ServerFaultKind,
+} from './cluster-chaos-report.js';
+
+export {
+  formatClusterChaosTable,
+  type ClusterChaosOptions,
+  type ClusterChaosResult,
+  type ServerFaultKind,
+} from './cluster-chaos-report.js';
 import { startProcessCluster, type ProcessCluster } from './process-cluster.js';
 import { prng, type Prng } from './prng.js';
 import { waitFor } from './wait-for.js';
-
-/** The server-side faults: a node killed, a node drained, Redis restarted with its data, or empty. */
-export type ServerFaultKind = 'kill' | 'drain' | 'redis' | 'redisEmpty';
-
-const SERVER_FAULTS: readonly (readonly [ServerFaultKind, number])[] = [
-  ['kill', 35],
-  ['drain', 35],
-  ['redis', 20],
-  ['redisEmpty', 10],
-];
-
-/** Options of {@link runClusterChaos}. */
-export interface ClusterChaosOptions {
-  /** `parley serve` processes. @default 3 */
-  nodes?: number;
-  /** Clients in the session. @default 4 */
-  clients?: number;
-  /** Network fault cycles in total. @default 100 */
-  cycles?: number;
-  /** Signals per client per cycle. @default 10 */
-  messagesPerCycle?: number;
-  seed?: number;
-  /** One server fault after every N network cycles (so cycles / N of them). @default 5 */
-  serverFaultEvery?: number;
-  /** A fixed sequence of server faults instead of the seeded choice (the test runs each kind once). */
-  serverFaults?: readonly ServerFaultKind[];
-  /** The nodes' reconnect window (ms). @default 5000 */
-  reconnectWindowMs?: number;
-  /** The run stops by itself after this long, whatever is left (then drains). @default 900 */
-  maxSeconds?: number;
-  /** How long to wait at the end for every client, promise and delivery. @default 30000 */
-  drainTimeoutMs?: number;
-  log?: (line: string) => void;
-}
-
-/** What {@link runClusterChaos} found. */
-export interface ClusterChaosResult extends IncarnationCounts {
-  nodes: number;
-  clients: number;
-  seed: number;
-  cycles: number;
-  faults: Record<FaultKind, number>;
-  serverFaults: Record<ServerFaultKind, number>;
-  resumesSameNode: number;
-  resumesOtherNode: number;
-  /** Client lives that ended with 1022 then sessionDisconnected (each joined again). */
-  explicitFailures: number;
-  signalsResolved: number;
-  /** signal() promises rejected with 1022 by a life that failed explicitly. */
-  signalsFailedExplicitly: number;
-  /** signal() promises neither resolved nor failed explicitly. */
-  signalsUnresolved: number;
-  /** True when `maxSeconds` ended the run before its cycles. */
-  timedOut: boolean;
-  failures: string[];
-  durationMs: number;
-}
 
 const API_KEY = 'chaos';
 const API_SECRET = 'chaos-secret-for-the-cluster-run';
@@ -144,6 +100,15 @@ export async function runClusterChaos(options: ClusterChaosOptions = {}): Promis
   let resumesSameNode = 0;
   let resumesOtherNode = 0;
   let explicitFailures = 0;
+  const explicitFailuresDuring: Record<ServerFaultKind | 'network', number> = {
+    kill: 0,
+    drain: 0,
+    redis: 0,
+    redisEmpty: 0,
+    network: 0,
+  };
+  /** The server fault under way (until every client is Connected again), if any. */
+  let underWay: ServerFaultKind | 'network' = 'network';
   let signalsResolved = 0;
   let signalsFailedExplicitly = 0;
   let completed = 0;
@@ -248,8 +213,9 @@ export async function runClusterChaos(options: ClusterChaosOptions = {}): Promis
           if (life === '' || c.life !== life || closing) return;
           // The explicit failure: counted, then a new life joins.
           explicitFailures++;
+          explicitFailuresDuring[underWay]++;
           checker.failed(life);
-          log(`${life} ended explicitly (${reason}); joining again`);
+          log(`${life} ended explicitly (${reason}, during: ${underWay}); joining again`);
           c.life = '';
           changed();
           void join(c, r).catch((e: unknown) => {
@@ -380,6 +346,7 @@ export async function runClusterChaos(options: ClusterChaosOptions = {}): Promis
         const kind = options.serverFaults?.[i] ?? r.pick(SERVER_FAULTS);
         const node = r.int(0, nodeCount - 1);
         serverFaults[kind]++;
+        underWay = kind;
         log(`server fault ${i + 1}/${total}: ${kind}${kind === 'kill' || kind === 'drain' ? ` node ${node}` : ''}`);
         if (kind === 'kill') {
           await cluster.kill(node);
@@ -402,6 +369,7 @@ export async function runClusterChaos(options: ClusterChaosOptions = {}): Promis
               .map((c) => c.name)
               .join(', ')} not)`,
         );
+        underWay = 'network';
         faultsDone++;
         changed();
       }
@@ -474,6 +442,7 @@ export async function runClusterChaos(options: ClusterChaosOptions = {}): Promis
       resumesSameNode,
       resumesOtherNode,
       explicitFailures,
+      explicitFailuresDuring,
       signalsResolved,
       signalsFailedExplicitly,
       signalsUnresolved: counts.sent - signalsResolved - signalsFailedExplicitly,
@@ -489,38 +458,4 @@ export async function runClusterChaos(options: ClusterChaosOptions = {}): Promis
     await Promise.all(clients.flatMap((c) => c.proxies.map((p) => p.close())));
     await cluster.close();
   }
-}
-
-/**
- * The result as an aligned two-column table.
- * @example console.log(formatClusterChaosTable(await runClusterChaos({ cycles: 12 })));
- */
-export function formatClusterChaosTable(r: ClusterChaosResult): string {
-  const kinds = (o: Record<string, number>): string =>
-    Object.entries(o)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ');
-  const rows: [string, string | number][] = [
-    ['seed', r.seed],
-    ['nodes / clients', `${r.nodes} / ${r.clients}`],
-    ['cycles', `${r.cycles}${r.timedOut ? ' (time bound reached)' : ''}`],
-    ['network faults', kinds(r.faults)],
-    ['server faults', kinds(r.serverFaults)],
-    ['resumes (same node / other node)', `${r.resumesSameNode} / ${r.resumesOtherNode}`],
-    ['explicit failures (1022)', r.explicitFailures],
-    ['messages sent', r.sent],
-    ['deliveries required', r.expected],
-    ['delivered', r.delivered],
-    ['lost', r.lost],
-    ['duplicated', r.duplicated],
-    ['reordered', r.reordered],
-    [
-      'signal() resolved / 1022 / unresolved',
-      `${r.signalsResolved} / ${r.signalsFailedExplicitly} / ${r.signalsUnresolved}`,
-    ],
-    ['failures', r.failures.length],
-    ['duration', `${(r.durationMs / 1000).toFixed(1)} s`],
-  ];
-  const width = Math.max(...rows.map(([k]) => k.length));
-  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
 }
