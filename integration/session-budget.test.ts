@@ -33,8 +33,11 @@ describe.each(ONE_BUDGET)('the session signal budget over the %s bus', (bus) => 
   });
 
   /** Three senders (round robin: one per node over Redis), every one seeing the others. */
-  async function three(sessionSignals: SessionSignalBudget): Promise<Client[]> {
-    h = await startHarness({ sessionSignals }, bus);
+  async function three(
+    sessionSignals: SessionSignalBudget,
+    signalRate?: { perSecond: number; burst: number },
+  ): Promise<Client[]> {
+    h = await startHarness({ sessionSignals, ...(signalRate !== undefined && { signalRate }) }, bus);
     const everyone: Client[] = [];
     for (let i = 0; i < 3; i++) everyone.push(await h.client({ data: `m${i}` }));
     await Promise.all(everyone.map((x) => seesOthers(x.session, 2)));
@@ -88,6 +91,28 @@ describe.each(ONE_BUDGET)('the session signal budget over the %s bus', (bus) => 
     expect(more.flat()).toEqual([]);
     for (const x of everyone) expect(x.session.connectionStatus).toBe(SessionConnectionStatus.Connected);
     expect(ended.map((r) => r.names())).toEqual([[], [], []]);
+  });
+
+  it('refusals by the session budget never count towards the flood close (4029): 15 in a row past a flood threshold of 10', async () => {
+    // Per-connection rate: burst 5, so 4029 would come after 10 rate refusals in a row. Sent one
+    // at a time (each waits for its answer), the rate bucket refills between them (1 per ms):
+    // every refusal is the session budget's.
+    const everyone = await three(
+      { perSecond: SLOW, burst: 4, bytesPerSecond: BIG, byteBurst: BIG },
+      { perSecond: 1000, burst: 5 },
+    );
+    const [a, b] = everyone as [Client, Client];
+    const ended = recordEvents(a.session, ['sessionError', 'sessionDisconnected', 'sessionReconnecting']);
+    for (let i = 0; i < 4; i++) await b.session.signal({ type: 'b', data: `1.${i}` });
+    for (let i = 0; i < 15; i++) {
+      const refused = await a.session.signal({ type: 'b', data: `0.${i}` }).then(
+        () => null,
+        (e: unknown) => e as ParleyError,
+      );
+      expect(refused?.code, `signal ${i}`).toBe(SessionErrorCode.RateLimitExceeded);
+    }
+    expect(a.session.connectionStatus).toBe(SessionConnectionStatus.Connected);
+    expect(ended.names()).toEqual([]);
   });
 
   it('bytes: three senders share one byte burst of 5 signals; the rest are refused with 429', async () => {
