@@ -7,6 +7,7 @@ import { burstHandlers } from './scenarios/burst.js';
 import { idleHandlers } from './scenarios/idle.js';
 import { stormHandlers } from './scenarios/storm.js';
 import { resumeHandlers } from './scenarios/resume.js';
+import { nodeDeathHandlers } from './scenarios/node-death.js';
 import { phaseProfileHandlers } from './lib/phase-profile.js';
 
 process.on('unhandledRejection', (e) => {
@@ -20,6 +21,7 @@ serve({
   ...idleHandlers,
   ...stormHandlers,
   ...resumeHandlers,
+  ...nodeDeathHandlers,
   ...phaseProfileHandlers,
 });
 signalReady(process.pid);

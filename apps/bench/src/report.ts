@@ -40,6 +40,8 @@ const ROWS: [string, string, string][] = [
   ['half-open, server detects p99 (ms)', 'resume', 'serverDetect.p99'],
   ['2 nodes via Redis: fan-out knee (deliveries/s)', 'cluster', 'kneeDeliveriesPerSec'],
   ['2 nodes via Redis: 100×1/s p99 (ms)', 'cluster', 'p99At100'],
+  ['node death: every peer told (ms)', 'node-death', 'everyPeerToldMs'],
+  ['node death: every client back (ms)', 'node-death', 'everyClientBackMs'],
 ];
 
 const ratio = (p: number | null, x: number | null): number | null =>

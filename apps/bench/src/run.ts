@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [--only=connect,fanout,steady,burst,idle,storm,resume,media,cluster]
+ * npm run bench [-- --quick] [--only=connect,fanout,steady,burst,idle,storm,resume,media,cluster,node-death]
  *                [--systems=floor,socketio,parley] [--profile] [--out=bench-results/latest.json]
  *                [--rates=7000 (fan-out: these rates instead of the sweep)]
  * Three systems side by side, each server in its own process, load in separate processes.
@@ -19,6 +19,7 @@ import { runStorm } from './scenarios/storm.js';
 import { runResume } from './scenarios/resume.js';
 import { runMedia } from './scenarios/media.js';
 import { runCluster } from './scenarios/cluster.js';
+import { runNodeDeath } from './scenarios/node-death.js';
 import { goalTable, goals, rows, table } from './report.js';
 
 const args = process.argv.slice(2);
@@ -46,6 +47,8 @@ const SCENARIOS: [string, () => Promise<ScenarioResult>][] = [
   ['media', () => runMedia(opts)],
   // Two nodes through a private redis-server (needs /usr/bin/redis-server); leave it out only by name (--only=...).
   ['cluster', () => runCluster(systems, opts)],
+  // Parley only: SIGKILL one of two nodes; time until its peers are told and its clients are back (~1 min, bounded).
+  ['node-death', () => runNodeDeath(opts)],
 ];
 
 async function main(): Promise<void> {
@@ -65,7 +68,7 @@ async function main(): Promise<void> {
   const results: Record<string, ScenarioResult | { error: string }> = {};
   for (const [name, run] of SCENARIOS) {
     if (only && !only.includes(name)) continue;
-    if (name === 'resume' && !systems.includes('parley')) continue;
+    if ((name === 'resume' || name === 'node-death') && !systems.includes('parley')) continue;
     try {
       results[name] = await run();
     } catch (e) {

@@ -42,6 +42,7 @@ export type {
   OpResult,
   SessionBus,
   SessionEvent,
+  SignalCharge,
   SignalEvent,
 } from './bus/session-bus.js';
 export { InMemoryBus } from './bus/in-memory-bus.js';

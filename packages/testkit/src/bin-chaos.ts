@@ -1,14 +1,18 @@
 #!/usr/bin/env node
 /**
- * `npm run chaos -- --cycles 10000 --clients 4 --seed 1 [--bus split|redis]`: run {@link runChaos} and print the counts (redis: a private redis-server, three nodes).
+ * `npm run chaos -- --cycles 10000 --clients 4 --seed 1 [--bus split|redis]`: run {@link runChaos} and print the counts (redis: a private redis-server, three nodes in this process).
+ * `--bus cluster [--nodes 3] [--server-fault-every 5] [--max-seconds 900]`: {@link runClusterChaos},
+ * `parley serve --redis` processes with node kills, drains and Redis restarts mixed in.
  * Exits 1 on any loss, duplicate, reordering, unresolved signal or other failure; 2 on bad usage.
  */
 import { parseArgs } from 'node:util';
 import { formatChaosTable, runChaos } from './chaos.js';
+import { formatClusterChaosTable, runClusterChaos } from './cluster-chaos.js';
 import { integerFlag, usageError } from './bin-args.js';
 
 const usage: (message: string) => never = usageError(
-  'bin-chaos [--cycles N] [--clients N] [--seed S] [--messages N] [--window MS] [--bus memory|split|redis] [--quiet]',
+  'bin-chaos [--cycles N] [--clients N] [--seed S] [--messages N] [--window MS] [--bus memory|split|redis|cluster] [--quiet]\n' +
+    '          cluster only: [--nodes N] [--server-fault-every N] [--max-seconds S]',
 );
 const int = integerFlag(usage);
 
@@ -24,6 +28,9 @@ async function main(): Promise<void> {
         window: { type: 'string' },
         quiet: { type: 'boolean' },
         bus: { type: 'string' },
+        nodes: { type: 'string' },
+        'server-fault-every': { type: 'string' },
+        'max-seconds': { type: 'string' },
       },
     }));
   } catch (error) {
@@ -31,8 +38,26 @@ async function main(): Promise<void> {
   }
   const reconnectWindow = int('window', values.window, 5000, 1000);
   const bus = values.bus ?? 'memory';
-  if (bus !== 'memory' && bus !== 'split' && bus !== 'redis')
-    usage(`--bus must be memory, split or redis, got ${JSON.stringify(bus)}`);
+  if (bus !== 'memory' && bus !== 'split' && bus !== 'redis' && bus !== 'cluster')
+    usage(`--bus must be memory, split, redis or cluster, got ${JSON.stringify(bus)}`);
+  const log = values.quiet === true ? undefined : (line: string) => process.stderr.write(`${line}\n`);
+  if (bus === 'cluster') {
+    const r = await runClusterChaos({
+      cycles: int('cycles', values.cycles, 100, 0),
+      clients: int('clients', values.clients, 4, 1),
+      seed: int('seed', values.seed, 1, 0),
+      messagesPerCycle: int('messages', values.messages, 10, 1),
+      reconnectWindowMs: reconnectWindow,
+      nodes: int('nodes', values.nodes, 3, 2),
+      serverFaultEvery: int('server-fault-every', values['server-fault-every'], 5, 1),
+      maxSeconds: int('max-seconds', values['max-seconds'], 900, 10),
+      log,
+    });
+    process.stdout.write(`${formatClusterChaosTable(r)}\n`);
+    for (const f of r.failures) process.stdout.write(`failure: ${f}\n`);
+    exitAfterFlush(r.lost + r.duplicated + r.reordered + r.signalsUnresolved + r.failures.length > 0 ? 1 : 0);
+    return;
+  }
   const result = await runChaos({
     cycles: int('cycles', values.cycles, 1000, 0),
     clients: int('clients', values.clients, 4, 1),
@@ -40,7 +65,7 @@ async function main(): Promise<void> {
     messagesPerCycle: int('messages', values.messages, 10, 1),
     timings: { heartbeatInterval: 200, heartbeatTimeout: 600, reconnectWindow },
     bus,
-    log: values.quiet === true ? undefined : (line) => process.stderr.write(`${line}\n`),
+    log,
   });
   process.stdout.write(`${formatChaosTable(result)}\n`);
   for (const f of result.failures) process.stdout.write(`failure: ${f}\n`);

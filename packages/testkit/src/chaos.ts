@@ -68,7 +68,8 @@ export interface ChaosResult extends DeliveryCounts {
 /** The faults a cycle may apply. */
 export type FaultKind = 'cut' | 'reset' | 'blackhole' | 'blackholeToServer' | 'blackholeToClient';
 
-const FAULTS: readonly (readonly [FaultKind, number])[] = [
+/** The network faults with their weights (cluster-chaos.ts picks from the same table). */
+export const FAULTS: readonly (readonly [FaultKind, number])[] = [
   ['cut', 35], // reset now and refuse new links for the outage: the client retries and is refused
   ['reset', 15], // reset now; the client may resume at once
   ['blackhole', 30], // half-open both ways: only heartbeats can tell
@@ -254,24 +255,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosResult>
       faults[kind]++;
       // Some messages in flight when the fault hits.
       await sendSpread(c, half, r.int(0, 30));
-      switch (kind) {
-        case 'cut':
-          c.proxy.refuse(true);
-          c.proxy.cut();
-          break;
-        case 'reset':
-          c.proxy.cut();
-          break;
-        case 'blackhole':
-          c.proxy.blackhole();
-          break;
-        case 'blackholeToServer':
-          c.proxy.blackhole({ direction: 'toServer' });
-          break;
-        case 'blackholeToClient':
-          c.proxy.blackhole({ direction: 'toClient' });
-          break;
-      }
+      applyFault(c.proxy, kind);
       await sendSpread(c, perCycle - half, outage);
       if (outage > 0) await pause(outage / Math.max(1, perCycle - half));
       c.proxy.restore();
@@ -412,14 +396,36 @@ function connected(c: Client, ms: number): Promise<void> {
   );
 }
 
+/** Break one proxy's links the way `kind` says (FaultProxy.restore() undoes it). */
+export function applyFault(proxy: FaultProxy, kind: FaultKind): void {
+  switch (kind) {
+    case 'cut':
+      proxy.refuse(true);
+      proxy.cut();
+      break;
+    case 'reset':
+      proxy.cut();
+      break;
+    case 'blackhole':
+      proxy.blackhole();
+      break;
+    case 'blackholeToServer':
+      proxy.blackhole({ direction: 'toServer' });
+      break;
+    case 'blackholeToClient':
+      proxy.blackhole({ direction: 'toClient' });
+      break;
+  }
+}
+
 /** Resume retries for the chaos run: first at once, then full jitter capped at 250 ms, so a restored link is used soon. */
-function fastPolicy(r: Prng): ReconnectPolicy {
+export function fastPolicy(r: Prng): ReconnectPolicy {
   return {
     nextRetryDelay: ({ attempt }) => (attempt === 0 ? 0 : Math.floor(r.next() * Math.min(250, 25 * 2 ** attempt))),
   };
 }
 
 /** The fault schedule's pacing (not synchronisation: nothing waits on it to be "ready"). */
-function pause(ms: number): Promise<void> {
+export function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

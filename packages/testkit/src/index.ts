@@ -34,6 +34,15 @@ export {
 } from './loopback-namespace.js';
 export { runChaos, formatChaosTable, type ChaosOptions, type ChaosResult, type FaultKind } from './chaos.js';
 export { DeliveryChecker, type DeliveryCounts } from './delivery-checker.js';
+export {
+  runClusterChaos,
+  formatClusterChaosTable,
+  type ClusterChaosOptions,
+  type ClusterChaosResult,
+  type ServerFaultKind,
+} from './cluster-chaos.js';
+export { IncarnationChecker, type IncarnationCounts } from './incarnation-checker.js';
+export { startProcessCluster, type ProcessCluster, type ProcessClusterOptions } from './process-cluster.js';
 export { prng, type Prng } from './prng.js';
 export { SplitBus, type SplitBusOptions } from './split-bus.js';
 export {

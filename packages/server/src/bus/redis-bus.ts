@@ -37,6 +37,7 @@ import type {
   OpResult,
   SessionBus,
   SessionEvent,
+  SignalCharge,
   SignalEvent,
 } from './session-bus.js';
 
@@ -237,8 +238,22 @@ export class RedisBus implements SessionBus {
     this.#op('announce', sessionId, [except ?? '', JSON.stringify(event)], noop);
   }
 
-  signal(sessionId: string, event: SignalEvent, to: string | null, done: (result: OpResult) => void): void {
-    this.#op('signal', sessionId, [event.from ?? '', to ?? '', JSON.stringify(event)], (reply) => {
+  /** The session's signal budget is kept in Redis, one for the cluster (redis-budget.ts). */
+  readonly sessionBudget = true;
+
+  signal(
+    sessionId: string,
+    event: SignalEvent,
+    to: string | null,
+    done: (result: OpResult) => void,
+    charge?: SignalCharge,
+  ): void {
+    const args: (string | number)[] = [event.from ?? '', to ?? '', JSON.stringify(event)];
+    if (charge !== undefined) {
+      const b = charge.budget;
+      args.push(charge.bytes, b.perSecond, b.burst, b.bytesPerSecond, b.byteBurst);
+    }
+    this.#op('signal', sessionId, args, (reply) => {
       done(opResult(reply[0]));
     });
   }
@@ -418,5 +433,6 @@ function hashKey(resumeKey: string): string {
 }
 
 function opResult(word: unknown): OpResult {
-  return word === 'ok' ? 'ok' : word === 'connection-not-found' ? 'connection-not-found' : 'session-not-found';
+  if (word === 'ok' || word === 'connection-not-found') return word;
+  return word === 'budget' ? 'over-budget' : 'session-not-found';
 }

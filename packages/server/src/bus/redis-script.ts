@@ -1,3 +1,5 @@
+import { SESSION_BUDGET_LUA } from './redis-budget.js';
+
 /**
  * The one Lua script of the Redis bus (docs/CLUSTER.md §The Redis bus). Every operation of every
  * node runs it (`EVALSHA sha 0 prefix op node k epoch sessionId ...`), so each operation is one
@@ -15,6 +17,7 @@
  * A member is stored as `joinSeq|node|keyHash|infoJSON` (node '' while parked).
  */
 export const BUS_SCRIPT = String.raw`
+${SESSION_BUDGET_LUA}
 local P, op, node, k, epoch, sid = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6]
 local LOGLEN = 512
 if op == 'hello' then
@@ -39,7 +42,7 @@ end
 -- The keys of one session.
 local function S(s)
   local b = P .. 's:' .. s
-  return { id = s, m = b .. ':m', l = b .. ':l', q = b .. ':q', p = b .. ':p', e = b .. ':e:', c = P .. 'c:' .. s }
+  return { id = s, m = b .. ':m', l = b .. ':l', q = b .. ':q', p = b .. ':p', e = b .. ':e:', c = P .. 'c:' .. s, b = b .. ':b' }
 end
 local function parse(v)
   local j, n, h, info = string.match(v, '^(%d+)|([^|]*)|([^|]*)|(.*)$')
@@ -112,7 +115,7 @@ end
 -- The session's keys go with its last member.
 local function dropIfEmpty(s)
   if redis.call('HLEN', s.m) > 0 then return false end
-  redis.call('DEL', s.m, s.l, s.q, s.p)
+  redis.call('DEL', s.m, s.l, s.q, s.p, s.b)
   return true
 end
 
@@ -191,6 +194,7 @@ elseif op == 'signal' then
     record('connection-not-found 0')
     return {'connection-not-found', 0}
   end
+  if not budget(s, ARGV) then record('budget 0'); return {'budget', 0} end
   toParked(s, ev, nil, to ~= '' and to or nil)
   local seq = publish(s, ',"e":' .. ev .. (to ~= '' and (',"t":' .. cjson.encode(to)) or ''))
   record('ok ' .. seq)

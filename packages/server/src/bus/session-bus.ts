@@ -14,7 +14,7 @@
  *   a cluster bus later (the endpoint's request pipeline handles both).
  */
 import type { MetricFamily } from '../metrics/metric-family.js';
-import type { ConnectionInfo, DisconnectReason, StreamInfo } from '@parley/protocol';
+import type { ConnectionInfo, DisconnectReason, SessionSignalBudget, StreamInfo } from '@parley/protocol';
 import type { StreamEvent, StreamOp, StreamOpResult } from './stream-ops.js';
 
 export type { StreamEvent, StreamOp, StreamOpResult, StreamView, StreamOpError } from './stream-ops.js';
@@ -36,7 +36,18 @@ export type SessionEvent =
   | { readonly kind: 'connectionReconnected'; readonly connectionId: string }
   | SignalEvent;
 
-export type OpResult = 'ok' | 'session-not-found' | 'connection-not-found';
+/**
+ * `over-budget`: only from a bus that keeps the session's signal budget ({@link SessionBus.sessionBudget})
+ * and was given a {@link SignalCharge}; the signal went to nobody.
+ */
+export type OpResult = 'ok' | 'session-not-found' | 'connection-not-found' | 'over-budget';
+
+/** What one signal costs against the session's budget, for a bus that keeps it (the cost and the budget in force). */
+export interface SignalCharge {
+  /** The signal's encoded size in UTF-8 bytes (PROTOCOL.md §Flow control). */
+  readonly bytes: number;
+  readonly budget: Readonly<SessionSignalBudget>;
+}
 
 /** The answer to a join: the members accepted before it (oldest first), or the session was full. */
 export type JoinResult = readonly ConnectionInfo[] | 'full';
@@ -114,10 +125,26 @@ export interface SessionBus {
   /** Tell every member but `except` (connectionReconnecting / connectionReconnected). */
   announce(sessionId: string, event: SessionEvent, except: string | null): void;
   /**
-   * A signal to every member (`to` null, the sender's echo included) or to one member.
-   * `connection-not-found` when `to` (or the sender) is not a member.
+   * Optional: true when the bus keeps each session's signal budget itself, cluster-wide (the Redis
+   * bus: one pair of token buckets per session in Redis). The endpoint then passes a
+   * {@link SignalCharge} with each client signal instead of charging its own per-node buckets,
+   * and the bus answers `over-budget` when the session's budget cannot pay it. Absent: the
+   * endpoint counts the session budget on its node (the in-memory bus: no cost added).
    */
-  signal(sessionId: string, event: SignalEvent, to: string | null, done: (result: OpResult) => void): void;
+  readonly sessionBudget?: boolean;
+  /**
+   * A signal to every member (`to` null, the sender's echo included) or to one member.
+   * `connection-not-found` when `to` (or the sender) is not a member. With `charge` (only given
+   * to a bus whose {@link sessionBudget} is true), it is first checked against the session's
+   * budget, after the membership checks, atomically with the signal; `over-budget` if refused.
+   */
+  signal(
+    sessionId: string,
+    event: SignalEvent,
+    to: string | null,
+    done: (result: OpResult) => void,
+    charge?: SignalCharge,
+  ): void;
   /**
    * Move a member to this node (its client resumed here): checked against the join's resume
    * key; the node that held it releases its state (BusListener.release).

@@ -71,12 +71,15 @@ export class RequestHandler {
   readonly #rateText: string;
   readonly #budgetText: string;
   readonly #streams: StreamRequests;
+  /** The bus keeps the session budget (cluster-wide): this node charges only the connection's. */
+  readonly #busBudget: boolean;
 
   constructor(
     private readonly core: EndpointActions,
     private readonly limits: SignalLimits,
   ) {
     this.#rate = limits.rate;
+    this.#busBudget = core.bus.sessionBudget === true;
     this.#rateText = `signal rate limit exceeded (${limits.rate.perSecond} per second, burst ${limits.rate.burst})`;
     const { bytes, session } = limits;
     this.#budgetText =
@@ -263,6 +266,10 @@ export class RequestHandler {
     }
     const s = m.s;
     const to = m.to ?? null;
+    if (this.#busBudget) {
+      this.#signalCharged(c, s, event, to, bytes);
+      return;
+    }
     this.core.counters.signalsIn++;
     this.core.bus.signal(c.sessionId, event, to, (result: OpResult) => {
       if (result === 'ok') {
@@ -271,9 +278,43 @@ export class RequestHandler {
       }
       // Nobody received it: give the budget back.
       this.#refund(c, bytes);
-      const target = (to ?? '').slice(0, 64);
-      this.#nack(c, s, SessionErrorCode.NotFound, `connection ${target} is not in the session`);
+      this.#notFound(c, s, to);
     });
+  }
+
+  /**
+   * A signal over a bus that keeps the session's budget (the Redis bus): the bus checks and takes
+   * it atomically with the signal. Refused: the same 429 as on one node, never counted towards
+   * 4029; the connection's bytes are given back (nobody received it).
+   */
+  #signalCharged(c: Connection, s: number, event: SignalEvent, to: string | null, bytes: number): void {
+    const charge = { bytes, budget: this.limits.session };
+    this.core.bus.signal(
+      c.sessionId,
+      event,
+      to,
+      (result: OpResult) => {
+        if (result === 'ok') {
+          this.core.counters.signalsIn++;
+          this.#complete(c, s);
+          return;
+        }
+        c.signalBytes.tokens = Math.min(this.limits.bytes.burst, c.signalBytes.tokens + bytes);
+        if (result === 'over-budget') {
+          this.core.counters.rateLimited.signal_budget++;
+          this.#nack(c, s, SessionErrorCode.RateLimitExceeded, this.#budgetText);
+        } else {
+          this.core.counters.signalsIn++;
+          this.#notFound(c, s, to);
+        }
+      },
+      charge,
+    );
+  }
+
+  #notFound(c: Connection, s: number, to: string | null): void {
+    const target = (to ?? '').slice(0, 64);
+    this.#nack(c, s, SessionErrorCode.NotFound, `connection ${target} is not in the session`);
   }
 
   /**
@@ -286,6 +327,11 @@ export class RequestHandler {
     const mine = c.signalBytes;
     const shared = c.budget;
     mine.refill(perConnection.perSecond, perConnection.burst, now);
+    if (this.#busBudget) {
+      if (mine.tokens < bytes) return false;
+      mine.tokens -= bytes;
+      return true;
+    }
     shared.signals.refill(session.perSecond, session.burst, now);
     shared.bytes.refill(session.bytesPerSecond, session.byteBurst, now);
     if (mine.tokens < bytes || shared.signals.tokens < 1 || shared.bytes.tokens < bytes) return false;
