@@ -142,10 +142,15 @@ describe.each(ONE_BUDGET)('the session signal budget over the %s bus', (bus) => 
         let stop = false;
         const attempt = (): void => {
           if (stop) return;
-          a.session.signal({ type: 'again' }).then(resolve, (e: unknown) => {
-            if ((e as ParleyError).code === SessionErrorCode.RateLimitExceeded) setTimeout(attempt, 20);
-            else reject(e);
-          });
+          a.session.signal({ type: 'again' }).then(
+            () => {
+              resolve(undefined);
+            },
+            (e: unknown) => {
+              if ((e as ParleyError).code === SessionErrorCode.RateLimitExceeded) setTimeout(attempt, 20);
+              else reject(e);
+            },
+          );
         };
         attempt();
         return () => (stop = true);

@@ -159,6 +159,10 @@ export class Gateway {
       return;
     }
     if (params.kind === 'resume') {
+      // WHY: a cluster node that never saw this session's join (its client resumed here after a
+      // drain or a node death) must know the record too: a Redis restarted empty is refilled only
+      // from the nodes' own records (store/redis-store.ts), and the session would be lost for good.
+      this.store.getSession(params.sessionId).catch(() => undefined);
       this.#accept(req, socket, head, (ws) => {
         this.core.resume(ws, params, ip);
       });
