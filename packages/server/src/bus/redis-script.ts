@@ -13,7 +13,11 @@
  * (at least) per node (`n:NODE:r`) turn a resend of an operation that already ran into its first answer.
  *
  * A member is stored as `joinSeq|node|keyHash|infoJSON` (node '' while parked).
+ *
+ * The stream operations and a session's stream state: redis-stream-script.ts (spliced in below).
  */
+import { STREAM_LUA } from './redis-stream-script.js';
+
 export const BUS_SCRIPT = String.raw`
 local P, op, node, k, epoch, sid = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6]
 local LOGLEN = 512
@@ -116,6 +120,9 @@ local function dropIfEmpty(s)
   return true
 end
 
+-- Streams (redis-stream-script.ts): streamOp, streamsLeave, withStreams.
+${STREAM_LUA}
+
 local function destroyed(cid, reason)
   return '{"kind":"connectionDestroyed","connectionId":' .. cjson.encode(cid) .. ',"reason":"' .. reason .. '"}'
 end
@@ -124,6 +131,7 @@ end
 local function leave(s, cid, reason)
   local v = redis.call('HGET', s.m, cid)
   if not v then return 0 end
+  streamsLeave(s, cid, reason)
   removeMember(s, cid, parse(v))
   if dropIfEmpty(s) or reason == '' then return 0 end
   local ev = destroyed(cid, reason)
@@ -152,7 +160,7 @@ if k > 0 then
     for _, v in ipairs(redis.call('LRANGE', R, 0, -1)) do
       local vk, w, q = string.match(v, '^(%d+) (%S+) ?(%d*)$')
       if tonumber(vk) == k then
-        if w == 'joined' then return {'ok', tonumber(q), unpack(roster(s, tonumber(q)))} end
+        if w == 'joined' then return {'ok', tonumber(q), unpack(withStreams(s, roster(s, tonumber(q))))} end
         return {w, tonumber(q) or 0}
       end
     end
@@ -163,7 +171,7 @@ end
 if op == 'join' then
   local cid, info, hash, max, ev = ARGV[7], ARGV[8], ARGV[9], tonumber(ARGV[10]), ARGV[11]
   if redis.call('HLEN', s.m) >= max then record('full'); return {'full'} end
-  local before = roster(s, math.huge)
+  local before = withStreams(s, roster(s, math.huge))
   local seq = publish(s, ',"e":' .. ev .. ',"x":' .. cjson.encode(cid))
   toParked(s, ev, cid, nil)
   store(s, cid, { j = seq, n = node, h = hash, info = info })
@@ -201,6 +209,7 @@ elseif op == 'forceDisconnect' then
   local v = redis.call('HGET', s.m, cid)
   if not v then record('connection-not-found 0'); return {'connection-not-found', 0} end
   local r = parse(v)
+  streamsLeave(s, cid, 'forceDisconnected')
   removeMember(s, cid, r)
   local d = r.n ~= '' and (',"d":{"c":' .. cjson.encode(cid) .. ',"n":' .. cjson.encode(r.n) .. ',"g":"' .. origin .. '"}') or ''
   local seq
@@ -214,6 +223,8 @@ elseif op == 'forceDisconnect' then
   end
   record('ok ' .. seq)
   return {'ok', seq}
+elseif op == 'stream' then
+  return streamOp(s, ARGV[7])
 elseif op == 'claim' then
   local cid, hash = ARGV[7], ARGV[8]
   local v = redis.call('HGET', s.m, cid)
