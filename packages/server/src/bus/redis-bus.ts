@@ -21,6 +21,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { StreamOp, StreamOpResult } from './stream-ops.js';
 import type { ConnectionInfo, DisconnectReason, StreamInfo } from '@parley/protocol';
 import { joinAnswer, streamAnswer } from './redis-streams.js';
+import type { ForwarderChannel, ForwarderMessage } from '../media/cluster-router.js';
 import { SILENT_LOGGER, type Logger } from '../log/logger.js';
 import { RedisLink } from './redis-link.js';
 import { RedisSubscriber } from './redis-subscriber.js';
@@ -72,6 +73,7 @@ export class RedisBus implements SessionBus {
   readonly #claims: PendingClaims;
   readonly #healthListeners = new Set<(health: { ready: boolean; reason?: string }) => void>();
   #listener: BusListener | undefined;
+  #forwarderHandler: ((message: ForwarderMessage) => void) | undefined;
   #k = 0;
   #ready: Promise<void>;
   #becameReady: () => void = noop;
@@ -229,6 +231,28 @@ export class RedisBus implements SessionBus {
     });
   }
 
+  /**
+   * Routed media across nodes (media/cluster-router.ts): the session's forwarder node is kept in
+   * Redis (`s:SESSION:fw`), calls for it travel on the node channels.
+   */
+  forwarderChannel(): ForwarderChannel {
+    return {
+      nodeId: this.nodeId,
+      call: async (sessionId, elect, request) => {
+        const reply = await this.#link.run('fwcall', 0, sessionId, [elect ? '1' : '0', request]);
+        const where = String(reply[0]);
+        if (where === 'here' || where === 'sent' || where === 'none') return where;
+        throw new Error(`the session's forwarder could not be found (${where})`);
+      },
+      send: (node, message) => {
+        this.#link.redis.publish(`${this.#prefix}n:${node}:c`, message).catch(() => undefined);
+      },
+      listen: (handler) => {
+        this.#forwarderHandler = handler;
+      },
+    };
+  }
+
   leave(sessionId: string, connectionId: string, reason: DisconnectReason | null): void {
     this.#feed.local(sessionId)?.delete(connectionId);
     this.#op('leave', sessionId, [connectionId, reason ?? ''], () => {
@@ -366,9 +390,13 @@ export class RedisBus implements SessionBus {
     }
   }
 
-  /** The node channel: a claimed member's state. */
+  /** The node channel: a claimed member's state, a ping, a routed-media call or its answer. */
   #nodeMessage(text: string): void {
     const message = JSON.parse(text) as { h?: string; s?: HandoffState | null; ping?: number };
+    if ('fr' in message || 'fa' in message) {
+      this.#forwarderHandler?.(message as unknown as ForwarderMessage);
+      return;
+    }
     if (message.ping !== undefined) {
       this.#lease.pong(message.ping);
       return;

@@ -120,7 +120,7 @@ local function dropIfEmpty(s)
   return true
 end
 
--- Streams (redis-stream-script.ts): streamOp, streamsLeave, withStreams.
+-- Streams (redis-stream-script.ts): streamOp, streamsLeave, withStreams, forwarderCall, forwarderGone.
 ${STREAM_LUA}
 
 local function destroyed(cid, reason)
@@ -225,6 +225,8 @@ elseif op == 'forceDisconnect' then
   return {'ok', seq}
 elseif op == 'stream' then
   return streamOp(s, ARGV[7])
+elseif op == 'fwcall' then
+  return forwarderCall(s, ARGV[7], ARGV[8])
 elseif op == 'claim' then
   local cid, hash = ARGV[7], ARGV[8]
   local v = redis.call('HGET', s.m, cid)
@@ -294,6 +296,7 @@ elseif op == 'reap' then
   local reaped = 0
   for _, dead in ipairs(redis.call('ZRANGEBYSCORE', P .. 'nodes', '-inf', t, 'LIMIT', 0, 8)) do
     if dead ~= node and redis.call('SET', P .. 'n:' .. dead .. ':reap', node, 'NX', 'PX', 30000) then
+      forwarderGone(dead)
       for _, e in ipairs(redis.call('SMEMBERS', nodeSet(dead))) do
         local ms, mc = string.match(e, '^(.*)\t(.*)$')
         leave(S(ms), mc, 'networkDisconnected')
@@ -313,6 +316,7 @@ elseif op == 'reap' then
 elseif op == 'goodbye' then
   -- A node closing cleanly: its lease and its keys (its members have left or parked).
   redis.call('ZREM', P .. 'nodes', node)
+  forwarderGone(node)
   redis.call('DEL', nodeSet(node), R)
   return {'ok'}
 elseif op == 'lasts' then

@@ -21,6 +21,8 @@
 export const STREAM_LUA = String.raw`
 local function stKey(s) return P .. 's:' .. s.id .. ':st' end
 local function fmKey(s) return P .. 's:' .. s.id .. ':fm' end
+local function fwKey(s) return P .. 's:' .. s.id .. ':fw' end
+local function fwSet(n) return P .. 'n:' .. n .. ':fw' end
 local function isMember(s, cid) return type(cid) == 'string' and redis.call('HEXISTS', s.m, cid) == 1 end
 
 -- Publish events {ev, x, t} in order; the last one carries the operation's k when last is true.
@@ -83,7 +85,12 @@ end
 -- A member leaves (reason '' = silently): its streams end and its subscriptions with them, before
 -- its connectionDestroyed. The last member takes the session's stream state with it.
 local function streamsLeave(s, cid, reason)
-  if redis.call('HLEN', s.m) <= 1 then redis.call('DEL', stKey(s), fmKey(s)); return end
+  if redis.call('HLEN', s.m) <= 1 then
+    local fw = redis.call('GET', fwKey(s))
+    if fw then redis.call('SREM', fwSet(fw), s.id) end
+    redis.call('DEL', stKey(s), fmKey(s), fwKey(s))
+    return
+  end
   if redis.call('EXISTS', stKey(s)) == 0 then return end
   local out = {}
   for _, r in ipairs(allRecs(s)) do
@@ -103,6 +110,41 @@ local function streamsLeave(s, cid, reason)
     end
   end
   publishEvents(s, out, false)
+end
+
+-- Routed media (media/cluster-router.ts): the session's forwarder node, elected by the first
+-- routed publish (elect '1'); a call for it is published on that node's channel, unless it is
+-- this node ('here').
+local function forwarderCall(s, elect, request)
+  if redis.call('HLEN', s.m) == 0 then return { 'none' } end
+  local fw = redis.call('GET', fwKey(s))
+  if not fw then
+    if elect ~= '1' then return { 'none' } end
+    fw = node
+    redis.call('SET', fwKey(s), fw)
+    redis.call('SADD', fwSet(fw), s.id)
+  end
+  if fw == node then return { 'here' } end
+  redis.call('PUBLISH', P .. 'n:' .. fw .. ':c', request)
+  return { 'sent' }
+end
+
+-- A forwarder's node died (reaped) or left (goodbye): the routed streams of its sessions end
+-- (networkDisconnected), before anything else of it; the next routed publish elects a new one.
+local function forwarderGone(n)
+  for _, sid in ipairs(redis.call('SMEMBERS', fwSet(n))) do
+    local s = S(sid)
+    redis.call('DEL', fwKey(s))
+    if redis.call('HLEN', s.m) > 0 then
+      local out = {}
+      for _, r in ipairs(allRecs(s)) do
+        redis.call('HDEL', stKey(s), r.i.streamId)
+        out[#out + 1] = { ev = evDestroyed(r, 'networkDisconnected') }
+      end
+      publishEvents(s, out, false)
+    end
+  end
+  redis.call('DEL', fwSet(n))
 end
 
 -- The joiner's view of the session's streams, oldest first: 'S' .. StreamInfo JSON each.
