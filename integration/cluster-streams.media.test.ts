@@ -177,4 +177,32 @@ describe('media across two nodes of a Redis cluster (wrtc clients)', () => {
     expect(await a.router().stats()).toMatchObject({ routers: 1, transports: 2, producers: 1, consumers: 1 });
     await decoded(subs[0] as Subscriber, 5); // carol still decodes alice
   });
+
+  it("routed: when the forwarder's node leaves, the session's streams end (networkDisconnected) and the next publish elects another node", async () => {
+    const { nodes, join } = await start('routed');
+    const [a, b] = nodes;
+    const alice = await join(a);
+    const bob = await join(b);
+    const carol = await join(b);
+    const first = nextEvent(carol, 'streamCreated', T);
+    await alice.publish(new Publisher(undefined, { videoTrack: camera(), publishAudio: false })); // forwarder: node A
+    await first;
+    const second = nextEvent(carol, 'streamCreated', T);
+    await bob.publish(new Publisher(undefined, { videoTrack: camera(), publishAudio: false }));
+    const fromBob = (await second).stream;
+    const firstSub = carol.subscribe(fromBob);
+    await nextEmitted(events(firstSub), 'connected', T);
+    await decoded(firstSub, 5);
+    // Node A goes (its clients drain; its forwarder with it): bob's stream, though bob is on node B, ends.
+    const ended = nextEvent(carol, 'streamDestroyed', T, (e) => e.stream.streamId === fromBob.streamId);
+    await a.server.close();
+    expect((await ended).reason).toBe('networkDisconnected');
+    // The next routed publish elects node B, whose forwarder carries it.
+    const third = nextEvent(carol, 'streamCreated', T);
+    await bob.publish(new Publisher(undefined, { videoTrack: camera(), publishAudio: false }));
+    const sub = carol.subscribe((await third).stream);
+    await nextEmitted(events(sub), 'connected', T);
+    await decoded(sub, 5);
+    expect(await b.router().stats()).toMatchObject({ routers: 1, transports: 2, producers: 1, consumers: 1 });
+  });
 });
