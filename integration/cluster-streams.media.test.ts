@@ -4,7 +4,8 @@
  * Node clients (`@roamhq/wrtc`, real VP8) publish on one node and subscribe on the other.
  * Relayed: the negotiation crosses the bus, media goes between the clients. Routed: every stream
  * of the session goes through the forwarder of one node (the node of its first routed publish),
- * also a stream published on the other node; the other node's forwarder stays empty. Loopback-only
+ * also a stream published on the other node; the other node's forwarder stays empty (each node has
+ * its own media address, so the clients of the other node reach the forwarder's). Loopback-only
  * network namespace:
  *
  *   unshare -n sh -c 'ip link set lo up && PARLEY_TEST_TIER=media npx vitest run integration/cluster-streams.media.test.ts'
@@ -70,10 +71,15 @@ function decoded(subscriber: Subscriber, n: number): Promise<void> {
 
 const events = (x: Subscriber): EventSource => x as unknown as EventSource;
 
+/** Node i's media address: its forwarder binds it and announces it in its ICE candidates. */
+const mediaAddress = (i: number): string => `127.0.0.${2 + i}`;
+
 interface Node {
   readonly server: ParleyServer;
   router(): ForwarderMediaRouter;
   forwarder(): MediaForwarder;
+  /** The SDP answers this node's forwarder sent (to clients of any node). */
+  readonly answers: string[];
 }
 
 /** Two nodes of one cluster, each with its own forwarder; a session of the given media mode. */
@@ -86,19 +92,31 @@ async function start(mediaMode: 'relayed' | 'routed'): Promise<{
   for (let i = 0; i < 2; i++) {
     let router: ForwarderMediaRouter | undefined;
     let forwarder: MediaForwarder | undefined;
+    const answers: string[] = [];
     const server = await createServer({
       port: 0,
       redis: url,
       projects: [{ apiKey: API_KEY, apiSecret: API_SECRET }],
       mediaRouter: (host) =>
-        (router = new ForwarderMediaRouter(host, () => {
-          forwarder = createForwarder();
-          return forwarder;
-        })),
+        (router = new ForwarderMediaRouter(
+          {
+            ...host,
+            send: (sessionId, connectionId, payload) => {
+              if (payload.sdp?.type === 'answer') answers.push(payload.sdp.sdp);
+              host.send(sessionId, connectionId, payload);
+            },
+          },
+          () => {
+            // Each node its own media address (127.0.0.2, .3: loopback), as on separate machines.
+            forwarder = createForwarder({ mediaAddress: mediaAddress(i) });
+            return forwarder;
+          },
+        )),
     });
     cleanups.push(() => server.close());
     nodes.push({
       server,
+      answers,
       router: () => {
         if (router === undefined) throw new Error('no media router');
         return router;
@@ -159,6 +177,13 @@ describe('media across two nodes of a Redis cluster (wrtc clients)', () => {
     // Node A forwards both streams (two uploads, two subscriptions); node B's forwarder is empty.
     expect(await a.router().stats()).toMatchObject({ routers: 1, transports: 4, producers: 2, consumers: 2 });
     expect(await b.router().stats()).toMatchObject({ routers: 0, transports: 0, producers: 0, consumers: 0 });
+    // Every answer (to alice on A, to bob and carol on B) came from A's forwarder and names A's address.
+    expect(a.answers).toHaveLength(4);
+    for (const sdp of a.answers) {
+      expect(sdp).toMatch(new RegExp(`a=candidate:.* ${mediaAddress(0).replaceAll('.', '\\.')} `));
+      expect(sdp).not.toContain(mediaAddress(1));
+    }
+    expect(b.answers).toEqual([]);
 
     // Bob (node B) unpublishes: node A's forwarder closes his upload and carol's subscription.
     const destroyed = nextEmitted<{ reason: string }>(events(subs[1] as Subscriber), 'destroyed', T);
