@@ -116,3 +116,55 @@ describe('a routed session drives the media router', () => {
     expect(router?.closed).toBe(1);
   });
 });
+
+describe('in a Redis cluster, every call reaches the routed session forwarder node', () => {
+  let h: Harness;
+  const routers: RecordingRouter[] = [];
+  let sessionId: string;
+  beforeEach(async () => {
+    routers.length = 0;
+    // One router per node, in node order (the nodes are created one after another).
+    h = await Harness.start({ mediaRouter: (host) => routers[routers.push(new RecordingRouter(host)) - 1] }, 'redis');
+    sessionId = await h.session();
+  });
+  afterEach(async () => {
+    await h.stop();
+  });
+
+  it("calls from the other nodes run on the first publisher's node; its answers and refusals reach their clients", async () => {
+    const alice = await h.join(sessionId, { caps: CAPS }); // node 0: its publish elects node 0
+    const bob = await h.join(sessionId, { caps: CAPS }); // node 1
+    const carol = await h.join(sessionId, { caps: CAPS }); // node 2
+    alice.client.send({ t: 'publish', s: 1, name: 'cam', hasAudio: true, hasVideo: true, videoType: 'camera' });
+    const { streamId } = (await alice.client.nextOf('reply')).data as unknown as StreamInfo;
+    bob.client.send(
+      { t: 'subscribe', s: 1, streamId, subscriberId: 's1' },
+      { t: 'media', s: 2, streamId, subscriberId: 's1', sdp: { type: 'offer', sdp: 'v=0 down' } },
+    );
+    // The answer of node 0's router reaches bob on node 1 (through the bus), before his ack.
+    expect(await bob.client.nextOf('media')).toMatchObject({ from: null, subscriberId: 's1', sdp: { type: 'answer' } });
+    await bob.client.nextOf('ack', 5000, (a) => a.a === 2);
+    // Carol (node 2) publishes: node 0's router refuses, carol gets the nack, everyone sees the stream go.
+    const router = routers[0] as RecordingRouter;
+    router.refusePublish = true;
+    carol.client.send({ t: 'publish', s: 1, name: 'screen', hasAudio: true, hasVideo: true, videoType: 'screen' });
+    const nack = await carol.client.nextOf('nack', 5000);
+    expect(nack).toMatchObject({ code: SessionErrorCode.UnableToPublish });
+    expect(nack.message).toContain('no room');
+    await bob.client.nextOf('streamDestroyed', 5000);
+    // Bob (node 1) leaves: node 0's router hears it.
+    bob.client.send({ t: 'bye' });
+    await alice.client.nextOf('connectionDestroyed', 5000);
+    await alice.client.until('the leave reached the router', () => router.calls.includes('leave'), 5000);
+    expect(router.calls.filter((c) => c !== 'unpublish')).toEqual([
+      'publish cam',
+      'subscribe s1',
+      'media s1 offer',
+      'publish screen',
+      'leave',
+    ]);
+    // (Every node with members of the session passes a stream's end on: the forwarder's close is idempotent.)
+    expect(router.calls).toContain('unpublish');
+    expect(routers.slice(1).map((r) => r.calls)).toEqual([[], []]);
+  });
+});

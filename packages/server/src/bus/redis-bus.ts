@@ -244,8 +244,9 @@ export class RedisBus implements SessionBus {
         if (where === 'here' || where === 'sent' || where === 'none') return where;
         throw new Error(`the session's forwarder could not be found (${where})`);
       },
+      // Through the node's queue, so an answer follows the media steps its call sent (mediaFromServer).
       send: (node, message) => {
-        this.#link.redis.publish(`${this.#prefix}n:${node}:c`, message).catch(() => undefined);
+        this.#link.run('fwsend', 0, '', [node, message]).catch(() => undefined);
       },
       listen: (handler) => {
         this.#forwarderHandler = handler;

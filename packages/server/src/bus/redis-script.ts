@@ -120,7 +120,8 @@ local function dropIfEmpty(s)
   return true
 end
 
--- Streams (redis-stream-script.ts): streamOp, streamsLeave, withStreams, forwarderCall, forwarderGone.
+-- Streams (redis-stream-script.ts): streamOp, streamsLeave, withStreams, forwarderCall,
+-- forwarderSend, forwarderGone.
 ${STREAM_LUA}
 
 local function destroyed(cid, reason)
@@ -227,6 +228,8 @@ elseif op == 'stream' then
   return streamOp(s, ARGV[7])
 elseif op == 'fwcall' then
   return forwarderCall(s, ARGV[7], ARGV[8])
+elseif op == 'fwsend' then
+  return forwarderSend(ARGV[7], ARGV[8])
 elseif op == 'claim' then
   local cid, hash = ARGV[7], ARGV[8]
   local v = redis.call('HGET', s.m, cid)

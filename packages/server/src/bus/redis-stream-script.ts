@@ -129,6 +129,13 @@ local function forwarderCall(s, elect, request)
   return { 'sent' }
 end
 
+-- A message to one node's channel (a forwarder node's answer), in the order of this node's
+-- operations: after the media steps its call made (mediaFromServer).
+local function forwarderSend(target, message)
+  redis.call('PUBLISH', P .. 'n:' .. target .. ':c', message)
+  return { 'ok' }
+end
+
 -- A forwarder's node died (reaped) or left (goodbye): the routed streams of its sessions end
 -- (networkDisconnected), before anything else of it; the next routed publish elects a new one.
 local function forwarderGone(n)

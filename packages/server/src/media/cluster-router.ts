@@ -46,7 +46,7 @@ export interface ForwarderChannel {
    * 'here' (run it locally), 'sent', or 'none' (no forwarder and not electing).
    */
   call(sessionId: string, elect: boolean, request: string): Promise<'here' | 'sent' | 'none'>;
-  /** Send a message to one node's channel (an answer). */
+  /** Send a message to one node's channel (an answer), after this node's earlier bus operations. */
   send(node: string, message: string): void;
   /** Receive the calls and answers addressed to this node. */
   listen(handler: (message: ForwarderMessage) => void): void;
