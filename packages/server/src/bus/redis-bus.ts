@@ -20,7 +20,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { StreamOp, StreamOpResult } from './stream-ops.js';
 import type { ConnectionInfo, DisconnectReason, StreamInfo } from '@parley/protocol';
-import { joinAnswer, streamAnswer } from './redis-streams.js';
+import { forwarderChannel, joinAnswer, streamAnswer } from './redis-streams.js';
 import type { ForwarderChannel, ForwarderMessage } from '../media/cluster-router.js';
 import { SILENT_LOGGER, type Logger } from '../log/logger.js';
 import { RedisLink } from './redis-link.js';
@@ -231,27 +231,11 @@ export class RedisBus implements SessionBus {
     });
   }
 
-  /**
-   * Routed media across nodes (media/cluster-router.ts): the session's forwarder node is kept in
-   * Redis (`s:SESSION:fw`), calls for it travel on the node channels.
-   */
+  /** Routed media across nodes (media/cluster-router.ts, redis-streams.ts). */
   forwarderChannel(): ForwarderChannel {
-    return {
-      nodeId: this.nodeId,
-      call: async (sessionId, elect, request) => {
-        const reply = await this.#link.run('fwcall', 0, sessionId, [elect ? '1' : '0', request]);
-        const where = String(reply[0]);
-        if (where === 'here' || where === 'sent' || where === 'none') return where;
-        throw new Error(`the session's forwarder could not be found (${where})`);
-      },
-      // Through the node's queue, so an answer follows the media steps its call sent (mediaFromServer).
-      send: (node, message) => {
-        this.#link.run('fwsend', 0, '', [node, message]).catch(() => undefined);
-      },
-      listen: (handler) => {
-        this.#forwarderHandler = handler;
-      },
-    };
+    return forwarderChannel(this.#link, this.nodeId, (handler) => {
+      this.#forwarderHandler = handler;
+    });
   }
 
   leave(sessionId: string, connectionId: string, reason: DisconnectReason | null): void {

@@ -1,9 +1,11 @@
 /**
  * The TypeScript side of the Redis bus's stream operations (the Lua side: redis-stream-script.ts):
- * the arguments of a `stream` script call and the reading of its answers, and the streams a join's
- * answer carries beside its roster.
+ * the reading of a `stream` script call's answers, the streams a join's answer carries beside its
+ * roster, and the routed-media channel to a session's forwarder node.
  */
 import type { ConnectionInfo, StreamInfo } from '@parley/protocol';
+import type { ForwarderChannel, ForwarderMessage } from '../media/cluster-router.js';
+import type { RedisLink } from './redis-link.js';
 import type { StreamOpError, StreamOpResult, StreamOp, StreamView } from './stream-ops.js';
 
 const ERRORS: ReadonlySet<string> = new Set<StreamOpError>([
@@ -52,4 +54,29 @@ function view(text: string): StreamView {
   // (Lua's JSON encodes an empty list as {}.)
   const layoutClassList = Array.isArray(r.c) ? (r.c as string[]) : [];
   return { id: streamId, connectionId, videoType, name, layoutClassList };
+}
+
+/**
+ * Routed media across nodes (media/cluster-router.ts): the session's forwarder node is kept in
+ * Redis (`s:SESSION:fw`); calls for it (`fwcall`) and its answers (`fwsend`) travel on the node
+ * channels, through this node's operation queue (in order with its other operations).
+ */
+export function forwarderChannel(
+  link: RedisLink,
+  nodeId: string,
+  listen: (handler: (message: ForwarderMessage) => void) => void,
+): ForwarderChannel {
+  return {
+    nodeId,
+    call: async (sessionId, elect, request) => {
+      const reply = await link.run('fwcall', 0, sessionId, [elect ? '1' : '0', request]);
+      const where = String(reply[0]);
+      if (where === 'here' || where === 'sent' || where === 'none') return where;
+      throw new Error(`the session's forwarder could not be found (${where})`);
+    },
+    send: (node, message) => {
+      link.run('fwsend', 0, '', [node, message]).catch(() => undefined);
+    },
+    listen,
+  };
 }
