@@ -124,7 +124,12 @@ describe('in a Redis cluster, every call reaches the routed session forwarder no
   beforeEach(async () => {
     routers.length = 0;
     // One router per node, in node order (the nodes are created one after another).
-    h = await Harness.start({ mediaRouter: (host) => routers[routers.push(new RecordingRouter(host)) - 1] }, 'redis');
+    h = await Harness.start(
+      { mediaRouter: (host) => routers[routers.push(new RecordingRouter(host)) - 1] },
+      'redis',
+      undefined,
+      { leaseTtlMs: 1_500, renewEveryMs: 250 }, // a dead node is noticed within about two seconds
+    );
     sessionId = await h.session();
   });
   afterEach(async () => {
@@ -166,5 +171,27 @@ describe('in a Redis cluster, every call reaches the routed session forwarder no
     // (Every node with members of the session passes a stream's end on: the forwarder's close is idempotent.)
     expect(router.calls).toContain('unpublish');
     expect(routers.slice(1).map((r) => r.calls)).toEqual([[], []]);
+  });
+
+  it("a forwarder node that dies ends the session's routed streams (also those of other nodes); the next publish elects another node", async () => {
+    const alice = await h.join(sessionId, { caps: CAPS }); // node 0: the forwarder, will die
+    const bob = await h.join(sessionId, { caps: CAPS }); // node 1
+    const PUB = { t: 'publish', hasAudio: true, hasVideo: true, videoType: 'camera' } as const;
+    alice.client.send({ ...PUB, s: 1, name: 'a' });
+    await alice.client.nextOf('reply', 5000);
+    bob.client.send({ ...PUB, s: 1, name: 'b' });
+    const mine = (await bob.client.nextOf('reply', 5000)).data as unknown as StreamInfo;
+    expect((routers[0] as RecordingRouter).calls).toEqual(['publish a', 'publish b']);
+
+    h.nodes.redisBuses[0]?.crash();
+    await bob.client.until('alice gone', () => bob.client.all('connectionDestroyed').length > 0, 10_000);
+    // Bob's stream ended with his forwarder (its media went through node 0), before anything of node 0's members.
+    const ends = bob.client.messages.filter((m) => m.t === 'streamDestroyed' || m.t === 'connectionDestroyed');
+    expect(ends[0]).toMatchObject({ t: 'streamDestroyed', reason: 'networkDisconnected' });
+    expect(ends.filter((m) => m.t === 'streamDestroyed').map((m) => m.streamId)).toContain(mine.streamId);
+    expect(ends.at(-1)).toMatchObject({ t: 'connectionDestroyed', reason: 'networkDisconnected' });
+    bob.client.send({ ...PUB, s: 2, name: 'again' });
+    await bob.client.nextOf('reply', 5000, (m) => m.r === 2);
+    expect((routers[1] as RecordingRouter).calls).toContain('publish again');
   });
 });
