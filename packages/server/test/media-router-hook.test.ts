@@ -1,8 +1,10 @@
 /**
  * The MediaRouter seam (media/router-hook.ts) as the core drives it in a routed session: the
  * calls, their order, the request completing only when the router answers, a refusal undoing the
- * operation, and the forwarder's own steps reaching the client. The router here is a recording
- * stand-in for the forwarder (which is tested on its own); what is under test is the core.
+ * operation, and the forwarder's own steps reaching the client; in a Redis cluster, every call
+ * reaching the session's forwarder node (media/cluster-router.ts) and that node's death. The
+ * router here is a recording stand-in for the forwarder (which is tested on its own); what is
+ * under test is the core.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SessionErrorCode, type MediaPayload, type StreamInfo } from '@parley/protocol';
