@@ -25,6 +25,16 @@ local function fwKey(s) return P .. 's:' .. s.id .. ':fw' end
 local function fwSet(n) return P .. 'n:' .. n .. ':fw' end
 local function isMember(s, cid) return type(cid) == 'string' and redis.call('HEXISTS', s.m, cid) == 1 end
 
+-- A routed stream ended: its forwarder node closes it (a call without answer, id 0), once,
+-- whichever node ended it and whether or not the forwarder node has members of the session.
+local function toForwarder(s, streamId)
+  local fw = redis.call('GET', fwKey(s))
+  if fw then
+    local call = { fr = { id = 0, n = '', m = 'onUnpublish', a = { s.id, streamId } } }
+    redis.call('PUBLISH', P .. 'n:' .. fw .. ':c', cjson.encode(call))
+  end
+end
+
 -- Publish events {ev, x, t} in order; the last one carries the operation's k when last is true.
 local function publishEvents(s, list, last)
   local mine, seq = k, 0
@@ -87,7 +97,10 @@ end
 local function streamsLeave(s, cid, reason)
   if redis.call('HLEN', s.m) <= 1 then
     local fw = redis.call('GET', fwKey(s))
-    if fw then redis.call('SREM', fwSet(fw), s.id) end
+    if fw then
+      for _, id in ipairs(redis.call('HKEYS', stKey(s))) do toForwarder(s, id) end
+      redis.call('SREM', fwSet(fw), s.id)
+    end
     redis.call('DEL', stKey(s), fmKey(s), fwKey(s))
     return
   end
@@ -96,6 +109,7 @@ local function streamsLeave(s, cid, reason)
   for _, r in ipairs(allRecs(s)) do
     if r.i.connectionId == cid then
       redis.call('HDEL', stKey(s), r.i.streamId)
+      toForwarder(s, r.i.streamId)
       if reason ~= '' then out[#out + 1] = { ev = evDestroyed(r, reason) } end
     else
       local changed = false
@@ -195,6 +209,7 @@ local function streamOp(s, text)
     if not r then return fail('stream-not-found') end
     if o.by ~= cjson.null and o.by ~= nil and r.i.connectionId ~= o.by then return fail('not-owner') end
     redis.call('HDEL', stKey(s), r.i.streamId)
+    toForwarder(s, r.i.streamId)
     out[1] = { ev = evDestroyed(r, o.reason) }
     return ok()
   elseif o.op == 'update' then

@@ -74,10 +74,12 @@ export class ClusterMediaRouter implements MediaRouter {
     return this.#call(sessionId, 'onPublish', [sessionId, stream], true, () => this.local.onPublish(sessionId, stream));
   }
 
-  onUnpublish(sessionId: string, streamId: string): Promise<void> {
-    return this.#call(sessionId, 'onUnpublish', [sessionId, streamId], false, () =>
-      this.local.onUnpublish(sessionId, streamId),
-    );
+  /**
+   * Nothing to do here: the bus tells the session's forwarder node itself when a stream ends
+   * (once, as a call without answer), whichever node ended it.
+   */
+  onUnpublish(): Promise<void> {
+    return Promise.resolve();
   }
 
   onSubscribe(sessionId: string, s: MediaSubscription): Promise<void> {
@@ -156,13 +158,14 @@ export class ClusterMediaRouter implements MediaRouter {
     } catch (err) {
       work = Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
+    // (id 0: the bus's own notice of a stream's end, which nobody waits for.)
     work.then(
       () => {
-        this.channel.send(r.n, JSON.stringify({ fa: { id: r.id } }));
+        if (r.id !== 0) this.channel.send(r.n, JSON.stringify({ fa: { id: r.id } }));
       },
       (err: unknown) => {
         const e = err instanceof Error ? err.message : String(err);
-        this.channel.send(r.n, JSON.stringify({ fa: { id: r.id, e } }));
+        if (r.id !== 0) this.channel.send(r.n, JSON.stringify({ fa: { id: r.id, e } }));
       },
     );
   }
