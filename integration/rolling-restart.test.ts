@@ -6,12 +6,13 @@
  */
 import { createServer as createTcpServer, connect, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Session } from '@parley/client';
+import { Publisher, Session } from '@parley/client';
 import type { ParleyServer } from '@parley/server';
 import { generateToken, Parley } from '@parley/server-sdk';
 import { nextEvent, recordEvents, startNodes, waitFor, type Nodes } from '@parley/testkit';
 import { API_KEY, API_SECRET, SHORT_TIMINGS } from './harness.js';
 import { seesOthers, T } from './support-opentok.js';
+import { noMediaWebrtc } from './support/no-media.js';
 
 /** One address in front of the nodes: each new TCP connection goes to the next node still listed. */
 class Balancer {
@@ -82,7 +83,7 @@ afterEach(async () => {
 });
 
 describe.each(['split', 'redis'] as const)('a rolling restart over the %s bus', (kind) => {
-  it('draining one node (4016): its clients resume on the others, nothing is lost, nobody is destroyed', async () => {
+  it('draining one node (4016): its clients resume on the others, nothing is lost, nobody (and no stream) is destroyed', async () => {
     nodes = await startNodes(kind, {
       port: 0,
       dataDir: ':memory:',
@@ -95,7 +96,7 @@ describe.each(['split', 'redis'] as const)('a rolling restart over the %s bus', 
     const { sessionId } = await new Parley(API_KEY, API_SECRET, { apiUrl: nodes.servers[0]?.url }).createSession();
     const names = ['alice', 'bob', 'carol'];
     for (const name of names) {
-      const session = new Session(API_KEY, sessionId, undefined, { url: balancer.url });
+      const session = new Session(API_KEY, sessionId, undefined, { url: balancer.url, webrtc: noMediaWebrtc });
       sessions.push(session);
       await session.connect(generateToken(API_KEY, API_SECRET, sessionId, { data: name }));
     }
@@ -104,8 +105,18 @@ describe.each(['split', 'redis'] as const)('a rolling restart over the %s bus', 
     const ids = sessions.map((s) => s.connection?.connectionId);
     const drained = nodes.servers[0] as ParleyServer;
     expect(drained.connectionCount()).toBe(1); // the first connection went to the first node (alice)
+    // Alice publishes a stream (no tracks: signalling only); it must outlive her node.
+    const announced = [bob, sessions[2] as Session].map((s) => nextEvent(s, 'streamCreated', T));
+    const stream = await alice.publish(new Publisher(undefined, { name: 'alice-cam' }));
+    await Promise.all(announced);
     const recs = sessions.map((s) =>
-      recordEvents(s, ['connectionDestroyed', 'sessionDisconnected', 'sessionError', 'sessionReconnected']),
+      recordEvents(s, [
+        'connectionDestroyed',
+        'sessionDisconnected',
+        'sessionError',
+        'sessionReconnected',
+        'streamDestroyed',
+      ]),
     );
     const expected = [...Array.from({ length: 10 }, (_, i) => `b${i + 1}`), 'a1', 'a2', 'a3'];
     const got: string[][] = sessions.map(() => []);
@@ -142,5 +153,11 @@ describe.each(['split', 'redis'] as const)('a rolling restart over the %s bus', 
     expect(recs[0]?.names()).toEqual(['sessionReconnected']);
     expect(recs[1]?.names()).toEqual([]);
     expect(recs[2]?.names()).toEqual([]);
+    // Her stream is still there for everyone, and for a newcomer.
+    for (const s of sessions.slice(1)) expect([...s.streams.keys()]).toEqual([stream.streamId]);
+    const dave = new Session(API_KEY, sessionId, undefined, { url: balancer.url });
+    sessions.push(dave);
+    await dave.connect(generateToken(API_KEY, API_SECRET, sessionId, { data: 'dave' }));
+    expect([...dave.streams.keys()]).toEqual([stream.streamId]);
   });
 });

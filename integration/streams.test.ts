@@ -18,36 +18,15 @@ import {
 } from '@parley/testkit';
 import { API_KEY, API_SECRET, startHarness, type Harness } from './harness.js';
 import { call, done, rejection, T } from './support-opentok.js';
+import { device, noMediaWebrtc } from './support/no-media.js';
 
 /** The next `name` event of a Publisher (typed listeners, read here as a plain event source). */
 function nextEmitted<E>(source: Publisher, name: string, ms: number): Promise<E> {
   return nextEmittedBy<E>(source as unknown as EventSource, name, ms);
 }
 
-/**
- * This file carries no media: it never opens a peer connection (no subscriber ever starts one),
- * so it loads no native WebRTC (which must run in the network namespace). A publisher's tracks
- * are device stand-ins whose only job here is to be enabled or disabled; streams.media.test.ts
- * sends real ones.
- */
-const webrtc = {
-  RTCPeerConnection: function noMedia(): never {
-    throw new Error('streams.test.ts carries no media: use streams.media.test.ts');
-  },
-  getUserMedia: (c: MediaStreamConstraints) => {
-    const tracks = [...(c.audio === true ? [device('audio')] : []), ...(c.video === true ? [device('video')] : [])];
-    return Promise.resolve({
-      getAudioTracks: () => tracks.filter((t) => t.kind === 'audio'),
-      getVideoTracks: () => tracks.filter((t) => t.kind === 'video'),
-    } as unknown as MediaStream);
-  },
-} as unknown as NonNullable<ConstructorParameters<typeof Session>[3]>['webrtc'];
-
-let devices = 0;
-/** A capture device's track, as far as signalling sees it: a kind, an ID, `enabled`, `stop()`. */
-function device(kind: 'audio' | 'video'): MediaStreamTrack {
-  return { kind, id: `device-${++devices}`, enabled: true, stop: () => undefined } as unknown as MediaStreamTrack;
-}
+/** This file carries no media (support/no-media.ts); streams.media.test.ts sends real media. */
+const webrtc = noMediaWebrtc;
 
 describe.each(STREAM_BUS_KINDS)('streams over the %s bus', (bus) => {
   let h: Harness;

@@ -1,8 +1,10 @@
 /**
  * The MediaRouter seam (media/router-hook.ts) as the core drives it in a routed session: the
  * calls, their order, the request completing only when the router answers, a refusal undoing the
- * operation, and the forwarder's own steps reaching the client. The router here is a recording
- * stand-in for the forwarder (which is tested on its own); what is under test is the core.
+ * operation, and the forwarder's own steps reaching the client; in a Redis cluster, every call
+ * reaching the session's forwarder node (media/cluster-router.ts) and that node's death. The
+ * router here is a recording stand-in for the forwarder (which is tested on its own); what is
+ * under test is the core.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SessionErrorCode, type MediaPayload, type StreamInfo } from '@parley/protocol';
@@ -114,5 +116,90 @@ describe('a routed session drives the media router', () => {
     await h.stop();
     await h.stop();
     expect(router?.closed).toBe(1);
+  });
+});
+
+describe('in a Redis cluster, every call reaches the routed session forwarder node', () => {
+  let h: Harness;
+  const routers: RecordingRouter[] = [];
+  let sessionId: string;
+  beforeEach(async () => {
+    routers.length = 0;
+    // One router per node, in node order (the nodes are created one after another).
+    h = await Harness.start(
+      {
+        mediaRouter: (host) => {
+          const router = new RecordingRouter(host);
+          routers.push(router);
+          return router;
+        },
+      },
+      'redis',
+      undefined,
+      { leaseTtlMs: 1_500, renewEveryMs: 250 }, // a dead node is noticed within about two seconds
+    );
+    sessionId = await h.session();
+  });
+  afterEach(async () => {
+    await h.stop();
+  });
+
+  it("calls from the other nodes run on the first publisher's node; its answers and refusals reach their clients", async () => {
+    const alice = await h.join(sessionId, { caps: CAPS }); // node 0: its publish elects node 0
+    const bob = await h.join(sessionId, { caps: CAPS }); // node 1
+    const carol = await h.join(sessionId, { caps: CAPS }); // node 2
+    alice.client.send({ t: 'publish', s: 1, name: 'cam', hasAudio: true, hasVideo: true, videoType: 'camera' });
+    const { streamId } = (await alice.client.nextOf('reply')).data as unknown as StreamInfo;
+    bob.client.send(
+      { t: 'subscribe', s: 1, streamId, subscriberId: 's1' },
+      { t: 'media', s: 2, streamId, subscriberId: 's1', sdp: { type: 'offer', sdp: 'v=0 down' } },
+    );
+    // The answer of node 0's router reaches bob on node 1 (through the bus), before his ack.
+    expect(await bob.client.nextOf('media')).toMatchObject({ from: null, subscriberId: 's1', sdp: { type: 'answer' } });
+    await bob.client.nextOf('ack', 5000, (a) => a.a === 2);
+    // Carol (node 2) publishes: node 0's router refuses, carol gets the nack, everyone sees the stream go.
+    const router = routers[0] as RecordingRouter;
+    router.refusePublish = true;
+    carol.client.send({ t: 'publish', s: 1, name: 'screen', hasAudio: true, hasVideo: true, videoType: 'screen' });
+    const nack = await carol.client.nextOf('nack', 5000);
+    expect(nack).toMatchObject({ code: SessionErrorCode.UnableToPublish });
+    expect(nack.message).toContain('no room');
+    await bob.client.nextOf('streamDestroyed', 5000);
+    // Bob (node 1) leaves: node 0's router hears it.
+    bob.client.send({ t: 'bye' });
+    await alice.client.nextOf('connectionDestroyed', 5000);
+    await alice.client.until('the leave reached the router', () => router.calls.includes('leave'), 5000);
+    // The refused stream's end reaches it once (from the bus), though three nodes saw it.
+    expect(router.calls).toEqual([
+      'publish cam',
+      'subscribe s1',
+      'media s1 offer',
+      'publish screen',
+      'unpublish',
+      'leave',
+    ]);
+    expect(routers.slice(1).map((r) => r.calls)).toEqual([[], []]);
+  });
+
+  it("a forwarder node that dies ends the session's routed streams (also those of other nodes); the next publish elects another node", async () => {
+    const alice = await h.join(sessionId, { caps: CAPS }); // node 0: the forwarder, will die
+    const bob = await h.join(sessionId, { caps: CAPS }); // node 1
+    const PUB = { t: 'publish', hasAudio: true, hasVideo: true, videoType: 'camera' } as const;
+    alice.client.send({ ...PUB, s: 1, name: 'a' });
+    await alice.client.nextOf('reply', 5000);
+    bob.client.send({ ...PUB, s: 1, name: 'b' });
+    const mine = (await bob.client.nextOf('reply', 5000)).data as unknown as StreamInfo;
+    expect((routers[0] as RecordingRouter).calls).toEqual(['publish a', 'publish b']);
+
+    h.nodes.redisBuses[0]?.crash();
+    await bob.client.until('alice gone', () => bob.client.all('connectionDestroyed').length > 0, 10_000);
+    // Bob's stream ended with his forwarder (its media went through node 0), before anything of node 0's members.
+    const ends = bob.client.messages.filter((m) => m.t === 'streamDestroyed' || m.t === 'connectionDestroyed');
+    expect(ends[0]).toMatchObject({ t: 'streamDestroyed', reason: 'networkDisconnected' });
+    expect(ends.filter((m) => m.t === 'streamDestroyed').map((m) => m.streamId)).toContain(mine.streamId);
+    expect(ends.at(-1)).toMatchObject({ t: 'connectionDestroyed', reason: 'networkDisconnected' });
+    bob.client.send({ ...PUB, s: 2, name: 'again' });
+    await bob.client.nextOf('reply', 5000, (m) => m.r === 2);
+    expect((routers[1] as RecordingRouter).calls).toContain('publish again');
   });
 });

@@ -19,7 +19,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { StreamOp, StreamOpResult } from './stream-ops.js';
-import type { ConnectionInfo, DisconnectReason } from '@parley/protocol';
+import type { ConnectionInfo, DisconnectReason, StreamInfo } from '@parley/protocol';
+import { forwarderChannel, joinAnswer, streamAnswer } from './redis-streams.js';
+import type { ForwarderChannel, ForwarderMessage } from '../media/cluster-router.js';
 import { SILENT_LOGGER, type Logger } from '../log/logger.js';
 import { RedisLink } from './redis-link.js';
 import { RedisSubscriber } from './redis-subscriber.js';
@@ -72,6 +74,7 @@ export class RedisBus implements SessionBus {
   readonly #claims: PendingClaims;
   readonly #healthListeners = new Set<(health: { ready: boolean; reason?: string }) => void>();
   #listener: BusListener | undefined;
+  #forwarderHandler: ((message: ForwarderMessage) => void) | undefined;
   #k = 0;
   #ready: Promise<void>;
   #becameReady: () => void = noop;
@@ -194,7 +197,7 @@ export class RedisBus implements SessionBus {
     connection: ConnectionInfo,
     resumeKey: string,
     max: number,
-    done: (r: JoinResult) => void,
+    done: (r: JoinResult, streams?: readonly StreamInfo[]) => void,
   ): void {
     const event: SessionEvent = { kind: 'connectionCreated', connection };
     const args = [connection.connectionId, JSON.stringify(connection), hashKey(resumeKey), max, JSON.stringify(event)];
@@ -203,7 +206,8 @@ export class RedisBus implements SessionBus {
         this.#op('join', sessionId, args, (reply) => {
           if (reply[0] === 'ok') {
             this.#feed.local(sessionId)?.add(connection.connectionId);
-            done(reply.slice(2).map((info) => JSON.parse(String(info)) as ConnectionInfo));
+            const { roster, streams } = joinAnswer(reply.slice(2));
+            done(roster, streams);
           } else if (reply[0] === 'epoch') this.join(sessionId, connection, resumeKey, max, done);
           else {
             done('full');
@@ -218,13 +222,21 @@ export class RedisBus implements SessionBus {
   }
 
   /**
-   * Streams are not carried across nodes yet: no stream ever exists on this bus, so a list is
-   * empty and every other stream operation is refused ('unsupported': a client's publish gets
-   * 1500, the REST stream routes 501), so nothing looks published that the other nodes cannot
-   * see. docs/CLUSTER.md §What is not cluster-wide yet.
+   * A stream operation: one script call that checks and changes the session's stream state in
+   * Redis and publishes its events in the session's order (redis-stream-script.ts); `done` runs
+   * after this node has applied them.
    */
-  stream(_sessionId: string, op: StreamOp, done: (result: StreamOpResult) => void): void {
-    done(op.op === 'list' ? { ok: true, streams: [] } : { ok: false, error: 'unsupported' });
+  stream(sessionId: string, op: StreamOp, done: (result: StreamOpResult) => void): void {
+    this.#op('stream', sessionId, [JSON.stringify(op)], (reply) => {
+      done(streamAnswer(op, reply));
+    });
+  }
+
+  /** Routed media across nodes (media/cluster-router.ts, redis-streams.ts). */
+  forwarderChannel(): ForwarderChannel {
+    return forwarderChannel(this.#link, this.nodeId, (handler) => {
+      this.#forwarderHandler = handler;
+    });
   }
 
   leave(sessionId: string, connectionId: string, reason: DisconnectReason | null): void {
@@ -378,9 +390,13 @@ export class RedisBus implements SessionBus {
     }
   }
 
-  /** The node channel: a claimed member's state. */
+  /** The node channel: a claimed member's state, a ping, a routed-media call or its answer. */
   #nodeMessage(text: string): void {
     const message = JSON.parse(text) as { h?: string; s?: HandoffState | null; ping?: number };
+    if ('fr' in message || 'fa' in message) {
+      this.#forwarderHandler?.(message as unknown as ForwarderMessage);
+      return;
+    }
     if (message.ping !== undefined) {
       this.#lease.pong(message.ping);
       return;

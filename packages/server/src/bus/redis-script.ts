@@ -15,7 +15,11 @@ import { SESSION_BUDGET_LUA } from './redis-budget.js';
  * (at least) per node (`n:NODE:r`) turn a resend of an operation that already ran into its first answer.
  *
  * A member is stored as `joinSeq|node|keyHash|infoJSON` (node '' while parked).
+ *
+ * The stream operations and a session's stream state: redis-stream-script.ts (spliced in below).
  */
+import { STREAM_LUA } from './redis-stream-script.js';
+
 export const BUS_SCRIPT = String.raw`
 ${SESSION_BUDGET_LUA}
 local P, op, node, k, epoch, sid = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6]
@@ -119,6 +123,10 @@ local function dropIfEmpty(s)
   return true
 end
 
+-- Streams (redis-stream-script.ts): streamOp, streamsLeave, withStreams, forwarderCall,
+-- forwarderSend, forwarderGone.
+${STREAM_LUA}
+
 local function destroyed(cid, reason)
   return '{"kind":"connectionDestroyed","connectionId":' .. cjson.encode(cid) .. ',"reason":"' .. reason .. '"}'
 end
@@ -127,6 +135,7 @@ end
 local function leave(s, cid, reason)
   local v = redis.call('HGET', s.m, cid)
   if not v then return 0 end
+  streamsLeave(s, cid, reason)
   removeMember(s, cid, parse(v))
   if dropIfEmpty(s) or reason == '' then return 0 end
   local ev = destroyed(cid, reason)
@@ -155,7 +164,7 @@ if k > 0 then
     for _, v in ipairs(redis.call('LRANGE', R, 0, -1)) do
       local vk, w, q = string.match(v, '^(%d+) (%S+) ?(%d*)$')
       if tonumber(vk) == k then
-        if w == 'joined' then return {'ok', tonumber(q), unpack(roster(s, tonumber(q)))} end
+        if w == 'joined' then return {'ok', tonumber(q), unpack(withStreams(s, roster(s, tonumber(q))))} end
         return {w, tonumber(q) or 0}
       end
     end
@@ -166,7 +175,7 @@ end
 if op == 'join' then
   local cid, info, hash, max, ev = ARGV[7], ARGV[8], ARGV[9], tonumber(ARGV[10]), ARGV[11]
   if redis.call('HLEN', s.m) >= max then record('full'); return {'full'} end
-  local before = roster(s, math.huge)
+  local before = withStreams(s, roster(s, math.huge))
   local seq = publish(s, ',"e":' .. ev .. ',"x":' .. cjson.encode(cid))
   toParked(s, ev, cid, nil)
   store(s, cid, { j = seq, n = node, h = hash, info = info })
@@ -205,6 +214,7 @@ elseif op == 'forceDisconnect' then
   local v = redis.call('HGET', s.m, cid)
   if not v then record('connection-not-found 0'); return {'connection-not-found', 0} end
   local r = parse(v)
+  streamsLeave(s, cid, 'forceDisconnected')
   removeMember(s, cid, r)
   local d = r.n ~= '' and (',"d":{"c":' .. cjson.encode(cid) .. ',"n":' .. cjson.encode(r.n) .. ',"g":"' .. origin .. '"}') or ''
   local seq
@@ -218,6 +228,12 @@ elseif op == 'forceDisconnect' then
   end
   record('ok ' .. seq)
   return {'ok', seq}
+elseif op == 'stream' then
+  return streamOp(s, ARGV[7])
+elseif op == 'fwcall' then
+  return forwarderCall(s, ARGV[7], ARGV[8])
+elseif op == 'fwsend' then
+  return forwarderSend(ARGV[7], ARGV[8])
 elseif op == 'claim' then
   local cid, hash = ARGV[7], ARGV[8]
   local v = redis.call('HGET', s.m, cid)
@@ -287,6 +303,7 @@ elseif op == 'reap' then
   local reaped = 0
   for _, dead in ipairs(redis.call('ZRANGEBYSCORE', P .. 'nodes', '-inf', t, 'LIMIT', 0, 8)) do
     if dead ~= node and redis.call('SET', P .. 'n:' .. dead .. ':reap', node, 'NX', 'PX', 30000) then
+      forwarderGone(dead)
       for _, e in ipairs(redis.call('SMEMBERS', nodeSet(dead))) do
         local ms, mc = string.match(e, '^(.*)\t(.*)$')
         leave(S(ms), mc, 'networkDisconnected')
@@ -306,6 +323,7 @@ elseif op == 'reap' then
 elseif op == 'goodbye' then
   -- A node closing cleanly: its lease and its keys (its members have left or parked).
   redis.call('ZREM', P .. 'nodes', node)
+  forwarderGone(node)
   redis.call('DEL', nodeSet(node), R)
   return {'ok'}
 elseif op == 'lasts' then

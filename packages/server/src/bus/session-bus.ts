@@ -16,6 +16,7 @@
 import type { MetricFamily } from '../metrics/metric-family.js';
 import type { ConnectionInfo, DisconnectReason, SessionSignalBudget, StreamInfo } from '@parley/protocol';
 import type { StreamEvent, StreamOp, StreamOpResult } from './stream-ops.js';
+import type { ForwarderChannel } from '../media/cluster-router.js';
 
 export type { StreamEvent, StreamOp, StreamOpResult, StreamView, StreamOpError } from './stream-ops.js';
 
@@ -177,6 +178,11 @@ export interface SessionBus {
    * held, without I/O.
    */
   health?(): BusHealth;
+  /**
+   * Optional, for a cluster bus: where a routed session's forwarder lives and the way to call it
+   * (media/cluster-router.ts). Without it every node forwards its own sessions' media.
+   */
+  forwarderChannel?(): ForwarderChannel;
   /**
    * Metrics of the bus (round trips, lost subscriptions…), read on every scrape of `/metrics`
    * (optional). See ../metrics/metric-family.ts.

@@ -82,9 +82,7 @@ export type StreamOpError =
   | 'not-owner'
   | 'subscription-not-found'
   | 'stream-limit'
-  | 'subscriber-limit'
-  /** This bus does not carry streams (the Redis bus, for now: docs/CLUSTER.md). */
-  | 'unsupported';
+  | 'subscriber-limit';
 
 /** The answer to a stream operation. */
 export type StreamOpResult =

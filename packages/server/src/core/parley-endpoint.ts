@@ -74,6 +74,7 @@ import { SessionBudget } from './token-bucket.js';
 import { encodeWelcome } from './welcome.js';
 import { isStreamEvent, WireEncoder } from './wire-events.js';
 import type { MediaRouter, MediaRouterFactory } from '../media/router-hook.js';
+import { ClusterMediaRouter } from '../media/cluster-router.js';
 
 /** Frames a client may send before its join is answered (a client waits for `welcome`). */
 const MAX_EARLY_FRAMES = 16;
@@ -186,7 +187,7 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
         this.#guard(fn);
       },
     });
-    this.#router =
+    const localRouter =
       options.mediaRouter?.({
         send: (sessionId, connectionId, payload) => {
           this.#bus.stream(sessionId, { op: 'mediaFromServer', to: connectionId, payload }, () => undefined);
@@ -201,6 +202,10 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
             );
         },
       }) ?? null;
+    // In a cluster, a routed session's media goes through one node's forwarder (cluster-router.ts).
+    const channel = localRouter === null ? undefined : this.#bus.forwarderChannel?.();
+    this.#router =
+      localRouter !== null && channel !== undefined ? new ClusterMediaRouter(localRouter, channel) : localRouter;
     const actions: EndpointActions = {
       router: this.#router,
       bus: this.#bus,

@@ -60,8 +60,6 @@ function refusal(result: Extract<StreamOpResult, { ok: false }>, streamId: strin
         SessionErrorCode.StreamLimitExceeded,
         `stream ${id} has ${MAX_RELAYED_SUBSCRIBERS} subscribers, the most a relayed (peer-to-peer) session allows; use a routed session for more`,
       ];
-    case 'unsupported':
-      return [SessionErrorCode.UnableToPublish, 'streams are not available on a Redis cluster yet (docs/CLUSTER.md)'];
     case 'session-not-found':
     case 'connection-not-found':
       return [SessionErrorCode.NotConnected, 'this connection is not in the session'];

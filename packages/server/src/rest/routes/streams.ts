@@ -57,7 +57,6 @@ async function run(
   // Nobody connected: the session exists but has no streams at all.
   if (result.error === 'stream-not-found' || result.error === 'session-not-found')
     throw notFound(result.detail ?? (op.op === 'classes' ? (op.items[0]?.id ?? '') : ''));
-  if (result.error === 'unsupported') throw new RestError(501, 'streams are not available on a Redis cluster yet');
   throw new RestError(400, result.error);
 }
 
