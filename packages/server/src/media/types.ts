@@ -165,8 +165,20 @@ export interface MediaForwarder {
   close(): Promise<void>;
 }
 
+/**
+ * Which forwarder runs in the worker: `werift` (TypeScript, the default) or `datachannel`
+ * (libdatachannel through node-datachannel, native; no ICE restart). Chosen by measurement:
+ * docs/BENCHMARKS.md §Routed forwarding.
+ */
+export type ForwarderImpl = 'werift' | 'datachannel';
+
+/** The implementations {@link ForwarderOptions.impl} accepts. */
+export const FORWARDER_IMPLS: readonly ForwarderImpl[] = ['werift', 'datachannel'];
+
 /** Options of a forwarder. */
 export interface ForwarderOptions {
+  /** The implementation (default `werift`). */
+  readonly impl?: ForwarderImpl;
   /**
    * The address the forwarder binds its UDP sockets to and announces in its ICE candidates
    * (server option `mediaAddress`, default 127.0.0.1). Clients must be able to reach it.
