@@ -2,6 +2,7 @@
  * npm run bench [-- --quick] [--only=connect,fanout,steady,burst,idle,storm,resume,media,cluster]
  *                [--systems=floor,socketio,parley] [--profile] [--out=bench-results/latest.json]
  *                [--rates=7000 (fan-out: these rates instead of the sweep)]
+ *                [--forwarders=werift,datachannel (media: the forwarder candidates)]
  * Three systems side by side, each server in its own process, load in separate processes.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -33,7 +34,13 @@ const systems = (flag('systems')?.split(',').filter(Boolean) ?? [...SYSTEMS]) as
 const out = resolve(flag('out') || 'bench-results/latest.json');
 const profileDir = flag('profile') !== undefined ? resolve(dirname(out), 'profiles') : undefined;
 const rates = flag('rates')?.split(',').filter(Boolean).map(Number);
-const opts: RunOptions = { quick, ...(profileDir ? { profileDir } : {}), ...(rates ? { rates } : {}) };
+const forwarders = flag('forwarders')?.split(',').filter(Boolean) as RunOptions['forwarders'];
+const opts: RunOptions = {
+  quick,
+  ...(profileDir ? { profileDir } : {}),
+  ...(rates ? { rates } : {}),
+  ...(forwarders ? { forwarders } : {}),
+};
 
 const SCENARIOS: [string, () => Promise<ScenarioResult>][] = [
   ['connect', () => runConnect(systems, opts)],

@@ -19,6 +19,8 @@ export interface ForwarderLink {
   stop(): Promise<void>;
   /** Resolves when the host has exited, however. */
   readonly exited: Promise<void>;
+  /** The host's process id when it is a child process. */
+  readonly pid: number | undefined;
 }
 
 /** How long a child process gets to close its peer connections before it is killed. */
@@ -35,7 +37,8 @@ function script(file: string): string {
 
 /** Starts the host of `impl`. */
 export function startForwarderHost(impl: ForwarderImpl, opts: ForwarderOptions): ForwarderLink {
-  return impl === 'datachannel' ? processLink(script('datachannel/process-main.js'), opts) : workerLink(opts);
+  if (impl === 'datachannel') return processLink(script('datachannel/process-main.js'), opts);
+  return opts.host === 'process' ? processLink(script('werift/process-main.js'), opts) : workerLink(opts);
 }
 
 function workerLink(opts: ForwarderOptions): ForwarderLink {
@@ -59,6 +62,7 @@ function workerLink(opts: ForwarderOptions): ForwarderLink {
       await exited;
     },
     exited: exited.then(() => undefined),
+    pid: undefined,
   };
 }
 
@@ -96,5 +100,6 @@ function processLink(file: string, opts: ForwarderOptions): ForwarderLink {
       clearTimeout(timer);
     },
     exited: exited.then(() => undefined),
+    pid: child.pid,
   };
 }

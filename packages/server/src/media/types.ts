@@ -180,6 +180,11 @@ export interface ForwarderOptions {
   /** The implementation (default `werift`). */
   readonly impl?: ForwarderImpl;
   /**
+   * Where werift runs: a worker thread (default) or a child process of its own (the bench, to
+   * measure it as one process). `datachannel` always runs in a child process.
+   */
+  readonly host?: 'worker' | 'process';
+  /**
    * The address the forwarder binds its UDP sockets to and announces in its ICE candidates
    * (server option `mediaAddress`, default 127.0.0.1). Clients must be able to reach it.
    */

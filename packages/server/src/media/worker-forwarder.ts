@@ -49,6 +49,11 @@ export class WorkerForwarder implements MediaForwarder {
     this.exited = this.link.exited;
   }
 
+  /** The process id of the forwarder's host when it is a child process (for the bench's CPU). */
+  get hostPid(): number | undefined {
+    return this.link.pid;
+  }
+
   private onMessage(m: FromWorker): void {
     if (m.kind === 'event') {
       this.dispatch(m.event);
