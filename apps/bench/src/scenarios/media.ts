@@ -47,7 +47,7 @@ export async function runMedia(o: RunOptions): Promise<ScenarioResult> {
     title: 'routed forwarding: one publisher (1 Mbit/s video + audio) to N subscribers, per forwarder candidate',
     perSystem: {},
     notes: [
-      `candidates ${impls.join(', ')}, each in a process of its own; steps ${steps.join(', ')}; ${measureMs / 1000} s measured per step; stop at loss > 1 %, p99 delay > 50 ms, or the bench process (the subscribers) at ≥ 95 % of a core.`,
+      `candidates ${impls.join(', ')}, each in a process of its own; steps ${steps.join(', ')}; ${measureMs / 1000} s measured per step; stop at loss > 1 % or p99 delay > 50 ms (twice in a row at one step), or the bench process (the subscribers) at ≥ 95 % of a core.`,
       "CPU = the forwarder process's CPU time (all its threads, /proc) ÷ packets forwarded; busy = its JavaScript event-loop busy time ÷ packets; delay = publisher send → subscriber receive (one clock).",
     ],
   };
@@ -71,6 +71,8 @@ async function runCandidate(impl: Impl, steps: number[], measureMs: number): Pro
   const out: Metrics[] = [];
   let best = 0;
   let stoppedBecause = 'last step reached';
+  let failed = false;
+  let saturated = false;
   try {
     await f.createRouter('bench');
     const connected = waitConnected(f, 'pub');
@@ -90,50 +92,57 @@ async function runCandidate(impl: Impl, steps: number[], measureMs: number): Pro
         subs.push(sub);
       }
       await sleep(1_000); // settle: key frame, first reports
-      for (const s of subs)
-        for (const k of ['audio', 'video'] as const) {
-          s.received[k].delays.length = 0;
-          s.received[k].packets = 0;
+      // A failing step is measured once more before the sweep stops (as in the fan-out
+      // scenario): on a shared machine one scheduling stall is enough to push a p99 past 50 ms.
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        for (const s of subs)
+          for (const k of ['audio', 'video'] as const) {
+            s.received[k].delays.length = 0;
+            s.received[k].packets = 0;
+          }
+        const sentBefore = pub.sent;
+        const before: ForwarderStats = await f.stats();
+        const fwd0 = procUsage(pid);
+        const cpu0 = process.cpuUsage();
+        await sleep(measureMs);
+        const after = await f.stats();
+        const fwd1 = procUsage(pid);
+        const cpu1 = process.cpuUsage(cpu0);
+        const sent = pub.sent - sentBefore;
+        const received = subs.map((s) => s.received.audio.packets + s.received.video.packets);
+        const loss = Math.max(0, ...received.map((x) => 1 - x / sent));
+        const delays = subs.flatMap((s) => [...s.received.video.delays, ...s.received.audio.delays]);
+        const forwarded = after.packetsOut - before.packetsOut;
+        const per = (ms: number): number | null =>
+          forwarded > 0 ? Math.round(((ms * 1000) / forwarded) * 10) / 10 : null;
+        const benchCpu = Math.round(((cpu1.user + cpu1.system) / 1000 / measureMs) * 100);
+        const m: Metrics = {
+          subscribers: n,
+          forwardedPerSec: Math.round((forwarded / measureMs) * 1000),
+          cpuUsPerPacket: per(fwd1.cpuMs - fwd0.cpuMs),
+          busyUsPerPacket: per(after.workerBusyMs - before.workerBusyMs),
+          forwarderCpuPct: Math.round(((fwd1.cpuMs - fwd0.cpuMs) / measureMs) * 100),
+          forwarderRssMB: fwd1.rssMB,
+          worstLossPct: Math.round(loss * 1000) / 10,
+          p50DelayMs: Math.round(quantile(delays, 0.5) * 10) / 10,
+          p99DelayMs: Math.round(quantile(delays, 0.99) * 10) / 10,
+          benchProcessCpuPct: benchCpu,
+        };
+        out.push({ ...m, attempt });
+        log(`media ${impl}: ${JSON.stringify(m)}${attempt > 1 ? ' (second try)' : ''}`);
+        if (loss > 0.01 || (m.p99DelayMs as number) > 50) {
+          stoppedBecause = `loss ${m.worstLossPct as number} % / p99 ${m.p99DelayMs as number} ms at ${n}`;
+          failed = true;
+          continue;
         }
-      const sentBefore = pub.sent;
-      const before: ForwarderStats = await f.stats();
-      const fwd0 = procUsage(pid);
-      const cpu0 = process.cpuUsage();
-      await sleep(measureMs);
-      const after = await f.stats();
-      const fwd1 = procUsage(pid);
-      const cpu1 = process.cpuUsage(cpu0);
-      const sent = pub.sent - sentBefore;
-      const received = subs.map((s) => s.received.audio.packets + s.received.video.packets);
-      const loss = Math.max(0, ...received.map((x) => 1 - x / sent));
-      const delays = subs.flatMap((s) => [...s.received.video.delays, ...s.received.audio.delays]);
-      const forwarded = after.packetsOut - before.packetsOut;
-      const per = (ms: number): number | null =>
-        forwarded > 0 ? Math.round(((ms * 1000) / forwarded) * 10) / 10 : null;
-      const benchCpu = Math.round(((cpu1.user + cpu1.system) / 1000 / measureMs) * 100);
-      const m: Metrics = {
-        subscribers: n,
-        forwardedPerSec: Math.round((forwarded / measureMs) * 1000),
-        cpuUsPerPacket: per(fwd1.cpuMs - fwd0.cpuMs),
-        busyUsPerPacket: per(after.workerBusyMs - before.workerBusyMs),
-        forwarderCpuPct: Math.round(((fwd1.cpuMs - fwd0.cpuMs) / measureMs) * 100),
-        forwarderRssMB: fwd1.rssMB,
-        worstLossPct: Math.round(loss * 1000) / 10,
-        p50DelayMs: Math.round(quantile(delays, 0.5) * 10) / 10,
-        p99DelayMs: Math.round(quantile(delays, 0.99) * 10) / 10,
-        benchProcessCpuPct: benchCpu,
-      };
-      out.push(m);
-      log(`media ${impl}: ${JSON.stringify(m)}`);
-      if (loss > 0.01 || (m.p99DelayMs as number) > 50) {
-        stoppedBecause = `loss ${m.worstLossPct as number} % / p99 ${m.p99DelayMs as number} ms at ${n}`;
+        failed = false;
+        stoppedBecause = 'last step reached';
+        best = n;
+        saturated = benchCpu >= 95;
+        if (saturated) stoppedBecause = `bench process (the subscribers) saturated at ${n}: ${benchCpu} % of a core`;
         break;
       }
-      best = n;
-      if (benchCpu >= 95) {
-        stoppedBecause = `bench process (the subscribers) saturated at ${n}: ${benchCpu} % of a core`;
-        break;
-      }
+      if (failed || saturated) break;
     }
   } finally {
     pub.stop();
