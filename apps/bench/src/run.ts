@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [--only=connect,fanout,steady,burst,idle,storm,resume,media,cluster]
+ * npm run bench [-- --quick] [--only=connect,fanout,steady,burst,idle,storm,resume,media,streams,cluster]
  *                [--systems=floor,socketio,parley] [--profile] [--out=bench-results/latest.json]
  *                [--rates=7000 (fan-out: these rates instead of the sweep)]
  *                [--forwarders=werift,datachannel (media: the forwarder candidates)]
@@ -19,6 +19,7 @@ import { runIdle } from './scenarios/idle.js';
 import { runStorm } from './scenarios/storm.js';
 import { runResume } from './scenarios/resume.js';
 import { runMedia } from './scenarios/media.js';
+import { runStreams } from './scenarios/streams.js';
 import { runCluster } from './scenarios/cluster.js';
 import { goalTable, goals, rows, table } from './report.js';
 
@@ -51,6 +52,7 @@ const SCENARIOS: [string, () => Promise<ScenarioResult>][] = [
   ['storm', () => runStorm(systems, opts)],
   ['resume', () => runResume(opts)],
   ['media', () => runMedia(opts)],
+  ['streams', () => runStreams(opts)],
   // Two nodes through a private redis-server (needs /usr/bin/redis-server); leave it out only by name (--only=...).
   ['cluster', () => runCluster(systems, opts)],
 ];
