@@ -132,7 +132,7 @@ class Clients {
 }
 
 /** subscribe() → first decoded frame, `n` times in a row, in a session of `mode`. */
-async function firstFrames(info: ServerInfo, mode: 'relayed' | 'routed', n: number): Promise<Metrics> {
+async function firstFrames(info: ServerInfo, mode: 'relayed' | 'routed', n: number, impl = ''): Promise<Metrics> {
   const c = new Clients(info);
   try {
     const sessionId = await c.session(mode);
@@ -147,7 +147,7 @@ async function firstFrames(info: ServerInfo, mode: 'relayed' | 'routed', n: numb
       await bob.unsubscribe(sub);
     }
     const s = summarize(times);
-    log(`streams: first frame ${mode}: ${JSON.stringify(s)}`);
+    log(`streams: first frame ${mode}${impl && ` (${impl})`}: ${JSON.stringify(s)}`);
     return { ...s };
   } finally {
     await c.close();
@@ -164,15 +164,22 @@ export async function runStreams(o: RunOptions): Promise<ScenarioResult> {
     title: 'streams: subscribe → first decoded frame; 100 × 1 signal/s with and without a forwarded stream',
     perSystem: {},
     notes: [
-      `wrtc (libwebrtc) clients, 320x240 VP8 at 30 fps; first frame: ${n} subscriptions in a row per mode; server with the forwarder on (werift).`,
+      `wrtc (libwebrtc) clients, 320x240 VP8 at 30 fps; first frame: ${n} subscriptions in a row per mode (routed: per forwarder candidate, a server each); the signal latency on a server with the default forwarder (werift).`,
       `signal latency: the steady load (100 members × 1/s, ${seconds} s) on the same server without media, then with one routed stream forwarded to ${k} subscribers.`,
     ],
   };
+  // Routed first frames through each forwarder candidate (a server each); the rest on werift's.
+  const routed: Record<string, Metrics> = {};
+  for (const impl of o.forwarders ?? ['werift', 'datachannel'])
+    if (impl !== 'werift')
+      routed[impl] = await withServer('parley', (s) => firstFrames(s.info, 'routed', n, impl), {
+        parley: { forwarder: true, forwarderImpl: impl },
+      });
   r.perSystem.parley = await withServer(
     'parley',
     async (s) => {
       const relayed = await firstFrames(s.info, 'relayed', n);
-      const routed = await firstFrames(s.info, 'routed', n);
+      routed.werift = await firstFrames(s.info, 'routed', n, 'werift');
       return withLoads(1, async (ws) => {
         const w = at(ws, 0);
         const steady = async (): Promise<Record<string, number>> => {
