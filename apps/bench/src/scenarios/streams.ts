@@ -114,15 +114,19 @@ class Clients {
     return within(created, WAIT_MS, 'streamCreated');
   }
 
-  async subscribe(session: Session, stream: Stream): Promise<{ sub: Subscriber; video: ReturnType<typeof sink> }> {
+  async subscribe(
+    session: Session,
+    stream: Stream,
+  ): Promise<{ sub: Subscriber; video: ReturnType<typeof sink>; connectedAt: number }> {
     const sub = session.subscribe(stream);
     await within(new Promise((r) => sub.once('connected', r)), WAIT_MS, 'subscriber connected');
+    const connectedAt = now();
     const video = sink(sub);
     this.stops.push(() => {
       video.stop();
     });
     await within(video.first, WAIT_MS, 'first decoded frame');
-    return { sub, video };
+    return { sub, video, connectedAt };
   }
 
   async close(): Promise<void> {
@@ -139,14 +143,17 @@ async function firstFrames(info: ServerInfo, mode: 'relayed' | 'routed', n: numb
     const bob = await c.join(sessionId);
     const stream = await c.publish(sessionId, bob);
     const times: number[] = [];
+    const toConnected: number[] = [];
     for (let i = 0; i < n; i++) {
       const t0 = now();
-      const { sub, video } = await c.subscribe(bob, stream);
+      const { sub, video, connectedAt } = await c.subscribe(bob, stream);
       times.push(now() - t0);
+      toConnected.push(connectedAt - t0);
       video.stop();
       await bob.unsubscribe(sub);
     }
-    const s = summarize(times);
+    // The split: subscribe() → `connected` (negotiation, ICE, DTLS), then → first decoded frame.
+    const s = { ...summarize(times), connectedP50: summarize(toConnected).p50 };
     log(`streams: first frame ${mode}${impl && ` (${impl})`}: ${JSON.stringify(s)}`);
     return { ...s };
   } finally {
