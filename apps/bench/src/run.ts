@@ -1,7 +1,8 @@
 /**
- * npm run bench [-- --quick] [--only=connect,fanout,steady,burst,idle,storm,resume,media,cluster,node-death]
+ * npm run bench [-- --quick] [--only=connect,fanout,steady,burst,idle,storm,resume,media,streams,cluster,node-death]
  *                [--systems=floor,socketio,parley] [--profile] [--out=bench-results/latest.json]
  *                [--rates=7000 (fan-out: these rates instead of the sweep)]
+ *                [--forwarders=werift,datachannel (media: the forwarder candidates)]
  * Three systems side by side, each server in its own process, load in separate processes.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { runIdle } from './scenarios/idle.js';
 import { runStorm } from './scenarios/storm.js';
 import { runResume } from './scenarios/resume.js';
 import { runMedia } from './scenarios/media.js';
+import { runStreams } from './scenarios/streams.js';
 import { runCluster } from './scenarios/cluster.js';
 import { runNodeDeath } from './scenarios/node-death.js';
 import { goalTable, goals, rows, table } from './report.js';
@@ -34,7 +36,13 @@ const systems = (flag('systems')?.split(',').filter(Boolean) ?? [...SYSTEMS]) as
 const out = resolve(flag('out') || 'bench-results/latest.json');
 const profileDir = flag('profile') !== undefined ? resolve(dirname(out), 'profiles') : undefined;
 const rates = flag('rates')?.split(',').filter(Boolean).map(Number);
-const opts: RunOptions = { quick, ...(profileDir ? { profileDir } : {}), ...(rates ? { rates } : {}) };
+const forwarders = flag('forwarders')?.split(',').filter(Boolean) as RunOptions['forwarders'];
+const opts: RunOptions = {
+  quick,
+  ...(profileDir ? { profileDir } : {}),
+  ...(rates ? { rates } : {}),
+  ...(forwarders ? { forwarders } : {}),
+};
 
 const SCENARIOS: [string, () => Promise<ScenarioResult>][] = [
   ['connect', () => runConnect(systems, opts)],
@@ -45,6 +53,7 @@ const SCENARIOS: [string, () => Promise<ScenarioResult>][] = [
   ['storm', () => runStorm(systems, opts)],
   ['resume', () => runResume(opts)],
   ['media', () => runMedia(opts)],
+  ['streams', () => runStreams(opts)],
   // Two nodes through a private redis-server (needs /usr/bin/redis-server); leave it out only by name (--only=...).
   ['cluster', () => runCluster(systems, opts)],
   // Parley only: SIGKILL one of two nodes; time until its peers are told and its clients are back (~1 min, bounded).

@@ -27,6 +27,7 @@ import type { DrainMode } from './core/drain.js';
 import { isIPv4 } from 'node:net';
 import { DEFAULT_MEDIA_ADDRESS } from './media/create-forwarder.js';
 import { forwarderMediaRouter } from './media/forwarder-router.js';
+import { FORWARDER_IMPLS, type ForwarderImpl } from './media/types.js';
 import { createPinoLogger, lineLogger, type Logger } from './log/logger.js';
 import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, DEFAULT_TOKEN_CLOCK_SKEW_SECONDS } from './tokens/token-policy.js';
 import {
@@ -235,6 +236,13 @@ export interface ServerOptions extends GuardOptions {
    */
   forwarder?: boolean;
   /**
+   * Which forwarder {@link forwarder} starts: `werift` (TypeScript, in a worker thread) or
+   * `datachannel` (libdatachannel through node-datachannel, in a child process; it cannot
+   * ICE-restart, so a client that comes back publishes or subscribes anew). Measured side by
+   * side in docs/BENCHMARKS.md. @default 'werift'
+   */
+  forwarderImpl?: ForwarderImpl;
+  /**
    * The IPv4 address the forwarder binds its UDP sockets to and announces in its ICE candidates:
    * one address of this machine that clients can reach (a public or LAN address in production).
    * @default '127.0.0.1'
@@ -301,6 +309,7 @@ const KNOWN = new Set([
   'iceServers',
   'mediaRouter',
   'forwarder',
+  'forwarderImpl',
   'mediaAddress',
   'httpTimeouts',
   'maxTokenLifetime',
@@ -492,6 +501,7 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
       `tokenClockSkew must be a whole number of seconds, 0 or more; got ${JSON.stringify(tokenClockSkew)}`,
     );
   }
+  const forwarderImpl = forwarderImplOf(o.forwarderImpl);
 
   return {
     port,
@@ -527,9 +537,16 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     mediaRouter:
       mediaRouterOf(o.mediaRouter) ??
       (optionalBoolean('forwarder', o.forwarder)
-        ? forwarderMediaRouter({ mediaAddress: mediaAddressOf(o.mediaAddress) })
+        ? forwarderMediaRouter({ mediaAddress: mediaAddressOf(o.mediaAddress), impl: forwarderImpl })
         : undefined),
   };
+}
+
+function forwarderImplOf(value: unknown): ForwarderImpl {
+  if (value === undefined) return 'werift';
+  if (typeof value !== 'string' || !(FORWARDER_IMPLS as readonly string[]).includes(value))
+    throw new TypeError(`forwarderImpl must be one of ${FORWARDER_IMPLS.join(', ')} (got ${JSON.stringify(value)})`);
+  return value as ForwarderImpl;
 }
 
 function mediaAddressOf(value: unknown): string {

@@ -8,6 +8,8 @@ export interface RunOptions {
   rates?: number[];
   /** --cpu-prof the Parley server during fan-out, profiles into this directory */
   profileDir?: string;
+  /** --forwarders=werift,datachannel: the media scenario's forwarder candidates (default both) */
+  forwarders?: ('werift' | 'datachannel')[];
 }
 
 export interface ServerHandle {

@@ -16,6 +16,9 @@ export interface ParleyBenchOptions {
   timings?: { heartbeatInterval?: number; heartbeatTimeout?: number; reconnectWindow?: number };
   /** Cluster mode: this node's Redis (the cluster scenario starts two nodes on one Redis). */
   redis?: string;
+  /** Routed sessions through Parley's forwarder (the streams scenario). */
+  forwarder?: boolean;
+  forwarderImpl?: 'werift' | 'datachannel';
 }
 
 export async function startParley(
@@ -33,6 +36,7 @@ export async function startParley(
     maxConnectionsPerSession: 100_000,
     ...(extra.timings ? { timings: extra.timings } : {}),
     ...(extra.redis !== undefined ? { redis: extra.redis } : {}),
+    ...(extra.forwarder === true ? { forwarder: true, forwarderImpl: extra.forwarderImpl ?? 'werift' } : {}),
   };
   const server = await createServer(options);
   const url = server.url;
@@ -53,6 +57,7 @@ export async function startParley(
         timings: extra.timings ?? 'defaults',
         redis: extra.redis !== undefined,
         replay: 'defaults',
+        forwarder: extra.forwarder === true ? (extra.forwarderImpl ?? 'werift') : false,
       },
     },
     close: () => server.close(),

@@ -165,8 +165,25 @@ export interface MediaForwarder {
   close(): Promise<void>;
 }
 
+/**
+ * Which forwarder runs in the worker: `werift` (TypeScript, the default) or `datachannel`
+ * (libdatachannel through node-datachannel, native; no ICE restart). Chosen by measurement:
+ * docs/BENCHMARKS.md §Routed forwarding.
+ */
+export type ForwarderImpl = 'werift' | 'datachannel';
+
+/** The implementations {@link ForwarderOptions.impl} accepts. */
+export const FORWARDER_IMPLS: readonly ForwarderImpl[] = ['werift', 'datachannel'];
+
 /** Options of a forwarder. */
 export interface ForwarderOptions {
+  /** The implementation (default `werift`). */
+  readonly impl?: ForwarderImpl;
+  /**
+   * Where werift runs: a worker thread (default) or a child process of its own (the bench, to
+   * measure it as one process). `datachannel` always runs in a child process.
+   */
+  readonly host?: 'worker' | 'process';
   /**
    * The address the forwarder binds its UDP sockets to and announces in its ICE candidates
    * (server option `mediaAddress`, default 127.0.0.1). Clients must be able to reach it.

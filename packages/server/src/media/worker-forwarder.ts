@@ -1,12 +1,13 @@
 /**
- * The signalling thread's handle on the forwarder: a worker thread that owns every peer
- * connection (./werift/worker-main.ts). Requests are small messages with an id; a worker that
- * dies fails every pending and later request with `worker-gone` and reports a `worker-gone`
- * event, so nothing waits forever.
+ * The signalling thread's handle on the forwarder: a host that owns every peer connection, a
+ * worker thread for werift (./werift/worker-main.ts) or a child process for libdatachannel
+ * (./datachannel/process-main.ts; ./forwarder-link.ts says why). Requests are small messages
+ * with an id; a host that dies fails every pending and later request with `worker-gone` and
+ * reports a `worker-gone` event, so nothing waits forever.
  */
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { startForwarderHost, type ForwarderLink } from './forwarder-link.js';
 import {
+  FORWARDER_IMPLS,
   ForwarderError,
   type CandidateInit,
   type ForwarderEvent,
@@ -16,29 +17,16 @@ import {
   type PublishResult,
   type SubscribeResult,
 } from './types.js';
-import type { FromWorker, ToWorker, WorkerRequest, WorkerResults } from './worker-messages.js';
-
-/**
- * The worker's script. Under a TypeScript test runner this module is the `.ts` source and the
- * worker runs from the build (`npm run build` first); otherwise it sits beside this file.
- */
-function workerScript(): string {
-  const here = import.meta.url;
-  return fileURLToPath(
-    here.endsWith('.ts')
-      ? new URL('../../dist/media/werift/worker-main.js', here)
-      : new URL('./werift/worker-main.js', here),
-  );
-}
+import type { FromWorker, WorkerRequest, WorkerResults } from './worker-messages.js';
 
 interface Pending {
   resolve(v: unknown): void;
   reject(e: Error): void;
 }
 
-/** A {@link MediaForwarder} whose werift peer connections run in a worker thread. */
+/** A {@link MediaForwarder} whose peer connections run in a worker thread (or child process). */
 export class WorkerForwarder implements MediaForwarder {
-  private readonly worker: Worker;
+  private readonly link: ForwarderLink;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(e: ForwarderEvent) => void>();
   private nextId = 1;
@@ -46,24 +34,24 @@ export class WorkerForwarder implements MediaForwarder {
   private readonly exited: Promise<void>;
 
   constructor(opts: ForwarderOptions) {
-    this.worker = new Worker(workerScript(), { workerData: opts, name: 'parley-forwarder' });
-    this.worker.on('message', (m: FromWorker) => {
-      this.onMessage(m);
-    });
-    this.worker.on('error', (e) => {
-      this.fail(`forwarder worker crashed: ${e.message}`);
-    });
-    this.exited = new Promise((resolve) =>
-      this.worker.once('exit', (code) => {
-        this.fail(`forwarder worker exited (code ${code})`);
-        resolve();
-      }),
+    const impl = opts.impl ?? 'werift';
+    if (!FORWARDER_IMPLS.includes(impl))
+      throw new TypeError(`forwarder impl must be one of ${FORWARDER_IMPLS.join(', ')} (got ${JSON.stringify(impl)})`);
+    this.link = startForwarderHost(impl, opts);
+    this.link.listen(
+      (m) => {
+        this.onMessage(m);
+      },
+      (why) => {
+        this.fail(why);
+      },
     );
+    this.exited = this.link.exited;
   }
 
-  /** The worker's thread id (for logs). */
-  get threadId(): number {
-    return this.worker.threadId;
+  /** The process id of the forwarder's host when it is a child process (for the bench's CPU). */
+  get hostPid(): number | undefined {
+    return this.link.pid;
   }
 
   private onMessage(m: FromWorker): void {
@@ -101,7 +89,7 @@ export class WorkerForwarder implements MediaForwarder {
     const id = this.nextId++;
     return new Promise<WorkerResults[K]>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve, reject });
-      this.worker.postMessage({ id, req } satisfies ToWorker);
+      this.link.send({ id, req });
     });
   }
 
@@ -158,7 +146,7 @@ export class WorkerForwarder implements MediaForwarder {
       this.gone = 'forwarder closed';
       for (const p of this.pending.values()) p.reject(new ForwarderError('worker-gone', this.gone));
       this.pending.clear();
-      await this.worker.terminate();
+      await this.link.stop();
     }
     await this.exited;
   }

@@ -17,6 +17,7 @@ import {
 import { LOG_FORMATS, LOG_LEVELS } from '../../log/logger.js';
 import { GUARD_SETTINGS } from './guard-settings.js';
 import { MEDIA_SETTINGS } from './media-settings.js';
+import { FORWARDER_IMPL_SETTING } from './forwarder-impl-setting.js';
 import { boolean, defineSetting, integer, oneOf, text, ValueError, type AnySetting, type RawValue } from './setting.js';
 import { MAX_WORKERS } from '../workers.js';
 
@@ -221,6 +222,7 @@ export const SETTINGS: readonly AnySetting[] = Object.freeze([
   }),
   ...GUARD_SETTINGS,
   ...MEDIA_SETTINGS,
+  FORWARDER_IMPL_SETTING,
   defineSetting({
     name: 'max-token-lifetime',
     flag: 'max-token-lifetime',
