@@ -143,18 +143,21 @@ export class UdpRelay {
 /** `a=candidate:` / `candidate:` host candidates over UDP: foundation component udp priority address port. */
 const CANDIDATE = /^((?:a=)?candidate:\S+ \d+ udp \d+ )(\d+\.\d+\.\d+\.\d+) (\d+)( typ host.*)$/i;
 
-/** Rewrites one candidate line to go through the relay; other lines are kept. */
-async function viaRelay(relay: UdpRelay, line: string): Promise<string> {
+/**
+ * Rewrites one candidate line to go through the relay; other candidates (TCP, reflexive, mDNS
+ * names) become null: they would be a path around the relay. Lines that are no candidate are kept.
+ */
+async function viaRelay(relay: UdpRelay, line: string): Promise<string | null> {
   const m = CANDIDATE.exec(line);
-  if (m === null) return line;
+  if (m === null) return /^(a=)?candidate:/i.test(line) ? null : line;
   const [, head, address, port, tail] = m as unknown as [string, string, string, string, string];
   return `${head}${relay.host} ${await relay.portFor(address, Number(port))}${tail}`;
 }
 
-/** An SDP whose UDP host candidates point at the relay. */
+/** An SDP whose UDP host candidates point at the relay (its other candidates removed). */
 export async function sdpViaRelay(relay: UdpRelay, sdp: string): Promise<string> {
   const lines = sdp.split('\r\n');
-  return (await Promise.all(lines.map((l) => viaRelay(relay, l)))).join('\r\n');
+  return (await Promise.all(lines.map((l) => viaRelay(relay, l)))).filter((l) => l !== null).join('\r\n');
 }
 
 /** What {@link relayedWebRtc} needs of a WebRTC implementation (`@roamhq/wrtc`, a browser's). */
@@ -197,7 +200,9 @@ export function relayedWebRtc<W extends WebRtcLike>(webrtc: W, relay: UdpRelay):
 
     override async addIceCandidate(c?: RTCIceCandidateInit | null): Promise<void> {
       if (c?.candidate === undefined || c.candidate === '') return super.addIceCandidate(c ?? undefined);
-      return super.addIceCandidate({ ...c, candidate: await viaRelay(relay, c.candidate) });
+      const candidate = await viaRelay(relay, c.candidate);
+      if (candidate === null) return; // a path around the relay: not given to the peer connection
+      return super.addIceCandidate({ ...c, candidate });
     }
   }
   return { ...webrtc, RTCPeerConnection: RelayedPeerConnection };
