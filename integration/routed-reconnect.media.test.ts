@@ -42,6 +42,24 @@ describe('routed media rides out drops (forwarder, wrtc clients)', () => {
   let h: Harness;
   let forwarder: MediaForwarder | undefined;
   let sessionId = '';
+  const renegotiations: string[] = [];
+  const renegotiationWaiters = new Set<() => void>();
+
+  /** Resolves once the forwarder answered an ICE restart of a transport whose id ends with `suffix`. */
+  function restartOf(suffix: string, ms: number): Promise<void> {
+    return waitFor(
+      (resolve) => {
+        const check = (): void => {
+          if (renegotiations.some((t) => t.endsWith(suffix))) resolve();
+        };
+        renegotiationWaiters.add(check);
+        check();
+        return () => renegotiationWaiters.delete(check);
+      },
+      ms,
+      `an ICE restart of a transport ending in ${suffix}`,
+    );
+  }
   const cleanups: (() => unknown)[] = [];
 
   afterEach(async () => {
@@ -51,12 +69,21 @@ describe('routed media rides out drops (forwarder, wrtc clients)', () => {
 
   async function start(reconnectWindow: number = TIMINGS.reconnectWindow): Promise<void> {
     forwarder = undefined;
+    renegotiations.length = 0;
     h = await startHarness({
       timings: { ...TIMINGS, reconnectWindow },
       mediaRouter: (host) =>
         new ForwarderMediaRouter(host, () => {
-          forwarder = createForwarder();
-          return forwarder;
+          const f = createForwarder();
+          // Counts the ICE restarts the forwarder answers (an offer on a live transport).
+          const renegotiate = f.renegotiate.bind(f);
+          f.renegotiate = (transportId, offer) => {
+            renegotiations.push(transportId);
+            for (const w of [...renegotiationWaiters]) w();
+            return renegotiate(transportId, offer);
+          };
+          forwarder = f;
+          return f;
         }),
     });
     sessionId = (await h.parley.createSession({ mediaMode: 'routed' })).sessionId;
@@ -190,6 +217,26 @@ describe('routed media rides out drops (forwarder, wrtc clients)', () => {
     expect(bob.session.streams.get(stream.streamId)).toBe(subscriber.stream);
     expect(await objects()).toEqual({ routers: 1, transports: 2, producers: 1, consumers: 1 });
   });
+
+  it("the publisher's media path stays dead: its upload restarts ICE by itself, and frames come back once the path is back", async () => {
+    await start();
+    const alice = await join();
+    const bob = await join();
+    const { stream, subs } = await publishTo(alice.session, [bob.session]);
+    const [{ subscriber, video }] = subs as [{ subscriber: Subscriber; video: FrameCounter }];
+    const rec = recordEvents(events(subscriber), SUB_EVENTS);
+    alice.relay.cut();
+    // libwebrtc declares a path failed after about 30 s without an answer to its checks; the
+    // forwarder (ICE-lite) cannot notice, so the restart must come from the publisher.
+    await restartOf('|up', 90_000);
+    const frozen = video.count;
+    alice.relay.restore();
+    await video.atLeast(10, T);
+    expect(video.count).toBeGreaterThan(frozen);
+    expect(rec.names()).toEqual([]);
+    expect(bob.session.streams.get(stream.streamId)).toBe(subscriber.stream);
+    expect(await objects()).toEqual({ routers: 1, transports: 2, producers: 1, consumers: 1 });
+  }, 150_000);
 
   it("a subscriber's own network drops: disconnected, then reconnected after its resume, frames again", async () => {
     await start();
