@@ -11,14 +11,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_RELAYED_SUBSCRIBERS } from '@parley/protocol';
-import {
-  Publisher,
-  Session,
-  SessionErrorCode,
-  type ParleyError,
-  type Stream,
-  type Subscriber,
-} from '@parley/client';
+import { Publisher, Session, SessionErrorCode, type ParleyError, type Stream, type Subscriber } from '@parley/client';
 import {
   nextEmitted,
   nextEvent,
