@@ -166,6 +166,29 @@ describe('routed media through the forwarder (wrtc clients)', () => {
     expect((await metrics()).get('forwarder_objects{kind="transports"}')).toBe(0);
   });
 
+  it('a late subscriber makes the forwarder ask the publisher for a key frame, and decodes promptly', async () => {
+    const { join, metrics } = await start();
+    const alice = await join();
+    const bob = await join();
+    const created = nextEvent(bob, 'streamCreated', T);
+    await alice.publish(new Publisher(undefined, { videoTrack: camera(), publishAudio: false }));
+    const bobSub = bob.subscribe((await created).stream);
+    await nextEmitted(events(bobSub), 'connected', T);
+    // Two seconds in, the stream's only unrequested key frame (its first) is long gone: a late
+    // subscriber decodes nothing until the publisher sends a new one.
+    await decoded(bobSub, 60);
+    const before = (await metrics()).get('forwarder_keyframe_requests_total') ?? 0;
+    const carol = await join();
+    const stream = carol.streams.values().next().value as Stream;
+    const subscribedAt = performance.now();
+    const carolSub = carol.subscribe(stream);
+    await nextEmitted(events(carolSub), 'connected', T);
+    await decoded(carolSub, 1);
+    const firstFrameMs = performance.now() - subscribedAt;
+    expect((await metrics()).get('forwarder_keyframe_requests_total')).toBeGreaterThan(before);
+    expect(firstFrameMs).toBeLessThan(10_000); // typically well under a second
+  });
+
   it('a subscriber that leaves closes only its own consumer', async () => {
     const { router, forwarder, join } = await start();
     const alice = await join();

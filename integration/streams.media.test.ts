@@ -9,82 +9,22 @@
  * Frames are pushed by a source timer, like a camera; the tests wait for events and frame counts
  * with deadlines and never sleep.
  */
-import wrtc from '@roamhq/wrtc';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_RELAYED_SUBSCRIBERS } from '@parley/protocol';
+import { Publisher, Session, SessionErrorCode, type ParleyError, type Stream, type Subscriber } from '@parley/client';
 import {
-  Publisher,
-  Session,
-  SessionErrorCode,
-  type ParleyError,
-  type SessionOptions,
-  type Stream,
-  type Subscriber,
-} from '@parley/client';
-import { nextEmitted, nextEvent, recordEvents, waitFor, type EventSource, type FaultProxy } from '@parley/testkit';
+  nextEmitted,
+  nextEvent,
+  recordEvents,
+  relayedWebRtc,
+  UdpRelay,
+  type EventSource,
+  type FaultProxy,
+} from '@parley/testkit';
 import { API_KEY, SHORT_TIMINGS, startHarness, type Harness } from './harness.js';
+import { camera, frames, webrtc, type FrameCounter } from './support/wrtc-media.js';
 
-const webrtc = wrtc as unknown as NonNullable<SessionOptions['webrtc']>;
 const T = 15_000;
-
-/** A fake camera: a VP8-encodable I420 frame pushed every 33 ms until stopped. */
-function camera(): { track: MediaStreamTrack; stop(): void } {
-  const source = new wrtc.nonstandard.RTCVideoSource();
-  const width = 320;
-  const height = 240;
-  const data = new Uint8Array(width * height * 1.5).fill(128);
-  let n = 0;
-  const timer = setInterval(() => {
-    data[n++ % data.length] = n & 0xff; // change something, so the encoder has work
-    source.onFrame({ width, height, data });
-  }, 33);
-  const track = source.createTrack();
-  return {
-    track,
-    stop() {
-      clearInterval(timer);
-      track.stop();
-    },
-  };
-}
-
-/** Counts the decoded frames of a remote video track. */
-function frames(track: MediaStreamTrack): {
-  readonly count: number;
-  atLeast(n: number, ms: number): Promise<void>;
-  stop(): void;
-} {
-  const sink = new wrtc.nonstandard.RTCVideoSink(track);
-  let count = 0;
-  const waiters = new Set<() => void>();
-  sink.onframe = () => {
-    count++;
-    for (const w of [...waiters]) w();
-  };
-  return {
-    get count() {
-      return count;
-    },
-    atLeast(n, ms) {
-      const target = count + n;
-      return waitFor(
-        (resolve) => {
-          const check = (): void => {
-            if (count >= target) resolve();
-          };
-          waiters.add(check);
-          check();
-          return () => waiters.delete(check);
-        },
-        ms,
-        () => `${n} more decoded frames (have ${count}, want ${target})`,
-      );
-    },
-    stop() {
-      sink.stop();
-    },
-  };
-}
 
 const events = (x: Publisher | Subscriber): EventSource => x as unknown as EventSource;
 
@@ -97,11 +37,15 @@ describe('relayed media between Node clients (wrtc)', () => {
     await h.cleanup();
   });
 
-  async function join(proxied = false): Promise<{ session: Session; proxy: FaultProxy | undefined }> {
+  /** A client; `proxied`: its WebSocket through a FaultProxy; `relay`: its media through a UdpRelay. */
+  async function join(proxied = false, relay?: UdpRelay): Promise<{ session: Session; proxy: FaultProxy | undefined }> {
     const node = h.nodes.next();
     const proxy = proxied ? await h.proxy(node) : undefined;
     const url = proxy === undefined ? node.url : proxy.url(node.url);
-    const session = new Session(API_KEY, h.sessionId, undefined, { url, webrtc });
+    const session = new Session(API_KEY, h.sessionId, undefined, {
+      url,
+      webrtc: relay === undefined ? webrtc : relayedWebRtc(webrtc, relay),
+    });
     cleanups.push(() => void session.disconnect());
     await session.connect(h.token());
     return { session, proxy };
@@ -120,10 +64,7 @@ describe('relayed media between Node clients (wrtc)', () => {
   }
 
   /** Bob subscribes and waits for media: returns the subscriber and its frame counter. */
-  async function subscribe(
-    bob: Session,
-    stream: Stream,
-  ): Promise<{ subscriber: Subscriber; video: ReturnType<typeof frames> }> {
+  async function subscribe(bob: Session, stream: Stream): Promise<{ subscriber: Subscriber; video: FrameCounter }> {
     const subscriber = bob.subscribe(stream);
     await nextEmitted(events(subscriber), 'connected', T);
     const track = subscriber.mediaStream?.getVideoTracks()[0];
@@ -202,6 +143,30 @@ describe('relayed media between Node clients (wrtc)', () => {
     expect(rec.names()).toEqual(['disconnected', 'reconnected']);
     expect(bob.streams.get(stream.streamId)).toBe(stream);
     await video.atLeast(5, T);
+  });
+
+  it("rides out the publisher's whole network dropping (socket and media path) and coming back", async () => {
+    h = await startHarness({ timings: { ...SHORT_TIMINGS, reconnectWindow: 8_000 } });
+    const relay = await UdpRelay.start();
+    cleanups.push(() => void relay.close());
+    const { session: alice, proxy } = await join(true, relay);
+    const { session: bob } = await join();
+    const { stream } = await publishCamera(alice, bob);
+    const { subscriber, video } = await subscribe(bob, stream);
+    await video.atLeast(5, T);
+    const rec = recordEvents(events(subscriber), ['disconnected', 'reconnected', 'destroyed']);
+    relay.cut();
+    proxy?.refuse(true);
+    proxy?.cut();
+    await rec.waitFor('disconnected', T);
+    await relay.dropped(30, T); // about a second of video lost
+    relay.restore();
+    proxy?.restore();
+    proxy?.refuse(false);
+    await rec.waitFor('reconnected', T);
+    await video.atLeast(10, T);
+    expect(rec.names()).toEqual(['disconnected', 'reconnected']);
+    expect(subscriber.stream.streamId).toBe(stream.streamId);
   });
 
   it("rides out the subscriber's own drop the same way", async () => {

@@ -35,6 +35,13 @@ export interface PublisherOptions {
   videoDimensions?: VideoDimensions;
 }
 
+/**
+ * How long a routed upload's ICE may stay disconnected (or checking, after a restart) before it
+ * restarts ICE: longer than a brief loss libwebrtc rides out by itself, far shorter than its
+ * "failed" (which some builds never reach against an ICE-lite forwarder).
+ */
+const UPLOAD_RESTART_AFTER_MS = 5_000;
+
 /** Events of a Publisher (and the delegate methods called first). */
 export interface PublisherEventMap {
   /** The stream is published (`publisherStreamCreated`). */
@@ -77,6 +84,12 @@ export class Publisher {
   #context: MediaContext | null = null;
   /** Relayed: one peer per subscriber ID. Routed: the upload, under ''. */
   readonly #peers = new Map<string, Peer>();
+  /** Routed: an ICE restart of the upload was offered and its answer has not come yet. */
+  #restarting = false;
+  /** Routed: the upload's ICE is disconnected; when this fires, it restarts. */
+  #restartTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Routed: the upload's ICE has connected once. */
+  #uploadConnected = false;
 
   constructor(delegate?: PublisherDelegate, options: PublisherOptions = {}) {
     this.name = options.name ?? '';
@@ -180,6 +193,11 @@ export class Publisher {
     if (context.mediaMode === 'routed') {
       const peer = this.#peer(null, context);
       this.#addTracks(peer, true);
+      // A media path that died while our session stayed up: the forwarder (ICE-lite) cannot
+      // notice, so the upload restarts ICE itself when ICE fails or stays disconnected.
+      peer.pc.oniceconnectionstatechange = () => {
+        this.#uploadIce(peer);
+      };
       peer.offer();
     }
     this.#events.dispatch('streamCreated', { target: this, stream }, (d) => d.publisherStreamCreated?.(this, stream));
@@ -202,6 +220,11 @@ export class Publisher {
             this.#addTracks(peer, false);
           }
         : undefined,
+      key === null
+        ? () => {
+            this.#restarting = false;
+          }
+        : undefined,
     );
   }
 
@@ -213,7 +236,45 @@ export class Publisher {
 
   /** The publisher's own session resumed: restart the upload's ICE (routed). @internal */
   restart(): void {
-    this.#peers.get('')?.offer(true);
+    this.#restartUpload();
+  }
+
+  /**
+   * The upload's ICE state changed: failed restarts at once; disconnected (no answer to our checks
+   * for a few seconds) restarts if it lasts {@link UPLOAD_RESTART_AFTER_MS}; connected clears it.
+   */
+  #uploadIce(peer: Peer): void {
+    const state = peer.pc.iceConnectionState;
+    if (state === 'connected' || state === 'completed') this.#uploadConnected = true;
+    // Before the upload first connects, its first offer is still being answered: no restart.
+    if (!this.#uploadConnected) return;
+    if (state === 'failed') {
+      this.#clearRestartTimer();
+      this.#restartUpload();
+    } else if (state === 'disconnected' || state === 'checking') {
+      this.#restartTimer ??= setTimeout(() => {
+        this.#restartTimer = undefined;
+        const now = peer.pc.iceConnectionState;
+        if (now === 'disconnected' || now === 'checking' || now === 'failed') {
+          this.#restarting = false; // the last restart's checks got no answer either: try again
+          this.#restartUpload();
+          this.#uploadIce(peer); // and watch this one
+        }
+      }, UPLOAD_RESTART_AFTER_MS);
+    } else this.#clearRestartTimer();
+  }
+
+  #clearRestartTimer(): void {
+    clearTimeout(this.#restartTimer);
+    this.#restartTimer = undefined;
+  }
+
+  /** One ICE restart of the upload at a time: a second offer before the first answer would cross it. */
+  #restartUpload(): void {
+    const peer = this.#peers.get('');
+    if (peer === undefined || peer.closed || this.#restarting) return;
+    this.#restarting = true;
+    peer.offer(true);
   }
 
   /** A moderator forced the audio off. @internal */
@@ -225,6 +286,7 @@ export class Publisher {
 
   /** The stream ended: close every peer, then tell. @internal */
   destroyed(reason: StreamDestroyReason): void {
+    this.#clearRestartTimer();
     const stream = this.#stream;
     for (const peer of this.#peers.values()) peer.close();
     this.#peers.clear();
@@ -238,6 +300,7 @@ export class Publisher {
 
   /** Publishing failed. @internal */
   failed(error: ParleyError): void {
+    this.#restarting = false; // a refused restart offer gets no answer: the next drop may try again
     this.#events.dispatch('error', { target: this, error }, (d) => d.publisherDidFailWithError?.(this, error));
   }
 

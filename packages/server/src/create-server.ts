@@ -281,6 +281,7 @@ export async function createServer(options: ServerOptions = {}): Promise<ParleyS
   http.on('error', (err) => {
     o.logger.error({ err }, `http: server error: ${err.message}`);
   });
+  for (const n of o.mediaNotices) o.logger[n.level](n.text);
 
   const port = (http.address() as AddressInfo).port;
   const base = `${hostForUrl(o.host)}:${port}`;

@@ -24,10 +24,8 @@ import { iceServersOf } from './media/ice-servers.js';
 import type { MediaRouterFactory } from './media/router-hook.js';
 import type { Store } from './store/store.js';
 import type { DrainMode } from './core/drain.js';
-import { isIPv4 } from 'node:net';
-import { DEFAULT_MEDIA_ADDRESS } from './media/create-forwarder.js';
-import { forwarderMediaRouter } from './media/forwarder-router.js';
-import { FORWARDER_IMPLS, type ForwarderImpl } from './media/types.js';
+import { resolveMedia, type MediaNotice } from './media/media-options.js';
+import type { ForwarderImpl } from './media/types.js';
 import { createPinoLogger, lineLogger, type Logger } from './log/logger.js';
 import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, DEFAULT_TOKEN_CLOCK_SKEW_SECONDS } from './tokens/token-policy.js';
 import {
@@ -225,14 +223,18 @@ export interface ServerOptions extends GuardOptions {
    */
   iceServers?: readonly IceServerInfo[];
   /**
-   * Builds the media forwarder of routed sessions (media/router-hook.ts). Without one, a session
-   * created routed carries its media relayed (between the clients) and its clients are told so.
-   * @default none
+   * Builds the media forwarder of routed sessions (media/router-hook.ts), instead of Parley's own
+   * ({@link forwarder}). @default none
    */
   mediaRouter?: MediaRouterFactory;
   /**
-   * Carry routed sessions through Parley's own forwarder (werift in a worker thread,
-   * media/forwarder-router.ts) when no {@link mediaRouter} is given. @default false
+   * Carry routed sessions through Parley's own forwarder ({@link forwarderImpl}, started with
+   * the first routed stream: media/forwarder-router.ts) when no {@link mediaRouter} is given.
+   * Off, a session created routed carries its media relayed (between the clients), its clients
+   * are told so, and a warning at startup says why (media/media-options.ts).
+   * @default true, on a single server and on a Redis cluster node (one node forwards each routed
+   * session: media/cluster-router.ts); false under an injected `bus` without `forwarderChannel`,
+   * where a node's forwarder would serve only the clients connected to it
    */
   forwarder?: boolean;
   /**
@@ -281,6 +283,8 @@ export interface ResolvedServerOptions extends ResolvedGuardOptions {
   readonly tls: TlsSource | undefined;
   readonly iceServers: readonly IceServerInfo[];
   readonly mediaRouter: MediaRouterFactory | undefined;
+  /** What to log at startup about how routed sessions carry media. */
+  readonly mediaNotices: readonly MediaNotice[];
 }
 
 const KNOWN = new Set([
@@ -501,7 +505,6 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
       `tokenClockSkew must be a whole number of seconds, 0 or more; got ${JSON.stringify(tokenClockSkew)}`,
     );
   }
-  const forwarderImpl = forwarderImplOf(o.forwarderImpl);
 
   return {
     port,
@@ -534,32 +537,6 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     tls: tlsSourceOf(o.tls),
     ...resolveGuardOptions(o),
     iceServers: iceServersOf(o.iceServers),
-    mediaRouter:
-      mediaRouterOf(o.mediaRouter) ??
-      (optionalBoolean('forwarder', o.forwarder)
-        ? forwarderMediaRouter({ mediaAddress: mediaAddressOf(o.mediaAddress), impl: forwarderImpl })
-        : undefined),
+    ...resolveMedia({ ...o, host }),
   };
-}
-
-function forwarderImplOf(value: unknown): ForwarderImpl {
-  if (value === undefined) return 'werift';
-  if (typeof value !== 'string' || !(FORWARDER_IMPLS as readonly string[]).includes(value))
-    throw new TypeError(`forwarderImpl must be one of ${FORWARDER_IMPLS.join(', ')} (got ${JSON.stringify(value)})`);
-  return value as ForwarderImpl;
-}
-
-function mediaAddressOf(value: unknown): string {
-  if (value === undefined) return DEFAULT_MEDIA_ADDRESS;
-  if (typeof value !== 'string' || !isIPv4(value) || value === '0.0.0.0')
-    throw new TypeError(
-      `mediaAddress must be one IPv4 address of this machine, like '${DEFAULT_MEDIA_ADDRESS}' (got ${JSON.stringify(value)})`,
-    );
-  return value;
-}
-
-function mediaRouterOf(value: unknown): MediaRouterFactory | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'function') throw new TypeError('mediaRouter must be a function (host) => MediaRouter');
-  return value as MediaRouterFactory;
 }

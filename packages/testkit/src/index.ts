@@ -5,6 +5,7 @@
  * import { FaultProxy, nextEvent, runChaos } from '@parley/testkit';
  */
 export { FaultProxy, type Direction, type FaultOptions, type FaultProxyOptions } from './fault-proxy.js';
+export { UdpRelay, relayedWebRtc, sdpViaRelay, type WebRtcLike } from './udp-relay.js';
 export {
   waitFor,
   withDeadline,

@@ -136,6 +136,23 @@ describe('forwarder (werift in a worker thread)', () => {
     expect((await f.stats()).keyFrameRequests).toBeGreaterThanOrEqual(2);
   });
 
+  it("relays a subscriber's PLI to the publisher, merging the ones that come within 250 ms", async () => {
+    const f = forwarder();
+    await f.createRouter('s1');
+    const { pub, producerIds } = await publisher(f, 's1');
+    const { sub } = await subscriber(f, 's1', 'sub-a', producerIds);
+    await packets(sub, 'video', 5);
+    await plis(pub, 1); // the one asked for the subscriber's join
+    const before = (await f.stats()).keyFrameRequests;
+    const atPublisher = pub.pliCount;
+    // Three PLIs at once (a decoder that lost a picture repeats it): one key frame serves them.
+    await Promise.all([sub.pliVideo(), sub.pliVideo(), sub.pliVideo()]);
+    await plis(pub, atPublisher + 1);
+    const after = (await f.stats()).keyFrameRequests;
+    expect(after).toBeGreaterThan(before);
+    expect(after - before).toBeLessThanOrEqual(2); // at once, or once at the end of the 250 ms gap
+  });
+
   it("answers a subscriber's NACK from the producer's packet cache", async () => {
     const f = forwarder();
     await f.createRouter('s1');

@@ -52,6 +52,10 @@ export class Harness {
           { apiKey: API_KEY, apiSecret: API_SECRET },
           { apiKey: OTHER_KEY, apiSecret: OTHER_SECRET },
         ],
+        // Sessions here are created routed, and the raw-protocol tests drive the relayed path
+        // (their SDP is not real): the forwarder is tested in media/ and the media tier. Pass
+        // `forwarder: undefined` for the server's default.
+        forwarder: false,
         ...options,
       },
       undefined,

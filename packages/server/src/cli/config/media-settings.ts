@@ -33,8 +33,8 @@ export const MEDIA_SETTINGS: readonly AnySetting[] = [
     kind: 'string',
     parse: boolean,
     default: () => undefined,
-    defaultText: '0 (routed sessions carry their media relayed)',
-    doc: "carry routed sessions' media through Parley's forwarder (a worker thread)",
+    defaultText: '1',
+    doc: "carry routed sessions' media through Parley's forwarder (started with the first routed stream); 0: they run relayed, with a warning at startup",
     option: 'forwarder',
   }),
   defineSetting({

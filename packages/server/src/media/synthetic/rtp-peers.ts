@@ -11,7 +11,9 @@
 import {
   GenericNack,
   MediaStreamTrack,
+  PictureLossIndication,
   RTCPeerConnection,
+  RtcpPayloadSpecificFeedback,
   RtcpTransportLayerFeedback,
   RtpHeader,
   RtpPacket,
@@ -184,6 +186,15 @@ export class SyntheticSubscriber {
     if (ssrc === undefined || receiver === undefined) throw new Error('no video yet');
     const nack = new GenericNack({ senderSsrc: 1, mediaSourceSsrc: ssrc, lost });
     await receiver.dtlsTransport.sendRtcp([new RtcpTransportLayerFeedback({ feedback: nack })]);
+  }
+
+  /** Sends a PLI for the video stream, as a decoder that lost a picture does. */
+  async pliVideo(): Promise<void> {
+    const ssrc = this.received.video.ssrc;
+    const receiver = this.pc.getTransceivers().find((t) => t.kind === 'video')?.receiver;
+    if (ssrc === undefined || receiver === undefined) throw new Error('no video yet');
+    const pli = new PictureLossIndication({ senderSsrc: 1, mediaSsrc: ssrc });
+    await receiver.dtlsTransport.sendRtcp([new RtcpPayloadSpecificFeedback({ feedback: pli })]);
   }
 
   async close(): Promise<void> {

@@ -231,7 +231,15 @@ export class ForwarderCore {
     const t = this.transport(transportId);
     if (t.pc.signalingState !== 'stable')
       throw new ForwarderError('bad-request', `transport ${transportId} is negotiating`);
-    return this.answerOffer(t, offer);
+    const answer = await this.answerOffer(t, offer);
+    // werift restarts the ICE agent on the new credentials but, its DTLS being still connected,
+    // never starts the agent again: the client's checks wait unanswered as "early checks" and
+    // nothing is nominated, unless a trickled candidate happens to form a pair. A client that
+    // trickles no reachable candidate (behind a NAT, or a browser's mDNS names) is only known
+    // from its checks (peer-reflexive), so start the agent here.
+    for (const ice of t.pc.iceTransports)
+      if (ice.connection.nominated === undefined) ice.start().catch(() => undefined); // a failure closes the transport
+    return answer;
   }
 
   private async candidate(transportId: string, c: CandidateInit): Promise<void> {
