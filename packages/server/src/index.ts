@@ -42,6 +42,9 @@ export type {
   OpResult,
   SessionBus,
   SessionEvent,
+  DirectEvent,
+  MemberCheckpoint,
+  RebuildState,
   SignalEvent,
 } from './bus/session-bus.js';
 export { InMemoryBus } from './bus/in-memory-bus.js';

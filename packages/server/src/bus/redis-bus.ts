@@ -27,10 +27,12 @@ import { RedisFeed, type BusMessage } from './redis-feed.js';
 import { RedisLease, type LeaseTimings } from './redis-lease.js';
 import { memberKey, PendingClaims } from './redis-claims.js';
 import { redisFamilies } from './redis-metrics.js';
+import { DEFAULT_CHECKPOINT_EVERY_MS, RedisCheckpoints } from './redis-checkpoints.js';
 import type { MetricFamily } from '../metrics/metric-family.js';
 import type {
   BusListener,
   ClaimCallbacks,
+  DirectEvent,
   DisconnectOrigin,
   HandoffState,
   JoinResult,
@@ -38,6 +40,9 @@ import type {
   SessionBus,
   SessionEvent,
   SignalEvent,
+  LoggedEvent,
+  MemberCheckpoint,
+  RebuildState,
 } from './session-bus.js';
 
 /** Options of {@link RedisBus}. */
@@ -50,6 +55,13 @@ export interface RedisBusOptions extends Partial<LeaseTimings> {
   readonly nodeId?: string;
   /** How long a claim waits for the old node's state. @default 10000 */
   readonly claimTimeoutMs?: number;
+  /**
+   * How long a claim waits for a live old node's state before rebuilding the connection from its
+   * checkpoint and the session's log (the client's open timeout is 5 s). @default 1500
+   */
+  readonly handoffWaitMs?: number;
+  /** How often this node writes its members' checkpoints. @default 250 */
+  readonly checkpointEveryMs?: number;
   /** @default a logger that writes nothing */
   readonly logger?: Logger;
 }
@@ -69,6 +81,8 @@ export class RedisBus implements SessionBus {
   readonly #sub: RedisSubscriber;
   readonly #logger: Logger;
   readonly #claims: PendingClaims;
+  readonly #checkpoints: RedisCheckpoints;
+  readonly #handoffWaitMs: number;
   readonly #healthListeners = new Set<(health: { ready: boolean; reason?: string }) => void>();
   #listener: BusListener | undefined;
   #k = 0;
@@ -129,6 +143,13 @@ export class RedisBus implements SessionBus {
       log: async (sessionId, after, upTo) =>
         (await this.#link.log(sessionId, after, upTo)).map((text) => JSON.parse(text) as BusMessage),
     });
+    this.#handoffWaitMs = options.handoffWaitMs ?? 1500;
+    this.#checkpoints = new RedisCheckpoints(
+      this.#link,
+      this.#feed,
+      () => this.#listener,
+      options.checkpointEveryMs ?? DEFAULT_CHECKPOINT_EVERY_MS,
+    );
     this.#lease = new RedisLease(this.#link, this.#feed, sub, nodeChannel, options, {
       gone: () => {
         this.#reset('this node was declared dead while it could not reach Redis');
@@ -196,7 +217,16 @@ export class RedisBus implements SessionBus {
     done: (r: JoinResult) => void,
   ): void {
     const event: SessionEvent = { kind: 'connectionCreated', connection };
-    const args = [connection.connectionId, JSON.stringify(connection), hashKey(resumeKey), max, JSON.stringify(event)];
+    // What another node needs to rebuild the connection if this node dies (op 'rebuild').
+    const identity = this.#listener?.identity?.(sessionId, connection.connectionId) ?? null;
+    const args = [
+      connection.connectionId,
+      JSON.stringify(connection),
+      hashKey(resumeKey),
+      max,
+      JSON.stringify(event),
+      identity === null ? '' : JSON.stringify(identity),
+    ];
     this.#feed.follow(sessionId).then(
       () => {
         this.#op('join', sessionId, args, (reply) => {
@@ -248,8 +278,16 @@ export class RedisBus implements SessionBus {
     connectionId: string,
     origin: DisconnectOrigin,
     done: (r: OpResult) => void,
+    by?: { readonly connectionId: string; readonly s: number },
   ): void {
-    this.#op('forceDisconnect', sessionId, [connectionId, origin], (reply) => {
+    const args = by === undefined ? [connectionId, origin] : [connectionId, origin, by.connectionId, by.s];
+    this.#op('forceDisconnect', sessionId, args, (reply) => {
+      done(opResult(reply[0]));
+    });
+  }
+
+  direct(sessionId: string, to: string, event: DirectEvent, done: (result: OpResult) => void): void {
+    this.#op('direct', sessionId, [to, JSON.stringify(event)], (reply) => {
       done(opResult(reply[0]));
     });
   }
@@ -276,12 +314,42 @@ export class RedisBus implements SessionBus {
             this.#listener?.deliver(sessionId, JSON.parse(String(text)) as SessionEvent, null, connectionId);
           }
           this.#claims.finish(key, JSON.parse(String(reply[2])) as HandoffState | null);
+        } else if (reply[0] === 'dead') {
+          // Its node died: rebuild the connection from its checkpoint and the log up to the move.
+          this.#rebuild(sessionId, connectionId, Number(reply[1]), true);
+        } else if (reply[0] === 'moved') {
+          // A live node hands the state over; one that does not answer soon is treated as dead.
+          const seq = Number(reply[1]);
+          setTimeout(() => {
+            if (this.#claims.waiting(key)) this.#rebuild(sessionId, connectionId, seq, false);
+          }, this.#handoffWaitMs).unref();
         } else if (reply[0] === 'lostclaim') {
           refused();
           this.leave(sessionId, connectionId, 'networkDisconnected');
-        } else if (reply[0] !== 'moved') refused();
+        } else refused();
       });
     }, refused);
+  }
+
+  /**
+   * Read what rebuilding a member needs (its identity, checkpoint and logged messages up to the
+   * move `upTo`) and answer its claim with it. When the log no longer covers the checkpoint, a
+   * claim on a dead node's member ends with an explicit failure; one on a live node's member
+   * goes on waiting for the handoff.
+   */
+  #rebuild(sessionId: string, connectionId: string, upTo: number, dead: boolean): void {
+    const key = memberKey(sessionId, connectionId);
+    this.#link.run('rebuild', 0, sessionId, [connectionId, upTo]).then(
+      (reply) => {
+        if (reply[0] === 'ok') {
+          this.#claims.finish(key, rebuildState(reply));
+        } else if (dead && this.#claims.finish(key, null)) {
+          this.#logger.info({ sessionId, connectionId }, "Redis bus: a dead node's member cannot be rebuilt");
+          this.leave(sessionId, connectionId, 'networkDisconnected');
+        }
+      },
+      () => undefined,
+    );
   }
 
   park(sessionId: string, connectionId: string, state: HandoffState, windowMs: number): void {
@@ -298,6 +366,7 @@ export class RedisBus implements SessionBus {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#lease.stop();
+    this.#checkpoints.stop();
     if (this.#link.ready) await this.#link.run('goodbye', 0, '', []).catch(() => undefined);
     this.#closed = true;
     await Promise.all([this.#link.close(), this.#feed.sub.quit().catch(() => undefined)]);
@@ -307,8 +376,19 @@ export class RedisBus implements SessionBus {
   crash(): void {
     this.#closed = true;
     this.#lease.stop();
+    this.#checkpoints.stop();
     this.#link.kill();
     this.#feed.sub.disconnect();
+  }
+
+  /** Test hook: write the checkpoints that changed now (instead of at the next tick). */
+  checkpointNow(): Promise<void> {
+    return this.#checkpoints.tick();
+  }
+
+  /** Test hook: the checkpoints of a session's members in Redis (connectionId → 'acked|q|hp|announced'). */
+  checkpointsOf(sessionId: string): Promise<Record<string, string>> {
+    return this.#link.redis.hgetall(`${this.#prefix}s:${sessionId}:k`);
   }
 
   /** Test hook: lose one session's subscription without a word. */
@@ -345,7 +425,7 @@ export class RedisBus implements SessionBus {
         listener.disconnect(sessionId, m.d.c, m.d.g);
       }
       if (m.m !== undefined) this.#moved(sessionId, m, listener);
-      if (m.e !== undefined) listener.deliver(sessionId, m.e, m.x ?? null, m.t ?? null);
+      if (m.e !== undefined) listener.deliver(sessionId, m.e, m.x ?? null, m.t ?? null, m.q);
     });
   }
 
@@ -415,6 +495,18 @@ function noop(): void {
 /** The resume key is kept as a hash in the member record (the claim compares hashes). */
 function hashKey(resumeKey: string): string {
   return createHash('sha256').update(resumeKey).digest('base64url');
+}
+
+/** The script's answer to 'rebuild': 'ok', the checkpoint, the identity, the logged messages. */
+function rebuildState(reply: unknown[]): RebuildState {
+  const [acked, q, hp, announced] = String(reply[1]).split('|').map(Number) as [number, number, number, number];
+  const checkpoint: MemberCheckpoint = { acked, q, hp, announced: announced === 1 };
+  return {
+    rebuild: true,
+    checkpoint,
+    identity: JSON.parse(String(reply[2])) as HandoffState,
+    entries: reply.slice(3).map((text) => JSON.parse(String(text)) as LoggedEvent),
+  };
 }
 
 function opResult(word: unknown): OpResult {
