@@ -130,6 +130,37 @@ describe('resume after a node death', () => {
     const back = resumeOn(1, a.welcome, 1);
     expect((await back.close(5_000)).code).toBe(CloseCode.ResumeRefused);
   });
+
+  it('past the log: a member that acknowledged everything is checkpointed where the session stands and resumes; one whose unacknowledged messages left the log is refused (4010)', async () => {
+    const a = await h.join(sessionId, { data: 'a' }); // node 0
+    const b = await h.join(sessionId, { data: 'b' }); // node 1
+    const c = await h.join(sessionId, { data: 'c' }); // node 2
+    const d = await h.join(sessionId, { data: 'd' }); // node 0
+    d.client.stopPinging(); // d acknowledges nothing
+    b.client.send({ t: 'signal', s: 1, data: 'old' });
+    await d.client.until('old', () => sequenced(d.client).length >= 1, 5_000);
+    await a.client.until('b, c, d and old', () => sequenced(a.client).length >= 4, 5_000);
+    a.client.send({ t: 'ack', a: 4 });
+    // More messages between b and c than the session log keeps (each one a signal or a nack).
+    const cId = c.welcome.connection.connectionId;
+    const bId = b.welcome.connection.connectionId;
+    // (Frames of 175: a frame batches at most 256 messages.)
+    const burst = (to: string, from: number) =>
+      Array.from({ length: 175 }, (_, i) => ({ t: 'signal', s: from + i, to, data: 'x' }));
+    for (const from of [2, 177]) {
+      b.client.send(...burst(cId, from));
+      c.client.send(...burst(bId, from - 1));
+    }
+    await Promise.all([ackOf(b, 351), ackOf(c, 350)]);
+    await waitForCheckpoint(0, a, 4);
+    bus(0).crash();
+    a.client.ws.terminate();
+    d.client.ws.terminate();
+    const aBack = resumeOn(1, a.welcome, 4);
+    expect(await aBack.nextOf('resumed', 5_000)).toMatchObject({ ack: 0, next: 5 });
+    const dBack = resumeOn(2, d.welcome, 0);
+    expect((await dBack.close(5_000)).code).toBe(CloseCode.ResumeRefused);
+  });
 });
 
 /** Wait until node `i` has written `member`'s checkpoint at `acked` (written at once through the test hook). */

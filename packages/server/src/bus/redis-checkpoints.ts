@@ -42,9 +42,10 @@ export class RedisCheckpoints {
     for (const sessionId of this.feed.sessions()) {
       const local = this.feed.local(sessionId);
       if (local === undefined) continue;
+      const position = this.feed.position(sessionId);
       for (const connectionId of local) {
         const key = memberKey(sessionId, connectionId);
-        const c = listener.checkpoint(sessionId, connectionId);
+        const c = listener.checkpoint(sessionId, connectionId, position);
         const before = this.#written.get(key);
         if (c === null) {
           if (before !== undefined) written.set(key, before);

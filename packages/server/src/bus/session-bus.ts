@@ -99,9 +99,11 @@ export interface BusListener {
   identity?(sessionId: string, connectionId: string): HandoffState | null;
   /**
    * Optional: where one of this endpoint's connections stands now, or null when no exact
-   * checkpoint can be taken at this moment (requests in flight, position unknown).
+   * checkpoint can be taken at this moment (requests in flight, position unknown). `position`:
+   * the last session message this node has delivered (a client that acknowledged everything is
+   * checkpointed there, so an idle member's checkpoint never falls behind the log).
    */
-  checkpoint?(sessionId: string, connectionId: string): MemberCheckpoint | null;
+  checkpoint?(sessionId: string, connectionId: string, position: number): MemberCheckpoint | null;
 }
 
 /**

@@ -579,8 +579,8 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
     return c?.sessionId === sessionId ? connectionIdentity(c, this.options.timings.reconnectWindow) : null;
   }
 
-  checkpoint(sessionId: string, connectionId: string): MemberCheckpoint | null {
-    return connectionCheckpoint(this.#sessions.get(sessionId)?.get(connectionId));
+  checkpoint(sessionId: string, connectionId: string, position: number): MemberCheckpoint | null {
+    return connectionCheckpoint(this.#sessions.get(sessionId)?.get(connectionId), position);
   }
 
   release(sessionId: string, connectionId: string): HandoffState | null {

@@ -53,14 +53,18 @@ export function connectionIdentity(c: Connection, windowMs: number): HandoffStat
 
 /**
  * Where a connection stands (BusListener.checkpoint), or null when no exact checkpoint can be
- * taken now: requests in flight (their log entries may come before the position), the position's
- * log entry unknown (a message the bus did not number), or nothing acknowledged yet (the
- * checkpoint every member has at its join says as much).
+ * taken now: requests in flight (their log entries may come before the position), or the log
+ * position of the acknowledged message unknown (a message the bus did not number; the
+ * checkpoint every member has at its join, or an older one, stays valid meanwhile). A client that
+ * acknowledged everything is checkpointed at `position`, the last message the node delivered:
+ * whatever is routed to it later comes after.
  */
-export function connectionCheckpoint(c: Connection | undefined): MemberCheckpoint | null {
+export function connectionCheckpoint(c: Connection | undefined, position: number): MemberCheckpoint | null {
   if (c === undefined || c.state === 'joining' || c.state === 'closed' || c.overflowed) return null;
-  if (c.inFlight.length > 0 || c.ackedQ <= 0 || c.acked === 0) return null;
-  return { acked: c.acked, q: c.ackedQ, hp: c.highestProcessed, announced: c.announcedReconnecting };
+  if (c.inFlight.length > 0) return null;
+  const q = c.acked === c.sent ? position : c.ackedQ;
+  if (q <= 0) return null;
+  return { acked: c.acked, q, hp: c.highestProcessed, announced: c.announcedReconnecting };
 }
 
 /** True for a claim's answer that asks for a rebuild rather than carrying a handed-over state. */
