@@ -157,7 +157,7 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
   /** Connections being moved here by a claim: the events the bus ordered after the move. */
   readonly #incoming = new Map<
     string,
-    { readonly sessionId: string; readonly events: string[]; readonly qs: number[] }
+    { readonly sessionId: string; readonly events: SessionEvent[]; readonly qs: number[] }
   >();
   #shuttingDown = false;
   #drainCode: DrainCode = CloseCode.ServerShutdown;
@@ -437,7 +437,7 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
     c: Connection | string,
     sessionId: string,
     id: string,
-    incoming: { readonly events: readonly string[]; readonly qs: readonly number[] },
+    incoming: { readonly events: readonly SessionEvent[]; readonly qs: readonly number[] },
   ): Connection | string {
     const session = this.#localSession(sessionId);
     if (typeof c !== 'string' && (c.id !== id || c.sessionId !== sessionId)) c = 'unknown connection';
@@ -448,8 +448,12 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
     }
     session.set(c.id, c);
     this.#byId.set(c.id, c);
+    // Filtered as deliver filters (a stream event only with capability `streams`): the positions
+    // must be the ones a rebuild from the log would give.
+    const streams = c.wireCaps.includes('streams');
     incoming.events.forEach((e, i) => {
-      this.#writer.deliver(c, e, incoming.qs[i] ?? -1);
+      if (streams || e.kind === 'signal' || !isStreamEvent(e))
+        this.#writer.deliver(c, this.#wire.encode(e), incoming.qs[i] ?? -1);
     });
     const generation = c.generation;
     c.expiryTimer = this.#clock.setTimeout(() => {
@@ -569,7 +573,7 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
   #holdIncoming(sessionId: string, event: SessionEvent, except: string | null, to: string | null, q: number): void {
     for (const [id, incoming] of this.#incoming) {
       if (incoming.sessionId !== sessionId || id === except || (to !== null && to !== id)) continue;
-      incoming.events.push(this.#wire.encode(event));
+      incoming.events.push(event);
       incoming.qs.push(q);
     }
   }
