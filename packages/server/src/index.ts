@@ -45,6 +45,7 @@ export type {
   DirectEvent,
   MemberCheckpoint,
   RebuildState,
+  LoggedEvent,
   SignalEvent,
 } from './bus/session-bus.js';
 export { InMemoryBus } from './bus/in-memory-bus.js';
