@@ -83,6 +83,8 @@ export class RedisBus implements SessionBus {
   readonly #claims: PendingClaims;
   readonly #checkpoints: RedisCheckpoints;
   readonly #handoffWaitMs: number;
+  /** Claims waiting for a live node's handover: memberKey → the move's sequence number. */
+  readonly #moves = new Map<string, number>();
   readonly #healthListeners = new Set<(health: { ready: boolean; reason?: string }) => void>();
   #listener: BusListener | undefined;
   #k = 0;
@@ -320,7 +322,9 @@ export class RedisBus implements SessionBus {
         } else if (reply[0] === 'moved') {
           // A live node hands the state over; one that does not answer soon is treated as dead.
           const seq = Number(reply[1]);
+          this.#moves.set(key, seq);
           setTimeout(() => {
+            this.#moves.delete(key);
             if (this.#claims.waiting(key)) this.#rebuild(sessionId, connectionId, seq, false);
           }, this.#handoffWaitMs).unref();
         } else if (reply[0] === 'lostclaim') {
@@ -450,7 +454,14 @@ export class RedisBus implements SessionBus {
       this.#lease.pong(message.ping);
       return;
     }
-    if (message.h !== undefined) this.#claims.finish(message.h, message.s ?? null);
+    if (message.h === undefined) return;
+    const seq = this.#moves.get(message.h);
+    this.#moves.delete(message.h);
+    const [sessionId, connectionId] = message.h.split('\t') as [string, string];
+    // The old node could not hand it over (requests in flight): rebuild it from the log instead.
+    if ((message.s ?? null) === null && seq !== undefined && this.#claims.waiting(message.h))
+      this.#rebuild(sessionId, connectionId, seq, true);
+    else this.#claims.finish(message.h, message.s ?? null);
   }
 
   /** An operation was refused for an old epoch: learn the new one, and end what is lost. */

@@ -235,6 +235,9 @@ if op == 'join' then
   record('joined ' .. seq)
   return {'ok', seq, unpack(before)}
 elseif op == 'leave' then
+  -- Only the member's node ends it (the fence: a node it moved away from has nothing to say).
+  local v = redis.call('HGET', s.m, ARGV[7])
+  if v and parse(v).n ~= node then record('ok 0'); return {'ok', 0} end
   local seq = leave(s, ARGV[7], ARGV[8])
   record('ok ' .. seq)
   return {'ok', seq}
