@@ -101,6 +101,7 @@ describe('resume after a node death', () => {
     await b.client.until('a6', () => b.client.messages.some((m) => m.t === 'signal' && m.data === 'a6'), 5_000);
     expect(b.client.messages.filter((m) => m.t === 'signal' && m.data === 'a5')).toHaveLength(1);
     expect(b.client.messages.filter((m) => m.t === 'connectionDestroyed')).toEqual([]);
+    expect(await rebuilds(1)).toEqual({ ok: 1, refused: 0 });
   });
 
   it('a client that resumes after the reaper parked its member: peers saw connectionReconnecting, then connectionReconnected', async () => {
@@ -158,10 +159,21 @@ describe('resume after a node death', () => {
     d.client.ws.terminate();
     const aBack = resumeOn(1, a.welcome, 4);
     expect(await aBack.nextOf('resumed', 5_000)).toMatchObject({ ack: 0, next: 5 });
+    // (By now d's node is past its lease: the claim rebuilds at once; before, after claimTimeoutMs.)
     const dBack = resumeOn(2, d.welcome, 0);
-    expect((await dBack.close(5_000)).code).toBe(CloseCode.ResumeRefused);
+    expect((await dBack.close(15_000)).code).toBe(CloseCode.ResumeRefused);
+    expect(await rebuilds(2)).toEqual({ ok: 0, refused: 1 });
   });
 });
+
+/** Node `i`'s `parley_redis_rebuilds_total`, by result. */
+async function rebuilds(i: number): Promise<Record<string, number>> {
+  const family = bus(i)
+    .metricFamilies()
+    .find((f) => f.name === 'redis_rebuilds_total');
+  const values = (await family?.read()) as { labels: { result: string }; value: number }[];
+  return Object.fromEntries(values.map((v) => [v.labels.result, v.value]));
+}
 
 /** Wait until node `i` has written `member`'s checkpoint at `acked` (written at once through the test hook). */
 async function waitForCheckpoint(i: number, member: Joined, acked: number): Promise<void> {

@@ -85,6 +85,7 @@ export class RedisBus implements SessionBus {
   readonly #handoffWaitMs: number;
   /** Claims waiting for a live node's handover: memberKey → the move's sequence number. */
   readonly #moves = new Map<string, number>();
+  readonly #rebuilds = { ok: 0, refused: 0 };
   readonly #healthListeners = new Set<(health: { ready: boolean; reason?: string }) => void>();
   #listener: BusListener | undefined;
   #k = 0;
@@ -180,6 +181,7 @@ export class RedisBus implements SessionBus {
       lostSubscriptions: () => this.#feed.lostSubscriptions + this.#lease.lostNodeChannel,
       gapFills: () => this.#feed.gapFills,
       operations: () => this.#link.operations,
+      rebuilds: () => this.#rebuilds,
     });
   }
 
@@ -346,8 +348,10 @@ export class RedisBus implements SessionBus {
     this.#link.run('rebuild', 0, sessionId, [connectionId, upTo]).then(
       (reply) => {
         if (reply[0] === 'ok') {
+          this.#rebuilds.ok++;
           this.#claims.finish(key, rebuildState(reply));
         } else if (dead && this.#claims.finish(key, null)) {
+          this.#rebuilds.refused++;
           this.#logger.info({ sessionId, connectionId }, "Redis bus: a dead node's member cannot be rebuilt");
           this.leave(sessionId, connectionId, 'networkDisconnected');
         }
