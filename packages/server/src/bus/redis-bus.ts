@@ -28,6 +28,7 @@ import { RedisLease, type LeaseTimings } from './redis-lease.js';
 import { memberKey, PendingClaims } from './redis-claims.js';
 import { redisFamilies } from './redis-metrics.js';
 import { DEFAULT_CHECKPOINT_EVERY_MS, RedisCheckpoints } from './redis-checkpoints.js';
+import { ClaimRebuilder } from './redis-rebuild.js';
 import type { MetricFamily } from '../metrics/metric-family.js';
 import type {
   BusListener,
@@ -40,9 +41,6 @@ import type {
   SessionBus,
   SessionEvent,
   SignalEvent,
-  LoggedEvent,
-  MemberCheckpoint,
-  RebuildState,
 } from './session-bus.js';
 
 /** Options of {@link RedisBus}. */
@@ -82,10 +80,7 @@ export class RedisBus implements SessionBus {
   readonly #logger: Logger;
   readonly #claims: PendingClaims;
   readonly #checkpoints: RedisCheckpoints;
-  readonly #handoffWaitMs: number;
-  /** Claims waiting for a live node's handover: memberKey → the move's sequence number. */
-  readonly #moves = new Map<string, number>();
-  readonly #rebuilds = { ok: 0, refused: 0 };
+  readonly #rebuilder: ClaimRebuilder;
   readonly #healthListeners = new Set<(health: { ready: boolean; reason?: string }) => void>();
   #listener: BusListener | undefined;
   #k = 0;
@@ -146,7 +141,15 @@ export class RedisBus implements SessionBus {
       log: async (sessionId, after, upTo) =>
         (await this.#link.log(sessionId, after, upTo)).map((text) => JSON.parse(text) as BusMessage),
     });
-    this.#handoffWaitMs = options.handoffWaitMs ?? 1500;
+    this.#rebuilder = new ClaimRebuilder(
+      this.#link,
+      this.#claims,
+      options.handoffWaitMs ?? 1500,
+      (sessionId, connectionId) => {
+        this.leave(sessionId, connectionId, 'networkDisconnected');
+      },
+      this.#logger,
+    );
     this.#checkpoints = new RedisCheckpoints(
       this.#link,
       this.#feed,
@@ -181,7 +184,7 @@ export class RedisBus implements SessionBus {
       lostSubscriptions: () => this.#feed.lostSubscriptions + this.#lease.lostNodeChannel,
       gapFills: () => this.#feed.gapFills,
       operations: () => this.#link.operations,
-      rebuilds: () => this.#rebuilds,
+      rebuilds: () => this.#rebuilder.counts,
     });
   }
 
@@ -320,44 +323,16 @@ export class RedisBus implements SessionBus {
           this.#claims.finish(key, JSON.parse(String(reply[2])) as HandoffState | null);
         } else if (reply[0] === 'dead') {
           // Its node died: rebuild the connection from its checkpoint and the log up to the move.
-          this.#rebuild(sessionId, connectionId, Number(reply[1]), true);
+          this.#rebuilder.rebuild(sessionId, connectionId, Number(reply[1]), true);
         } else if (reply[0] === 'moved') {
           // A live node hands the state over; one that does not answer soon is treated as dead.
-          const seq = Number(reply[1]);
-          this.#moves.set(key, seq);
-          setTimeout(() => {
-            this.#moves.delete(key);
-            if (this.#claims.waiting(key)) this.#rebuild(sessionId, connectionId, seq, false);
-          }, this.#handoffWaitMs).unref();
+          this.#rebuilder.awaitHandover(sessionId, connectionId, Number(reply[1]));
         } else if (reply[0] === 'lostclaim') {
           refused();
           this.leave(sessionId, connectionId, 'networkDisconnected');
         } else refused();
       });
     }, refused);
-  }
-
-  /**
-   * Read what rebuilding a member needs (its identity, checkpoint and logged messages up to the
-   * move `upTo`) and answer its claim with it. When the log no longer covers the checkpoint, a
-   * claim on a dead node's member ends with an explicit failure; one on a live node's member
-   * goes on waiting for the handoff.
-   */
-  #rebuild(sessionId: string, connectionId: string, upTo: number, dead: boolean): void {
-    const key = memberKey(sessionId, connectionId);
-    this.#link.run('rebuild', 0, sessionId, [connectionId, upTo]).then(
-      (reply) => {
-        if (reply[0] === 'ok') {
-          this.#rebuilds.ok++;
-          this.#claims.finish(key, rebuildState(reply));
-        } else if (dead && this.#claims.finish(key, null)) {
-          this.#rebuilds.refused++;
-          this.#logger.info({ sessionId, connectionId }, "Redis bus: a dead node's member cannot be rebuilt");
-          this.leave(sessionId, connectionId, 'networkDisconnected');
-        }
-      },
-      () => undefined,
-    );
   }
 
   park(sessionId: string, connectionId: string, state: HandoffState, windowMs: number): void {
@@ -458,14 +433,7 @@ export class RedisBus implements SessionBus {
       this.#lease.pong(message.ping);
       return;
     }
-    if (message.h === undefined) return;
-    const seq = this.#moves.get(message.h);
-    this.#moves.delete(message.h);
-    const [sessionId, connectionId] = message.h.split('\t') as [string, string];
-    // The old node could not hand it over (requests in flight): rebuild it from the log instead.
-    if ((message.s ?? null) === null && seq !== undefined && this.#claims.waiting(message.h))
-      this.#rebuild(sessionId, connectionId, seq, true);
-    else this.#claims.finish(message.h, message.s ?? null);
+    if (message.h !== undefined) this.#rebuilder.handedOver(message.h, message.s ?? null);
   }
 
   /** An operation was refused for an old epoch: learn the new one, and end what is lost. */
@@ -510,18 +478,6 @@ function noop(): void {
 /** The resume key is kept as a hash in the member record (the claim compares hashes). */
 function hashKey(resumeKey: string): string {
   return createHash('sha256').update(resumeKey).digest('base64url');
-}
-
-/** The script's answer to 'rebuild': 'ok', the checkpoint, the identity, the logged messages. */
-function rebuildState(reply: unknown[]): RebuildState {
-  const [acked, q, hp, announced] = String(reply[1]).split('|').map(Number) as [number, number, number, number];
-  const checkpoint: MemberCheckpoint = { acked, q, hp, announced: announced === 1 };
-  return {
-    rebuild: true,
-    checkpoint,
-    identity: JSON.parse(String(reply[2])) as HandoffState,
-    entries: reply.slice(3).map((text) => JSON.parse(String(text)) as LoggedEvent),
-  };
 }
 
 function opResult(word: unknown): OpResult {
