@@ -43,6 +43,11 @@ export type {
   SessionBus,
   SessionEvent,
   SignalCharge,
+  Requester,
+  DirectEvent,
+  MemberCheckpoint,
+  RebuildState,
+  LoggedEvent,
   SignalEvent,
 } from './bus/session-bus.js';
 export { InMemoryBus } from './bus/in-memory-bus.js';

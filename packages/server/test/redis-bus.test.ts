@@ -6,20 +6,22 @@
  */
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CloseCode } from '@parley/protocol';
+import { CloseCode, DEFAULT_TIMINGS } from '@parley/protocol';
 import type { RedisBus } from '@parley/server';
 import { testRedis, waitFor, type RedisServer } from '@parley/testkit';
 import { Harness } from './support/harness.js';
 
 /** Short leases: a dead node is noticed within about two seconds. */
 const LEASE = { leaseTtlMs: 1_500, renewEveryMs: 250 };
+/** A short reconnection window: a dead node's members wait that long (parked) for their clients. */
+const TIMINGS = { ...DEFAULT_TIMINGS, reconnectWindow: 2_000 };
 
 let h: Harness;
 let redis: RedisServer;
 let sessionId: string;
 beforeEach(async () => {
   redis = await testRedis();
-  h = await Harness.start({}, 'redis', undefined, LEASE);
+  h = await Harness.start({ timings: TIMINGS }, 'redis', undefined, LEASE);
   sessionId = await h.session();
 });
 afterEach(async () => {
@@ -75,11 +77,12 @@ async function traces(nodeId: string): Promise<string[]> {
 }
 
 describe('the Redis bus', () => {
-  it('a node that stops renewing its lease is declared gone: peers get networkDisconnected, Redis keeps nothing of it', async () => {
+  it('a node that stops renewing its lease: its member waits for its client (peers get connectionReconnecting), then is declared gone with networkDisconnected; Redis keeps nothing of it', async () => {
     const { b, aId } = await h.pair(sessionId); // a on node 0, b on node 1
     const dead = bus(0);
     expect(await traces(dead.nodeId)).not.toEqual([]);
     dead.crash();
+    expect(await b.client.nextOf('connectionReconnecting', 10_000)).toMatchObject({ connectionId: aId });
     const destroyed = await b.client.nextOf('connectionDestroyed', 10_000);
     expect(destroyed).toMatchObject({ connectionId: aId, reason: 'networkDisconnected' });
     // Only the reaper's election key names it, and it expires by itself (30 s).

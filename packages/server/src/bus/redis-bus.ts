@@ -29,14 +29,18 @@ import { RedisFeed, type BusMessage } from './redis-feed.js';
 import { RedisLease, type LeaseTimings } from './redis-lease.js';
 import { memberKey, PendingClaims } from './redis-claims.js';
 import { redisFamilies } from './redis-metrics.js';
+import { DEFAULT_CHECKPOINT_EVERY_MS, RedisCheckpoints } from './redis-checkpoints.js';
+import { ClaimRebuilder } from './redis-rebuild.js';
 import type { MetricFamily } from '../metrics/metric-family.js';
 import type {
   BusListener,
   ClaimCallbacks,
+  DirectEvent,
   DisconnectOrigin,
   HandoffState,
   JoinResult,
   OpResult,
+  Requester,
   SessionBus,
   SessionEvent,
   SignalCharge,
@@ -53,6 +57,13 @@ export interface RedisBusOptions extends Partial<LeaseTimings> {
   readonly nodeId?: string;
   /** How long a claim waits for the old node's state. @default 10000 */
   readonly claimTimeoutMs?: number;
+  /**
+   * How long a claim waits for a live old node's state before rebuilding the connection from its
+   * checkpoint and the session's log (the client's open timeout is 5 s). @default 1500
+   */
+  readonly handoffWaitMs?: number;
+  /** How often this node writes its members' checkpoints. @default 250 */
+  readonly checkpointEveryMs?: number;
   /** @default a logger that writes nothing */
   readonly logger?: Logger;
 }
@@ -72,6 +83,8 @@ export class RedisBus implements SessionBus {
   readonly #sub: RedisSubscriber;
   readonly #logger: Logger;
   readonly #claims: PendingClaims;
+  readonly #checkpoints: RedisCheckpoints;
+  readonly #rebuilder: ClaimRebuilder;
   readonly #healthListeners = new Set<(health: { ready: boolean; reason?: string }) => void>();
   #listener: BusListener | undefined;
   #forwarderHandler: ((message: ForwarderMessage) => void) | undefined;
@@ -133,6 +146,21 @@ export class RedisBus implements SessionBus {
       log: async (sessionId, after, upTo) =>
         (await this.#link.log(sessionId, after, upTo)).map((text) => JSON.parse(text) as BusMessage),
     });
+    this.#rebuilder = new ClaimRebuilder(
+      this.#link,
+      this.#claims,
+      options.handoffWaitMs ?? 1500,
+      (sessionId, connectionId) => {
+        this.leave(sessionId, connectionId, 'networkDisconnected');
+      },
+      this.#logger,
+    );
+    this.#checkpoints = new RedisCheckpoints(
+      this.#link,
+      this.#feed,
+      () => this.#listener,
+      options.checkpointEveryMs ?? DEFAULT_CHECKPOINT_EVERY_MS,
+    );
     this.#lease = new RedisLease(this.#link, this.#feed, sub, nodeChannel, options, {
       gone: () => {
         this.#reset('this node was declared dead while it could not reach Redis');
@@ -161,6 +189,7 @@ export class RedisBus implements SessionBus {
       lostSubscriptions: () => this.#feed.lostSubscriptions + this.#lease.lostNodeChannel,
       gapFills: () => this.#feed.gapFills,
       operations: () => this.#link.operations,
+      rebuilds: () => this.#rebuilder.counts,
     });
   }
 
@@ -200,7 +229,16 @@ export class RedisBus implements SessionBus {
     done: (r: JoinResult, streams?: readonly StreamInfo[]) => void,
   ): void {
     const event: SessionEvent = { kind: 'connectionCreated', connection };
-    const args = [connection.connectionId, JSON.stringify(connection), hashKey(resumeKey), max, JSON.stringify(event)];
+    // What another node needs to rebuild the connection if this node dies (op 'rebuild').
+    const identity = this.#listener?.identity?.(sessionId, connection.connectionId) ?? null;
+    const args = [
+      connection.connectionId,
+      JSON.stringify(connection),
+      hashKey(resumeKey),
+      max,
+      JSON.stringify(event),
+      identity === null ? '' : JSON.stringify(identity),
+    ];
     this.#feed.follow(sessionId).then(
       () => {
         this.#op('join', sessionId, args, (reply) => {
@@ -226,8 +264,8 @@ export class RedisBus implements SessionBus {
    * Redis and publishes its events in the session's order (redis-stream-script.ts); `done` runs
    * after this node has applied them.
    */
-  stream(sessionId: string, op: StreamOp, done: (result: StreamOpResult) => void): void {
-    this.#op('stream', sessionId, [JSON.stringify(op)], (reply) => {
+  stream(sessionId: string, op: StreamOp, done: (result: StreamOpResult) => void, by?: Requester): void {
+    this.#op('stream', sessionId, [JSON.stringify(op), by?.connectionId ?? '', String(by?.s ?? 0)], (reply) => {
       done(streamAnswer(op, reply));
     });
   }
@@ -275,8 +313,16 @@ export class RedisBus implements SessionBus {
     connectionId: string,
     origin: DisconnectOrigin,
     done: (r: OpResult) => void,
+    by?: { readonly connectionId: string; readonly s: number },
   ): void {
-    this.#op('forceDisconnect', sessionId, [connectionId, origin], (reply) => {
+    const args = by === undefined ? [connectionId, origin] : [connectionId, origin, by.connectionId, by.s];
+    this.#op('forceDisconnect', sessionId, args, (reply) => {
+      done(opResult(reply[0]));
+    });
+  }
+
+  direct(sessionId: string, to: string, event: DirectEvent, done: (result: OpResult) => void): void {
+    this.#op('direct', sessionId, [to, JSON.stringify(event)], (reply) => {
       done(opResult(reply[0]));
     });
   }
@@ -303,10 +349,16 @@ export class RedisBus implements SessionBus {
             this.#listener?.deliver(sessionId, JSON.parse(String(text)) as SessionEvent, null, connectionId);
           }
           this.#claims.finish(key, JSON.parse(String(reply[2])) as HandoffState | null);
+        } else if (reply[0] === 'dead') {
+          // Its node died: rebuild the connection from its checkpoint and the log up to the move.
+          this.#rebuilder.rebuild(sessionId, connectionId, Number(reply[1]), true);
+        } else if (reply[0] === 'moved') {
+          // A live node hands the state over; one that does not answer soon is treated as dead.
+          this.#rebuilder.awaitHandover(sessionId, connectionId, Number(reply[1]));
         } else if (reply[0] === 'lostclaim') {
           refused();
           this.leave(sessionId, connectionId, 'networkDisconnected');
-        } else if (reply[0] !== 'moved') refused();
+        } else refused();
       });
     }, refused);
   }
@@ -325,6 +377,7 @@ export class RedisBus implements SessionBus {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#lease.stop();
+    this.#checkpoints.stop();
     if (this.#link.ready) await this.#link.run('goodbye', 0, '', []).catch(() => undefined);
     this.#closed = true;
     await Promise.all([this.#link.close(), this.#feed.sub.quit().catch(() => undefined)]);
@@ -334,8 +387,19 @@ export class RedisBus implements SessionBus {
   crash(): void {
     this.#closed = true;
     this.#lease.stop();
+    this.#checkpoints.stop();
     this.#link.kill();
     this.#feed.sub.disconnect();
+  }
+
+  /** Test hook: write the checkpoints that changed now (instead of at the next tick). */
+  checkpointNow(): Promise<void> {
+    return this.#checkpoints.tick();
+  }
+
+  /** Test hook: the checkpoints of a session's members in Redis (connectionId → 'acked|q|hp|announced'). */
+  checkpointsOf(sessionId: string): Promise<Record<string, string>> {
+    return this.#link.redis.hgetall(`${this.#prefix}s:${sessionId}:k`);
   }
 
   /** Test hook: lose one session's subscription without a word. */
@@ -372,7 +436,7 @@ export class RedisBus implements SessionBus {
         listener.disconnect(sessionId, m.d.c, m.d.g);
       }
       if (m.m !== undefined) this.#moved(sessionId, m, listener);
-      if (m.e !== undefined) listener.deliver(sessionId, m.e, m.x ?? null, m.t ?? null);
+      if (m.e !== undefined) listener.deliver(sessionId, m.e, m.x ?? null, m.t ?? null, m.q);
     });
   }
 
@@ -401,7 +465,7 @@ export class RedisBus implements SessionBus {
       this.#lease.pong(message.ping);
       return;
     }
-    if (message.h !== undefined) this.#claims.finish(message.h, message.s ?? null);
+    if (message.h !== undefined) this.#rebuilder.handedOver(message.h, message.s ?? null);
   }
 
   /** An operation was refused for an old epoch: learn the new one, and end what is lost. */

@@ -3,7 +3,7 @@
  * member here, and its state comes from the old node (over this node's channel) or from Redis
  * (parked). One claim per member at a time; each is answered once, or null after the timeout.
  */
-import type { ClaimCallbacks, HandoffState } from './session-bus.js';
+import type { ClaimCallbacks, HandoffState, RebuildState } from './session-bus.js';
 
 interface Claim {
   readonly callbacks: ClaimCallbacks;
@@ -37,6 +37,11 @@ export class PendingClaims {
     return true;
   }
 
+  /** Whether a claim for the member still waits for its state. */
+  waiting(key: string): boolean {
+    return this.#claims.has(key);
+  }
+
   /** The move reached this node in the session's order: its events are held from here on. */
   moved(key: string): void {
     const claim = this.#claims.get(key);
@@ -47,7 +52,7 @@ export class PendingClaims {
   }
 
   /** Answer a waiting claim (the first answer counts); true when one was waiting. */
-  finish(key: string, state: HandoffState | null): boolean {
+  finish(key: string, state: HandoffState | RebuildState | null): boolean {
     const claim = this.#claims.get(key);
     if (claim === undefined) return false;
     clearTimeout(claim.timer);

@@ -12,6 +12,8 @@ export interface RedisBusGauges {
   lostSubscriptions(): number;
   gapFills(): number;
   operations(): number;
+  /** Claims answered by rebuilding the member (its node died or did not hand over), and those that could not be. */
+  rebuilds(): { readonly ok: number; readonly refused: number };
 }
 
 /**
@@ -48,6 +50,19 @@ export function redisFamilies(g: RedisBusGauges): MetricFamily[] {
       help: 'Session operations sent to Redis (joins, signals, leaves…; housekeeping apart).',
       type: 'counter',
       read: () => g.operations(),
+    },
+    {
+      name: 'redis_rebuilds_total',
+      help: 'Connections of a dead (or unanswering) node rebuilt here from their checkpoint and the session log, by result.',
+      type: 'counter',
+      labelNames: ['result'],
+      read: () => {
+        const r = g.rebuilds();
+        return [
+          { labels: { result: 'ok' }, value: r.ok },
+          { labels: { result: 'refused' }, value: r.refused },
+        ];
+      },
     },
   ];
 }

@@ -46,7 +46,8 @@ end
 -- The keys of one session.
 local function S(s)
   local b = P .. 's:' .. s
-  return { id = s, m = b .. ':m', l = b .. ':l', q = b .. ':q', p = b .. ':p', e = b .. ':e:', c = P .. 'c:' .. s, b = b .. ':b' }
+  return { id = s, m = b .. ':m', l = b .. ':l', q = b .. ':q', p = b .. ':p', e = b .. ':e:', c = P .. 'c:' .. s,
+    i = b .. ':i', k = b .. ':k', b = b .. ':b' }
 end
 local function parse(v)
   local j, n, h, info = string.match(v, '^(%d+)|([^|]*)|([^|]*)|(.*)$')
@@ -109,6 +110,8 @@ end
 
 local function removeMember(s, cid, r)
   redis.call('HDEL', s.m, cid)
+  redis.call('HDEL', s.i, cid)
+  redis.call('HDEL', s.k, cid)
   if r.n ~= '' then redis.call('SREM', nodeSet(r.n), entry(s, cid)) end
   if redis.call('HDEL', s.p, cid) == 1 then
     redis.call('DEL', s.e .. cid)
@@ -119,12 +122,18 @@ end
 -- The session's keys go with its last member.
 local function dropIfEmpty(s)
   if redis.call('HLEN', s.m) > 0 then return false end
-  redis.call('DEL', s.m, s.l, s.q, s.p, s.b)
+  redis.call('DEL', s.m, s.l, s.q, s.p, s.i, s.k, s.b)
   return true
 end
 
 -- Streams (redis-stream-script.ts): streamOp, streamsLeave, withStreams, forwarderCall,
 -- forwarderSend, forwarderGone.
+-- A client's request number on the log entry of the operation that completed it (core/rebuild.ts).
+local function requester(by, r)
+  if not by or by == '' then return '' end
+  return ',"b":{"c":' .. cjson.encode(by) .. ',"r":' .. tonumber(r) .. '}'
+end
+
 ${STREAM_LUA}
 
 local function destroyed(cid, reason)
@@ -155,6 +164,60 @@ local function roster(s, before)
   return out
 end
 
+-- ---- Rebuilding a member whose node died (docs/CLUSTER.md §Resume after a node death) ----
+-- Per member: s:SESSION:i its identity (JSON, written at its join), s:SESSION:k its checkpoint
+-- 'acked|q|hp|announced' (written by its node, op 'checkpoint'). A parked state REBUILD means
+-- "parked by the reaper": a claim rebuilds it from the checkpoint and the log.
+local REBUILD = '"rebuild"'
+
+-- The member is this node's (the fence: after a move, its old node adds nothing to its stream).
+local function ownedHere(s, cid)
+  local v = redis.call('HGET', s.m, cid)
+  return v ~= false and parse(v).n == node
+end
+
+-- A parked member (by drain or by the reaper) becomes this node's: the move in the session's order.
+local function unpark(s, cid, r)
+  redis.call('HDEL', s.p, cid)
+  redis.call('DEL', s.e .. cid)
+  redis.call('ZREM', P .. 'parked', entry(s, cid))
+  r.n = node
+  store(s, cid, r)
+  redis.call('SADD', nodeSet(node), entry(s, cid))
+  return publish(s, ',"m":{"c":' .. cjson.encode(cid) .. ',"f":""}')
+end
+
+-- The checkpoint, or the one every member has at its join.
+local function checkpointOf(s, cid, r)
+  local ck = redis.call('HGET', s.k, cid)
+  if ck then return ck end
+  return '0|' .. r.j .. '|0|0'
+end
+
+-- The reaper: a dead node's member that can be rebuilt waits, parked, for its client for the
+-- window its node gave it (in its identity); the others are told it is reconnecting.
+local function parkDead(s, cid, t)
+  local v = redis.call('HGET', s.m, cid)
+  local id = redis.call('HGET', s.i, cid)
+  if not v or not id then return false end
+  local r = parse(v)
+  local window = tonumber(cjson.decode(id).windowMs) or 0
+  if window <= 0 then return false end
+  redis.call('SREM', nodeSet(r.n), entry(s, cid))
+  r.n = ''
+  store(s, cid, r)
+  redis.call('HSET', s.p, cid, REBUILD)
+  redis.call('ZADD', P .. 'parked', t + window, entry(s, cid))
+  local ck = checkpointOf(s, cid, r)
+  if string.sub(ck, -2) ~= '|1' then
+    local ev = '{"kind":"connectionReconnecting","connectionId":' .. cjson.encode(cid) .. '}'
+    toParked(s, ev, cid, nil)
+    publish(s, ',"e":' .. ev .. ',"x":' .. cjson.encode(cid))
+    redis.call('HSET', s.k, cid, string.sub(ck, 1, -2) .. '1')
+  end
+  return true
+end
+
 local s = S(sid)
 
 -- A resend of an operation that already ran gets its first answer.
@@ -179,10 +242,14 @@ if op == 'join' then
   local seq = publish(s, ',"e":' .. ev .. ',"x":' .. cjson.encode(cid))
   toParked(s, ev, cid, nil)
   store(s, cid, { j = seq, n = node, h = hash, info = info })
+  if ARGV[12] and ARGV[12] ~= '' then redis.call('HSET', s.i, cid, ARGV[12]) end
   redis.call('SADD', nodeSet(node), entry(s, cid))
   record('joined ' .. seq)
   return {'ok', seq, unpack(before)}
 elseif op == 'leave' then
+  -- Only the member's node ends it (the fence: a node it moved away from has nothing to say).
+  local v = redis.call('HGET', s.m, ARGV[7])
+  if v and parse(v).n ~= node then record('ok 0'); return {'ok', 0} end
   local seq = leave(s, ARGV[7], ARGV[8])
   record('ok ' .. seq)
   return {'ok', seq}
@@ -199,7 +266,7 @@ elseif op == 'announce' then
 elseif op == 'signal' then
   local from, to, ev = ARGV[7], ARGV[8], ARGV[9]
   if redis.call('HLEN', s.m) == 0 then record('session-not-found 0'); return {'session-not-found', 0} end
-  if (from ~= '' and redis.call('HEXISTS', s.m, from) == 0) or (to ~= '' and redis.call('HEXISTS', s.m, to) == 0) then
+  if (from ~= '' and not ownedHere(s, from)) or (to ~= '' and redis.call('HEXISTS', s.m, to) == 0) then
     record('connection-not-found 0')
     return {'connection-not-found', 0}
   end
@@ -224,12 +291,12 @@ elseif op == 'forceDisconnect' then
   else
     local ev = destroyed(cid, 'forceDisconnected')
     toParked(s, ev, nil, nil)
-    seq = publish(s, d .. ',"e":' .. ev)
+    seq = publish(s, d .. ',"e":' .. ev .. requester(ARGV[9], ARGV[10]))
   end
   record('ok ' .. seq)
   return {'ok', seq}
 elseif op == 'stream' then
-  return streamOp(s, ARGV[7])
+  return streamOp(s, ARGV[7], ARGV[8], ARGV[9])
 elseif op == 'fwcall' then
   return forwarderCall(s, ARGV[7], ARGV[8])
 elseif op == 'fwsend' then
@@ -240,20 +307,27 @@ elseif op == 'claim' then
   local r = v and parse(v)
   if not r or r.h ~= hash or r.n == node then record('refused 0'); return {'refused', 0} end
   if r.n ~= '' then
-    -- Its node must be alive to hand the state over.
+    -- A dead node cannot hand the state over: the claimer rebuilds it (op 'rebuild').
     local lease = tonumber(redis.call('ZSCORE', P .. 'nodes', r.n))
-    if not lease or lease < now() then record('refused 0'); return {'refused', 0} end
+    local dead = not lease or lease < now()
+    if dead and redis.call('HEXISTS', s.i, cid) == 0 then record('refused 0'); return {'refused', 0} end
     local old = r.n
     r.n = node
     store(s, cid, r)
     redis.call('SREM', nodeSet(old), entry(s, cid))
     redis.call('SADD', nodeSet(node), entry(s, cid))
     local seq = publish(s, ',"m":{"c":' .. cjson.encode(cid) .. ',"f":' .. cjson.encode(old) .. '}')
-    record('moved ' .. seq)
-    return {'moved', seq}
+    record((dead and 'dead ' or 'moved ') .. seq)
+    return {dead and 'dead' or 'moved', seq}
   end
   -- Parked: the state and the events since are here.
   local state = redis.call('HGET', s.p, cid)
+  if state == REBUILD then
+    -- Parked by the reaper (its node died): the claimer rebuilds it from its checkpoint.
+    local seq = unpark(s, cid, r)
+    record('dead ' .. seq)
+    return {'dead', seq}
+  end
   local events = redis.call('LRANGE', s.e .. cid, 0, -1)
   redis.call('HDEL', s.p, cid)
   redis.call('DEL', s.e .. cid)
@@ -289,6 +363,46 @@ elseif op == 'handoff' then
   redis.call('PUBLISH', P .. 'n:' .. target .. ':c', '{"h":' .. cjson.encode(entry(s, cid)) .. ',"s":' .. state .. '}')
   record('ok 0')
   return {'ok', 0}
+elseif op == 'direct' then
+  -- A request's answer (nack / reply) to one of this node's members, in the session's order.
+  local cid, ev = ARGV[7], ARGV[8]
+  if not ownedHere(s, cid) then record('connection-not-found 0'); return {'connection-not-found', 0} end
+  local seq = publish(s, ',"e":' .. ev .. ',"t":' .. cjson.encode(cid))
+  record('ok ' .. seq)
+  return {'ok', seq}
+elseif op == 'checkpoint' then
+  -- This node's members' positions: ARGV[7..] = connection, checkpoint, connection, checkpoint...
+  -- (session ids in ARGV[6] and every third argument: sid, cid, ck, sid, cid, ck...).
+  local n = 0
+  for i = 6, #ARGV - 2, 3 do
+    local cs = S(ARGV[i])
+    if ownedHere(cs, ARGV[i + 1]) then
+      redis.call('HSET', cs.k, ARGV[i + 1], ARGV[i + 2])
+      n = n + 1
+    end
+  end
+  return {'ok', n}
+elseif op == 'rebuild' then
+  -- A member moved here from a dead node: its identity, checkpoint and the logged messages for
+  -- it after the checkpoint up to the move (ARGV[8]); 'gone' when the log no longer covers them.
+  local cid, upTo = ARGV[7], tonumber(ARGV[8])
+  local v = redis.call('HGET', s.m, cid)
+  local id = redis.call('HGET', s.i, cid)
+  if not v or not id or parse(v).n ~= node then return {'gone'} end
+  local ck = checkpointOf(s, cid, parse(v))
+  local q = tonumber(string.match(ck, '^%d+|(%d+)|'))
+  local items = redis.call('XRANGE', s.l, (q + 1) .. '-0', upTo .. '-0')
+  if #items == 0 or cjson.decode(items[1][2][2]).p ~= q then return {'gone'} end
+  local out = {}
+  for _, item in ipairs(items) do
+    local msg = item[2][2]
+    local m = cjson.decode(msg)
+    local e = m.e
+    if e ~= nil then
+      if (m.t == nil and m.x ~= cid) or m.t == cid or m.x == cid or e.from == cid then out[#out + 1] = msg end
+    elseif m.b ~= nil and m.b.c == cid then out[#out + 1] = msg end
+  end
+  return {'ok', ck, id, unpack(out)}
 elseif op == 'renew' then
   -- The node's lease; 'gone' when it was declared dead meanwhile (its members were removed).
   local ttl, known = tonumber(ARGV[7]), ARGV[8]
@@ -306,7 +420,7 @@ elseif op == 'reap' then
       forwarderGone(dead)
       for _, e in ipairs(redis.call('SMEMBERS', nodeSet(dead))) do
         local ms, mc = string.match(e, '^(.*)\t(.*)$')
-        leave(S(ms), mc, 'networkDisconnected')
+        if not parkDead(S(ms), mc, t) then leave(S(ms), mc, 'networkDisconnected') end
         reaped = reaped + 1
       end
       redis.call('DEL', nodeSet(dead), P .. 'n:' .. dead .. ':r')

@@ -35,13 +35,15 @@ local function toForwarder(s, streamId)
   end
 end
 
--- Publish events {ev, x, t} in order; the last one carries the operation's k when last is true.
-local function publishEvents(s, list, last)
+-- Publish events {ev, x, t} in order; the last one carries the operation's k when last is true,
+-- and tail (a requester's number) when given.
+local function publishEvents(s, list, last, tail)
   local mine, seq = k, 0
   for i, o in ipairs(list) do
     toParked(s, o.ev, o.x, o.t)
     local body = ',"e":' .. o.ev
     if o.t then body = body .. ',"t":' .. cjson.encode(o.t) elseif o.x then body = body .. ',"x":' .. cjson.encode(o.x) end
+    if tail and i == #list then body = body .. tail end
     if not (last and i == #list) then k = 0 end
     seq = publish(s, body)
     k = mine
@@ -175,15 +177,17 @@ local function withStreams(s, list)
 end
 
 -- One stream operation (StreamOp JSON). Answers {word, seq, extra...}: word 'ok' or a StreamOpError.
-local function streamOp(s, text)
+local function streamOp(s, text, by, r)
   local o = cjson.decode(text)
   local out = {}
+  local tail = requester(by, r)
   local function fail(word, detail)
     record(word .. ' 0')
     return { word, 0, detail or '' }
   end
   local function ok(...)
-    local seq = publishEvents(s, out, true)
+    -- The request's number goes on the last event, or on an entry of its own when there is none.
+    local seq = #out > 0 and publishEvents(s, out, true, tail) or (tail ~= '' and publish(s, tail) or 0)
     record('ok ' .. seq)
     return { 'ok', seq, ... }
   end

@@ -14,7 +14,14 @@
  *   a cluster bus later (the endpoint's request pipeline handles both).
  */
 import type { MetricFamily } from '../metrics/metric-family.js';
-import type { ConnectionInfo, DisconnectReason, SessionSignalBudget, StreamInfo } from '@parley/protocol';
+import type {
+  ConnectionInfo,
+  DisconnectReason,
+  JsonValue,
+  SessionErrorCode,
+  SessionSignalBudget,
+  StreamInfo,
+} from '@parley/protocol';
 import type { StreamEvent, StreamOp, StreamOpResult } from './stream-ops.js';
 import type { ForwarderChannel } from '../media/cluster-router.js';
 
@@ -26,7 +33,26 @@ export interface SignalEvent {
   readonly from: string | null;
   readonly type?: string | undefined;
   readonly data?: string | undefined;
+  /**
+   * The sender's request number (optional, never written to the wire): a cluster bus logs it so
+   * another node can rebuild the sender's `ack` after its node died (core/rebuild.ts).
+   */
+  readonly r?: number;
 }
+
+/**
+ * A request's own answer to one member (`nack` / `reply`, sequenced on the wire). A bus with
+ * {@link SessionBus.direct} orders it in the session's log like any event, so everything a
+ * member receives can be rebuilt from the log.
+ */
+export type DirectEvent =
+  | {
+      readonly kind: 'nack';
+      readonly r: number;
+      readonly code: SessionErrorCode;
+      readonly message: string;
+    }
+  | { readonly kind: 'reply'; readonly r: number; readonly data: JsonValue };
 
 /** What a member of a session can be told (the stream kinds: bus/stream-ops.ts). */
 export type SessionEvent =
@@ -35,6 +61,7 @@ export type SessionEvent =
   | { readonly kind: 'connectionDestroyed'; readonly connectionId: string; readonly reason: DisconnectReason }
   | { readonly kind: 'connectionReconnecting'; readonly connectionId: string }
   | { readonly kind: 'connectionReconnected'; readonly connectionId: string }
+  | DirectEvent
   | SignalEvent;
 
 /**
@@ -63,9 +90,10 @@ export type DisconnectOrigin = 'server' | 'moderator' | 'revoked';
 export interface BusListener {
   /**
    * Deliver one event to this endpoint's members of the session: every one but `except` when
-   * `to` is null, else only `to`. The endpoint encodes it once for all of them.
+   * `to` is null, else only `to`. The endpoint encodes it once for all of them. `q`: the event's
+   * position in the session's log, when the bus keeps one (a cluster bus; used for checkpoints).
    */
-  deliver(sessionId: string, event: SessionEvent, except: string | null, to: string | null): void;
+  deliver(sessionId: string, event: SessionEvent, except: string | null, to: string | null, q?: number): void;
   /**
    * End one of this endpoint's connections: the bus has already removed it from the session and
    * told the others `connectionDestroyed` (forceDisconnected).
@@ -83,6 +111,59 @@ export interface BusListener {
    * longer knows (the client reports 1022, then disconnects). The bus has forgotten it already.
    */
   lost?(sessionId: string, connectionId: string, why: string): void;
+  /**
+   * Optional (a cluster bus that can rebuild a connection whose node died): what is needed to
+   * rebuild one of this endpoint's connections, as plain data, at its join (null: unknown).
+   */
+  identity?(sessionId: string, connectionId: string): HandoffState | null;
+  /**
+   * Optional: where one of this endpoint's connections stands now, or null when no exact
+   * checkpoint can be taken at this moment (requests in flight, position unknown). `position`:
+   * the last session message this node has delivered (a client that acknowledged everything is
+   * checkpointed there, so an idle member's checkpoint never falls behind the log).
+   */
+  checkpoint?(sessionId: string, connectionId: string, position: number): MemberCheckpoint | null;
+}
+
+/**
+ * A member's position, kept where every node reaches it (a cluster bus): the client acknowledged
+ * `acked`, the message at that position has log position `q` (every message after it is a logged
+ * event routed to the member), every request up to `hp` is complete and no later one was sent to
+ * the bus before the checkpoint; `announced`: the others were told connectionReconnecting.
+ */
+export interface MemberCheckpoint {
+  readonly acked: number;
+  readonly q: number;
+  readonly hp: number;
+  readonly announced: boolean;
+}
+
+/** One logged message of the session, as a rebuild reads it (core/rebuild.ts). */
+export interface LoggedEvent {
+  readonly q: number;
+  readonly e?: SessionEvent;
+  readonly x?: string;
+  readonly t?: string;
+  /** A moderator's forceDisconnect request: who asked, and its request number. */
+  readonly b?: { readonly c: string; readonly r: number };
+}
+
+/**
+ * What a claim returns when the member's node died (or did not answer in time): the member's
+ * identity ({@link BusListener.identity}), its last checkpoint and every logged message after it up
+ * to the move, from which the endpoint rebuilds the connection exactly, or refuses (4010).
+ */
+export interface RebuildState {
+  readonly rebuild: true;
+  readonly identity: HandoffState;
+  readonly checkpoint: MemberCheckpoint;
+  readonly entries: readonly LoggedEvent[];
+}
+
+/** A client's request an operation completes: its connection and request number `s`. */
+export interface Requester {
+  readonly connectionId: string;
+  readonly s: number;
 }
 
 /** A connection's state in transit between two endpoints of the same protocol: plain data. */
@@ -92,8 +173,11 @@ export type HandoffState = Readonly<Record<string, unknown>>;
 export interface ClaimCallbacks {
   /** From here on, this node's listener receives the member's events (hold them for it). */
   moved(): void;
-  /** The state of the connection, or null: no such member, wrong key, or it could not move. */
-  done(state: HandoffState | null): void;
+  /**
+   * The state of the connection, or null: no such member, wrong key, or it could not move. A
+   * {@link RebuildState} when the old node died (it has `rebuild: true`).
+   */
+  done(state: HandoffState | RebuildState | null): void;
 }
 
 /**
@@ -147,6 +231,12 @@ export interface SessionBus {
     charge?: SignalCharge,
   ): void;
   /**
+   * Optional: a request's answer (`nack` / `reply`) to one of this node's members, ordered in the
+   * session like any event and delivered back through BusListener.deliver before `done`. A bus
+   * without it (the in-memory bus) lets the endpoint write it directly.
+   */
+  direct?(sessionId: string, to: string, event: DirectEvent, done: (result: OpResult) => void): void;
+  /**
    * Move a member to this node (its client resumed here): checked against the join's resume
    * key; the node that held it releases its state (BusListener.release).
    */
@@ -160,15 +250,18 @@ export interface SessionBus {
   /**
    * A stream operation (bus/stream-ops.ts: publish, unpublish, update, subscribe, media, force
    * mute, layout classes, list), applied in the session's one order; its events are delivered
-   * before `done` runs.
+   * before `done` runs. `by`: the client request it completes; a cluster bus logs its number with
+   * the operation (core/rebuild.ts), so a rebuilt connection knows it was done.
    */
-  stream(sessionId: string, op: StreamOp, done: (result: StreamOpResult) => void): void;
+  stream(sessionId: string, op: StreamOp, done: (result: StreamOpResult) => void, by?: Requester): void;
   /** Remove a member and tell the others (its streams end first, forceDisconnected); its node ends its transport. */
   forceDisconnect(
     sessionId: string,
     connectionId: string,
     origin: DisconnectOrigin,
     done: (result: OpResult) => void,
+    /** A client's request (a moderator): a cluster bus logs its request number (core/rebuild.ts). */
+    by?: Requester,
   ): void;
   /**
    * Whether this bus can serve new connections now, for `/readyz` (optional: a bus without it is

@@ -59,10 +59,13 @@ export class ConnectionWriter {
     this.#batcher.schedule(c);
   }
 
-  /** Append a sequenced message: held for replay, written this tick when connected. */
-  deliver(c: Connection, encoded: string): void {
+  /**
+   * Append a sequenced message: held for replay, written this tick when connected. `q`: its
+   * position in the session's log when the bus numbers its events (-1 otherwise).
+   */
+  deliver(c: Connection, encoded: string, q = -1): void {
     if (c.overflowed || c.state === 'closed' || c.state === 'joining') return;
-    c.hold(encoded);
+    c.hold(encoded, q);
     if (c.heldCount > this.replay.maxMessages || c.heldBytes > this.replay.maxBytes) {
       // Ending it here would fan out inside a fan-out; finish it at the start of the flush pass.
       c.overflowed = true;

@@ -64,6 +64,14 @@ export class Connection {
   // Replay buffer: held[head..] are the sequenced messages acked+1 .. sent, in order. The same
   // string reference is shared by every recipient of a fan-out.
   readonly held: string[] = [];
+  /**
+   * The session-log position (the bus's sequence number) of each held message, -1 when unknown
+   * (a message the bus did not number): a cluster bus checkpoints {@link ackedQ} so another node
+   * can rebuild the connection from the session's log (core/rebuild.ts).
+   */
+  readonly heldQ: number[] = [];
+  /** The log position of the message at {@link acked} (-1: unknown, 0: none yet). */
+  ackedQ = 0;
   head = 0;
   heldBytes = 0;
   /** Sequence number of the last sequenced message written (0 = none). */
@@ -126,8 +134,9 @@ export class Connection {
   }
 
   /** Append a sequenced message to the replay buffer; returns its sequence number. */
-  hold(encoded: string): number {
+  hold(encoded: string, q = -1): number {
     this.held.push(encoded);
+    this.heldQ.push(q);
     this.heldBytes += encoded.length;
     return ++this.sent;
   }
@@ -135,6 +144,7 @@ export class Connection {
   /** Forget every held message up to `position` (which must be in [acked, sent]). */
   release(position: number): void {
     let n = position - this.acked;
+    if (n > 0) this.ackedQ = this.heldQ[this.head + n - 1] as number;
     while (n-- > 0) {
       this.heldBytes -= (this.held[this.head] as string).length;
       this.held[this.head++] = '';
@@ -143,6 +153,7 @@ export class Connection {
     // WHY: compact lazily so acknowledging is O(1) amortised instead of an O(n) shift per ack.
     if (this.head > 1024 && this.head * 2 > this.held.length) {
       this.held.splice(0, this.head);
+      this.heldQ.splice(0, this.head);
       this.head = 0;
     }
   }
@@ -155,6 +166,7 @@ export class Connection {
   /** Drop everything (the connection is over). */
   clear(): void {
     this.held.length = 0;
+    this.heldQ.length = 0;
     this.head = 0;
     this.heldBytes = 0;
     this.out.length = 0;

@@ -21,6 +21,9 @@ interface ParleyHandoff {
   readonly mediaMode?: 'relayed' | 'routed';
   /** Sequenced messages acked+1 .. sent, oldest first. */
   readonly held: readonly string[];
+  /** Optional (older nodes send none): the log position of each held message, and of `acked`. */
+  readonly heldQ?: readonly number[];
+  readonly ackedQ?: number;
   readonly acked: number;
   readonly sent: number;
   readonly highestProcessed: number;
@@ -44,6 +47,8 @@ export function exportConnection(c: Connection): HandoffState {
     caps: c.wireCaps,
     mediaMode: c.mediaMode,
     held: c.heldAfter(c.acked),
+    heldQ: c.heldQ.slice(c.head),
+    ackedQ: c.ackedQ,
     acked: c.acked,
     sent: c.sent,
     highestProcessed: c.highestProcessed,
@@ -99,7 +104,10 @@ export function importConnection(
   if (s.mediaMode === 'routed') c.mediaMode = 'routed';
   c.acked = s.acked;
   c.sent = s.acked;
-  for (const m of s.held as readonly string[]) c.hold(m);
+  const held = s.held as readonly string[];
+  const qs: readonly number[] | null = Array.isArray(s.heldQ) && s.heldQ.length === held.length ? s.heldQ : null;
+  c.ackedQ = qs !== null && typeof s.ackedQ === 'number' ? s.ackedQ : -1;
+  held.forEach((m, i) => c.hold(m, qs?.[i] ?? -1));
   if (c.sent !== s.sent) return null;
   c.highestProcessed = s.highestProcessed;
   c.received = s.highestProcessed;

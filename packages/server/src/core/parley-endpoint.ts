@@ -53,6 +53,8 @@ import type {
   DisconnectOrigin,
   HandoffState,
   JoinResult,
+  MemberCheckpoint,
+  RebuildState,
   SessionBus,
   SessionEvent,
 } from '../bus/session-bus.js';
@@ -63,6 +65,7 @@ import { drainReason, type DrainCode } from './drain.js';
 import type { Endpoint, JoinGrant } from './endpoint.js';
 import { exportConnection, importConnection } from './handoff.js';
 import { newConnectionId, newResumeKey } from './ids.js';
+import { connectionCheckpoint, connectionIdentity, isRebuild, rebuildConnection } from './rebuild.js';
 import { RequestHandler, type EndpointActions } from './request-handler.js';
 import { resumeRefusal } from './resume-check.js';
 import { logSafe } from '../log-safe.js';
@@ -153,7 +156,10 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
   readonly #timingFields: SessionTimings;
   readonly #wire = new WireEncoder();
   /** Connections being moved here by a claim: the events the bus ordered after the move. */
-  readonly #incoming = new Map<string, { readonly sessionId: string; readonly events: string[] }>();
+  readonly #incoming = new Map<
+    string,
+    { readonly sessionId: string; readonly events: SessionEvent[]; readonly qs: number[] }
+  >();
   #shuttingDown = false;
   #drainCode: DrainCode = CloseCode.ServerShutdown;
   /** The forwarder of routed sessions, or null. */
@@ -388,36 +394,72 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
     this.#bus.claim(p.sessionId, p.connectionId, p.resumeKey, {
       moved: () => {
         moved = true;
-        this.#incoming.set(p.connectionId, { sessionId: p.sessionId, events: [] });
+        this.#incoming.set(p.connectionId, { sessionId: p.sessionId, events: [], qs: [] });
       },
       done: (state) => {
         this.#guard(() => {
-          const events = this.#incoming.get(p.connectionId)?.events ?? [];
+          const incoming = this.#incoming.get(p.connectionId) ?? { events: [], qs: [] };
           this.#incoming.delete(p.connectionId);
-          const c = state === null || !moved ? null : this.#import(state, events);
-          if (c === null) {
-            this.#closer.close(ws, CloseCode.ResumeRefused, 'unknown connection');
-            this.#resumeRefused(p, 'unknown connection');
+          let c: Connection | string = 'unknown connection';
+          if (state !== null && moved) {
+            const built = isRebuild(state) ? this.#rebuilt(state, p) : this.#imported(state);
+            c = this.#adopt(built, p.sessionId, p.connectionId, incoming);
+          }
+          if (typeof c === 'string') {
+            this.#closer.close(ws, CloseCode.ResumeRefused, c);
+            this.#resumeRefused(p, c);
           } else this.#resumeOn(c, ws, p, ip);
         });
       },
     });
   }
 
-  /** Adopt a connection released by another node, with the events ordered after the move. */
-  #import(state: HandoffState, events: readonly string[]): Connection | null {
+  /** A connection released by another node (its handed-over state), or why not. */
+  #imported(state: HandoffState): Connection | string {
     const session = this.#localSession(state.sessionId as string);
     const c = importConnection(state, session.budget, this.#rate.burst, this.#signalBytes.burst, this.#clock.now());
-    if (c === null || this.#shuttingDown) {
-      // The bus has made this node its home: nobody else will end it.
-      this.#forgetIfEmpty(state.sessionId as string, session);
-      if (typeof state.id === 'string')
-        this.#bus.leave(state.sessionId as string, state.id, this.#shuttingDown ? null : 'networkDisconnected');
-      return null;
+    return c ?? 'unknown connection';
+  }
+
+  /** A connection whose node died, rebuilt from its checkpoint and the session's log (core/rebuild.ts), or why not. */
+  #rebuilt(state: RebuildState, p: ResumeParams): Connection | string {
+    const session = this.#localSession(p.sessionId);
+    const limits = { burst: this.#rate.burst, byteBurst: this.#signalBytes.burst, replay: this.options.replay };
+    const c = rebuildConnection(state, p.resumeKey, session.budget, limits, this.#clock.now());
+    if (typeof c === 'string') {
+      this.#logger.info({ sessionId: p.sessionId, connectionId: p.connectionId, reason: c }, 'rebuild refused');
+      return `could not be rebuilt after its node died: ${c}`;
+    }
+    return c;
+  }
+
+  /**
+   * Adopt a connection moved here (handed over or rebuilt), with the events ordered after the
+   * move; when it could not be built, it leaves the session (the bus has made this node its home:
+   * nobody else will end it).
+   */
+  #adopt(
+    c: Connection | string,
+    sessionId: string,
+    id: string,
+    incoming: { readonly events: readonly SessionEvent[]; readonly qs: readonly number[] },
+  ): Connection | string {
+    const session = this.#localSession(sessionId);
+    if (typeof c !== 'string' && (c.id !== id || c.sessionId !== sessionId)) c = 'unknown connection';
+    if (typeof c === 'string' || this.#shuttingDown) {
+      this.#forgetIfEmpty(sessionId, session);
+      this.#bus.leave(sessionId, id, this.#shuttingDown ? null : 'networkDisconnected');
+      return typeof c === 'string' ? c : 'unknown connection';
     }
     session.set(c.id, c);
     this.#byId.set(c.id, c);
-    for (const e of events) this.#writer.deliver(c, e);
+    // Filtered as deliver filters (a stream event only with capability `streams`): the positions
+    // must be the ones a rebuild from the log would give.
+    const streams = c.wireCaps.includes('streams');
+    incoming.events.forEach((e, i) => {
+      if (streams || e.kind === 'signal' || !isStreamEvent(e))
+        this.#writer.deliver(c, this.#wire.encode(e), incoming.qs[i] ?? -1);
+    });
     const generation = c.generation;
     c.expiryTimer = this.#clock.setTimeout(() => {
       this.#expire(c, generation);
@@ -490,25 +532,25 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
 
   // ------------------------------------------------------------------ the bus's calls
 
-  deliver(sessionId: string, event: SessionEvent, except: string | null, to: string | null): void {
+  deliver(sessionId: string, event: SessionEvent, except: string | null, to: string | null, q = -1): void {
     // Connections moving here (rare): their events wait for their state.
-    if (this.#incoming.size > 0) this.#holdIncoming(sessionId, event, except, to);
+    if (this.#incoming.size > 0) this.#holdIncoming(sessionId, event, except, to, q);
     const session = this.#sessions.get(sessionId);
     if (session === undefined) return;
     if (event.kind !== 'signal' && isStreamEvent(event)) {
-      this.#deliverStreamEvent(session, sessionId, event, except, to);
+      this.#deliverStreamEvent(session, sessionId, event, except, to, q);
       return;
     }
     if (to !== null) {
       const target = session.get(to);
       if (target !== undefined) {
         if (event.kind === 'signal') this.counters.signalsOut++;
-        this.#writer.deliver(target, this.#wire.encode(event));
+        this.#writer.deliver(target, this.#wire.encode(event), q);
       }
       return;
     }
     const encoded = this.#wire.encode(event);
-    for (const c of session.values()) if (c.id !== except) this.#writer.deliver(c, encoded);
+    for (const c of session.values()) if (c.id !== except) this.#writer.deliver(c, encoded, q);
     if (event.kind === 'signal')
       this.counters.signalsOut += except !== null && session.has(except) ? session.size - 1 : session.size;
   }
@@ -520,6 +562,7 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
     event: SessionEvent,
     except: string | null,
     to: string | null,
+    q: number,
   ): void {
     if (event.kind === 'streamDestroyed' && session.routed && this.#router !== null)
       this.#router.onUnpublish(sessionId, event.streamId).catch((err: unknown) => {
@@ -528,15 +571,25 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
     const encoded = this.#wire.encode(event);
     for (const c of session.values()) {
       if ((to !== null && c.id !== to) || c.id === except || !c.wireCaps.includes('streams')) continue;
-      this.#writer.deliver(c, encoded);
+      this.#writer.deliver(c, encoded, q);
     }
   }
 
-  #holdIncoming(sessionId: string, event: SessionEvent, except: string | null, to: string | null): void {
+  #holdIncoming(sessionId: string, event: SessionEvent, except: string | null, to: string | null, q: number): void {
     for (const [id, incoming] of this.#incoming) {
       if (incoming.sessionId !== sessionId || id === except || (to !== null && to !== id)) continue;
-      incoming.events.push(this.#wire.encode(event));
+      incoming.events.push(event);
+      incoming.qs.push(q);
     }
+  }
+
+  identity(sessionId: string, connectionId: string): HandoffState | null {
+    const c = this.#byId.get(connectionId);
+    return c?.sessionId === sessionId ? connectionIdentity(c, this.options.timings.reconnectWindow) : null;
+  }
+
+  checkpoint(sessionId: string, connectionId: string, position: number): MemberCheckpoint | null {
+    return connectionCheckpoint(this.#sessions.get(sessionId)?.get(connectionId), position);
   }
 
   release(sessionId: string, connectionId: string): HandoffState | null {

@@ -26,7 +26,7 @@ import {
   type JsonValue,
   encodeMessage,
 } from '@parley/protocol';
-import type { OpResult, SessionBus, SignalEvent } from '../bus/session-bus.js';
+import type { DirectEvent, OpResult, SessionBus, SignalEvent } from '../bus/session-bus.js';
 import type { ServerClock } from './clock.js';
 import type { Connection } from './connection.js';
 import type { MediaRouter } from '../media/router-hook.js';
@@ -222,13 +222,33 @@ export class RequestHandler {
 
   /** A request's result: a sequenced reply written on completion, before the ack that covers it (like a nack). */
   #reply(c: Connection, r: number, data: JsonValue): void {
-    if (c.state !== 'closed') this.core.deliver(c, encodeMessage({ t: 'reply', r, data }));
-    this.#complete(c, r);
+    if (this.core.bus.direct !== undefined) this.#direct(c, { kind: 'reply', r, data });
+    else {
+      if (c.state !== 'closed') this.core.deliver(c, encodeMessage({ t: 'reply', r, data }));
+      this.#complete(c, r);
+    }
   }
 
   #nack(c: Connection, r: number, code: SessionErrorCode, message: string): void {
-    if (c.state !== 'closed') this.core.deliver(c, encodeMessage({ t: 'nack', r, code, message }));
-    this.#complete(c, r);
+    if (this.core.bus.direct !== undefined) this.#direct(c, { kind: 'nack', r, code, message });
+    else {
+      if (c.state !== 'closed') this.core.deliver(c, encodeMessage({ t: 'nack', r, code, message }));
+      this.#complete(c, r);
+    }
+  }
+
+  /**
+   * A cluster bus orders the answer in the session's log (so another node can rebuild what this
+   * connection received): it comes back through the bus's deliver, then the request completes.
+   */
+  #direct(c: Connection, event: DirectEvent): void {
+    if (c.state === 'closed') {
+      this.#complete(c, event.r);
+      return;
+    }
+    this.core.bus.direct?.(c.sessionId, c.id, event, () => {
+      this.#complete(c, event.r);
+    });
   }
 
   #signal(c: Connection, m: SignalRequest): void {
@@ -257,7 +277,8 @@ export class RequestHandler {
     }
     // An empty type means "no type" (PROTOCOL.md §Limits): receivers never see type "".
     const type = m.type === '' ? undefined : m.type;
-    const event: SignalEvent = { kind: 'signal', from: c.id, type, data: m.data };
+    // `r` (the request number) is for a cluster bus's log; the wire encoding leaves it out.
+    const event: SignalEvent = { kind: 'signal', from: c.id, type, data: m.data, r: m.s };
     const bytes = Buffer.byteLength(this.core.wire.encode(event), 'utf8');
     if (!this.#charge(c, bytes, now)) {
       this.core.counters.rateLimited.signal_budget++;
@@ -360,9 +381,15 @@ export class RequestHandler {
     }
     const s = m.s;
     const target = m.connectionId;
-    this.core.bus.forceDisconnect(c.sessionId, target, 'moderator', (result: OpResult) => {
-      if (result === 'ok') this.#complete(c, s);
-      else this.#nack(c, s, SessionErrorCode.NotFound, `connection ${target.slice(0, 64)} is not in the session`);
-    });
+    this.core.bus.forceDisconnect(
+      c.sessionId,
+      target,
+      'moderator',
+      (result: OpResult) => {
+        if (result === 'ok') this.#complete(c, s);
+        else this.#nack(c, s, SessionErrorCode.NotFound, `connection ${target.slice(0, 64)} is not in the session`);
+      },
+      { connectionId: c.id, s },
+    );
   }
 }

@@ -289,13 +289,18 @@ export class StreamRequests {
     then?: (result: Extract<StreamOpResult, { ok: true }>) => void,
     moderation = false,
   ): void {
-    this.bus.stream(c.sessionId, op, (result) => {
-      if (!result.ok) {
-        const [code, message] = refusal(result, streamId, moderation);
-        this.out.nack(c, s, code, message);
-      } else if (then !== undefined) then(result);
-      else this.out.complete(c, s);
-    });
+    this.bus.stream(
+      c.sessionId,
+      op,
+      (result) => {
+        if (!result.ok) {
+          const [code, message] = refusal(result, streamId, moderation);
+          this.out.nack(c, s, code, message);
+        } else if (then !== undefined) then(result);
+        else this.out.complete(c, s);
+      },
+      { connectionId: c.id, s },
+    );
   }
 
   /** Wait for the router; its rejection is a nack with `code` (and `undo` runs). */

@@ -26,7 +26,7 @@ export class WireEncoder {
 /** True for the events behind capability `streams` (written only to connections granted it). */
 export function isStreamEvent(e: SessionEvent): boolean {
   const k = e.kind;
-  return k !== 'signal' && !k.startsWith('connection');
+  return k !== 'signal' && k !== 'nack' && k !== 'reply' && !k.startsWith('connection');
 }
 
 /** A domain event as a Parley server message. */
@@ -34,6 +34,10 @@ export function encodeEvent(e: SessionEvent): string {
   switch (e.kind) {
     case 'signal':
       return encodeMessage({ t: 'signal', from: e.from, type: e.type, data: e.data });
+    case 'nack':
+      return encodeMessage({ t: 'nack', r: e.r, code: e.code, message: e.message });
+    case 'reply':
+      return encodeMessage({ t: 'reply', r: e.r, data: e.data });
     case 'connectionCreated':
       return encodeMessage({ t: 'connectionCreated', connection: e.connection });
     case 'connectionDestroyed':
