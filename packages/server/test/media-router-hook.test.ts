@@ -7,7 +7,7 @@
  * under test is the core.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SessionErrorCode, type MediaPayload, type StreamInfo } from '@parley/protocol';
+import { DEFAULT_TIMINGS, SessionErrorCode, type MediaPayload, type StreamInfo } from '@parley/protocol';
 import type { MediaRouter, MediaRouterHost } from '@parley/server';
 import { Harness } from './support/harness.js';
 
@@ -133,6 +133,8 @@ describe('in a Redis cluster, every call reaches the routed session forwarder no
           routers.push(router);
           return router;
         },
+        // A dead node's members are parked for their window before they leave: a short one.
+        timings: { ...DEFAULT_TIMINGS, reconnectWindow: 2_000 },
       },
       'redis',
       undefined,

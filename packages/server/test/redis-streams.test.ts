@@ -10,7 +10,7 @@
 import OpenTok from 'opentok';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { StreamInfo } from '@parley/protocol';
+import { DEFAULT_TIMINGS, type StreamInfo } from '@parley/protocol';
 import type { RedisBus } from '@parley/server';
 import { testRedis, type RedisServer } from '@parley/testkit';
 import { API_KEY, API_SECRET, Harness, type Joined } from './support/harness.js';
@@ -19,6 +19,8 @@ const CAPS = ['reply', 'streams'] as const;
 const PUBLISH = { t: 'publish', name: 'cam', hasAudio: true, hasVideo: true, videoType: 'camera' } as const;
 /** Short leases: a dead node is noticed within about two seconds. */
 const LEASE = { leaseTtlMs: 1_500, renewEveryMs: 250 };
+/** A dead node's members are parked for their reconnect window (they may resume elsewhere): a short one. */
+const TIMINGS = { ...DEFAULT_TIMINGS, reconnectWindow: 2_000 };
 const T = 10_000;
 
 type Cb<T> = (err: Error | null, result?: T) => void;
@@ -36,7 +38,7 @@ let redis: RedisServer;
 let sessionId: string;
 beforeEach(async () => {
   redis = await testRedis();
-  h = await Harness.start({}, 'redis', undefined, LEASE);
+  h = await Harness.start({ timings: TIMINGS }, 'redis', undefined, LEASE);
   sessionId = await h.session();
 });
 afterEach(async () => {
@@ -135,7 +137,7 @@ describe('streams over the Redis bus, across nodes', () => {
     ).toEqual([]);
   });
 
-  it("a publisher's node that dies ends its streams (networkDisconnected) before its connection, and its subscriptions", async () => {
+  it("a publisher's node that dies: its member is parked for the window (it may resume elsewhere), then its streams end (networkDisconnected) before its connection, and its subscriptions", async () => {
     const alice = await h.join(sessionId, { caps: CAPS }); // node 0: will die
     const bob = await h.join(sessionId, { caps: CAPS }); // node 1
     const aliceStream = await publish(alice, 1);
@@ -145,6 +147,8 @@ describe('streams over the Redis bus, across nodes', () => {
     await alice.client.nextOf('ack', T, (m) => m.a === 2);
 
     (h.nodes.redisBuses[0] as RedisBus).crash();
+    await bob.client.nextOf('connectionReconnecting', T);
+    expect(bob.client.all('streamDestroyed')).toEqual([]); // still hers while she may come back
     await bob.client.until("alice's connection gone", () => bob.client.all('connectionDestroyed').length > 0, T);
     const seen = bob.client.messages.filter((m) =>
       ['streamDestroyed', 'subscriptionEnded', 'connectionDestroyed'].includes(m.t),
