@@ -41,6 +41,7 @@ const ROWS: [string, string, string][] = [
   ['2 nodes via Redis: fan-out knee (deliveries/s)', 'cluster', 'kneeDeliveriesPerSec'],
   ['2 nodes via Redis: 100×1/s p99 (ms)', 'cluster', 'p99At100'],
   ['node death: every peer told (ms)', 'node-death', 'everyPeerToldMs'],
+  ['node death: every peer told gone (ms)', 'node-death', 'everyPeerToldGoneMs'],
   ['node death: every client back (ms)', 'node-death', 'everyClientBackMs'],
 ];
 

@@ -1,14 +1,15 @@
 /**
  * 9. Node death (Parley only; issue 13): two server processes on one private redis-server with
  * the production defaults (lease 10 s renewed every 2 s, reconnect window 30 s). K real Sessions
- * join through node A (with the URL list [A, B], as docs/CLUSTER.md tells clients), M through
- * node B; all in one session. Node A is killed (SIGKILL). Measured from the kill:
- *  - told: for every (peer on B, client of A) pair, the first event that tells the peer about that
- *    client (connectionReconnecting or connectionDestroyed; the counts of each are reported);
- *    "every peer told" is the last of those;
- *  - back: for every client of A, when it resumed on B (sessionReconnected) or failed explicitly
- *    (sessionDisconnected after 1022); the counts of each are reported; "every client back" is
- *    the last of those.
+ * join through node A with the URL list [A, B] (as docs/CLUSTER.md tells clients: "movers"), S
+ * through A knowing only A ("stranded": they cannot come back), M through node B; all in one
+ * session. Node A is killed (SIGKILL). Measured from the kill:
+ *  - back: for every mover, when it resumed on B (sessionReconnected) or failed explicitly
+ *    (sessionDisconnected after 1022); "every client back" is the last of those;
+ *  - told: for every (peer on B, stranded client) pair, the first event that tells the peer
+ *    (connectionReconnecting, when the node is declared dead), and connectionDestroyed (when the
+ *    client's window ends); "every peer told" and "every peer told gone" are the last of each;
+ *  - what the peers saw of the movers (nothing is expected: they resumed before anyone was told).
  * Bounded: whatever has not happened LIMIT_MS after the kill is reported as not told / not back.
  */
 import { Session } from '@parley/client';
@@ -27,7 +28,8 @@ type Outcome = { kind: 'resumed' | 'failed'; at: number };
 
 /** Load-process state of this scenario (one run at a time). */
 const victims: { session: Session; outcome?: Outcome }[] = [];
-const peers: { session: Session; told: Map<string, { kind: Told; at: number }> }[] = [];
+const stranded: Session[] = [];
+const peers: { session: Session; told: Map<string, { kind: Told; at: number }>; gone: Map<string, number> }[] = [];
 
 function join(spec: JoinSpec, urls: string[]): Promise<Session> {
   const session = new Session(spec.server.apiKey as string, spec.room, undefined, {
@@ -45,23 +47,35 @@ async function until(done: () => boolean, ms: number): Promise<void> {
 
 export const nodeDeathHandlers = {
   /** K clients through node A, each knowing both nodes; their connection IDs. */
-  'death.victims': async (a: { spec: JoinSpec; urls: string[]; k: number }) => {
+  'death.victims': async (a: { spec: JoinSpec; urls: string[]; k: number; s: number }) => {
     victims.length = 0;
+    stranded.length = 0;
     for (let i = 0; i < a.k; i++) {
       const v: (typeof victims)[number] = { session: await join(a.spec, a.urls) };
       v.session.on('sessionReconnected', () => (v.outcome ??= { kind: 'resumed', at: now() }));
       v.session.on('sessionDisconnected', () => (v.outcome ??= { kind: 'failed', at: now() }));
       victims.push(v);
     }
-    return victims.map((v) => v.session.connection?.connectionId ?? '');
+    for (let i = 0; i < a.s; i++) stranded.push(await join(a.spec, a.urls.slice(0, 1)));
+    const ids = (list: Session[]): string[] => list.map((x) => x.connection?.connectionId ?? '');
+    return { movers: ids(victims.map((v) => v.session)), stranded: ids(stranded) };
+  },
+  /** Leave (after both results are in, so the peers' counts see none of it). */
+  'death.close': async () => {
+    await Promise.all(
+      [...victims.map((v) => v.session), ...stranded].map((x) => x.disconnect().catch(() => undefined)),
+    );
+    return true;
   },
   /** M clients through node B, each seeing the victims (and each other). */
   'death.peers': async (a: { spec: JoinSpec; urls: string[]; m: number; total: number }) => {
     peers.length = 0;
     for (let i = 0; i < a.m; i++) {
-      const p: (typeof peers)[number] = { session: await join(a.spec, a.urls), told: new Map() };
+      const p: (typeof peers)[number] = { session: await join(a.spec, a.urls), told: new Map(), gone: new Map() };
       const tell = (kind: Told) => (e: { connection: { connectionId: string } }) => {
-        if (!p.told.has(e.connection.connectionId)) p.told.set(e.connection.connectionId, { kind, at: now() });
+        const id = e.connection.connectionId;
+        if (!p.told.has(id)) p.told.set(id, { kind, at: now() });
+        if (kind === 'destroyed' && !p.gone.has(id)) p.gone.set(id, now());
       };
       p.session.on('connectionReconnecting', tell('reconnecting'));
       p.session.on('connectionDestroyed', tell('destroyed'));
@@ -80,7 +94,6 @@ export const nodeDeathHandlers = {
     }
     const all = [...resumed.values(), ...failed.values()];
     const pending = victims.length - all.length;
-    await Promise.all(victims.map((v) => v.session.disconnect().catch(() => undefined)));
     return {
       resumed: resumed.values().length,
       failed: failed.values().length,
@@ -90,41 +103,50 @@ export const nodeDeathHandlers = {
       failMs: summarize(failed.values()),
     };
   },
-  'death.peersResult': async (a: { killedAt: number; limitMs: number; victims: string[] }) => {
-    const pairs = (): number => peers.reduce((n, p) => n + a.victims.filter((id) => p.told.has(id)).length, 0);
-    const total = peers.length * a.victims.length;
-    await until(() => pairs() === total, a.limitMs - (now() - a.killedAt));
-    const times = new Samples();
+  'death.peersResult': async (a: { killedAt: number; limitMs: number; movers: string[]; stranded: string[] }) => {
+    const gone = (): number => peers.reduce((n, p) => n + a.stranded.filter((id) => p.gone.has(id)).length, 0);
+    const total = peers.length * a.stranded.length;
+    await until(() => gone() === total, a.limitMs - (now() - a.killedAt));
+    const told = new Samples();
+    const goneAt = new Samples();
     const kinds: Record<Told, number> = { reconnecting: 0, destroyed: 0 };
+    let moversSeen = 0;
     for (const p of peers) {
-      for (const id of a.victims) {
+      for (const id of a.stranded) {
         const t = p.told.get(id);
-        if (t === undefined) continue;
-        kinds[t.kind]++;
-        times.push(t.at - a.killedAt);
+        if (t !== undefined) {
+          kinds[t.kind]++;
+          told.push(t.at - a.killedAt);
+        }
+        const g = p.gone.get(id);
+        if (g !== undefined) goneAt.push(g - a.killedAt);
       }
+      moversSeen += a.movers.filter((id) => p.told.has(id)).length;
     }
     await Promise.all(peers.map((p) => p.session.disconnect().catch(() => undefined)));
-    const told = times.values().length;
+    const max = (x: Samples, n: number): number | null => (n === total ? Math.round(Math.max(...x.values())) : null);
     return {
       toldBy: kinds,
-      notTold: total - told,
-      everyPeerToldMs: told === total ? Math.round(Math.max(...times.values())) : null,
-      toldMs: summarize(times.values()),
+      notTold: total - told.values().length,
+      everyPeerToldMs: max(told, told.values().length),
+      everyPeerToldGoneMs: max(goneAt, goneAt.values().length),
+      toldMs: summarize(told.values()),
+      moversSeenByPeers: moversSeen,
     };
   },
 };
 
 export async function runNodeDeath(o: RunOptions): Promise<ScenarioResult> {
   const k = o.quick ? 10 : 50;
+  const strandedCount = o.quick ? 2 : 10;
   const m = o.quick ? 10 : 50;
   const r: ScenarioResult = {
     scenario: 'node-death',
     title: 'Parley node death: SIGKILL of one of two nodes (ms from the kill)',
     perSystem: {},
     notes: [
-      `${k} clients on node A (URL list [A, B]) and ${m} peers on node B in one session; two server processes on one private redis-server; production defaults (lease 10 s, renewal 2 s, window 30 s).`,
-      'told = first connectionReconnecting or connectionDestroyed a peer gets about a client of A (counts of each in toldBy); back = that client resumed on B or failed explicitly (counts of each).',
+      `${k} clients on node A with the URL list [A, B] (movers), ${strandedCount} on A knowing only A (stranded) and ${m} peers on node B in one session; two server processes on one private redis-server; production defaults (lease 10 s, renewal 2 s, window 30 s).`,
+      'back = a mover resumed on B or failed explicitly (counts of each); told = the first event a peer gets about a stranded client (connectionReconnecting when the node is declared dead; counts in toldBy), told gone = its connectionDestroyed (when the window ends); moversSeenByPeers = events the peers got about movers (0: they resumed before anyone was told).',
       `bounded: ${LIMIT_MS / 1000} s after the kill, what has not happened is reported as notTold / notBack.`,
     ],
   };
@@ -141,14 +163,14 @@ export async function runNodeDeath(o: RunOptions): Promise<ScenarioResult> {
             withLoads(2, async (ws) => {
               const [room] = await a.rooms(1);
               const urls = [a.info.url, b.info.url];
-              const ids = await at(ws, 0).call<string[]>(
+              const ids = await at(ws, 0).call<{ movers: string[]; stranded: string[] }>(
                 'death.victims',
-                { spec: { server: a.info, room }, urls, k },
+                { spec: { server: a.info, room }, urls, k, s: strandedCount },
                 120_000,
               );
               const seen = await at(ws, 1).call<boolean>(
                 'death.peers',
-                { spec: { server: b.info, room }, urls: [b.info.url], m, total: k + m },
+                { spec: { server: b.info, room }, urls: [b.info.url], m, total: k + strandedCount + m },
                 120_000,
               );
               if (!seen) throw new Error('the peers on node B never saw every client of node A');
@@ -158,8 +180,9 @@ export async function runNodeDeath(o: RunOptions): Promise<ScenarioResult> {
               const args = { killedAt, limitMs: LIMIT_MS };
               const [back, told] = await Promise.all([
                 at(ws, 0).call<object>('death.victimsResult', args, LIMIT_MS + 30_000),
-                at(ws, 1).call<object>('death.peersResult', { ...args, victims: ids }, LIMIT_MS + 30_000),
+                at(ws, 1).call<object>('death.peersResult', { ...args, ...ids }, LIMIT_MS + 30_000),
               ]);
+              await at(ws, 0).call<boolean>('death.close', {}, 30_000);
               return { ...told, ...back };
             }),
           nodeOpts,
