@@ -47,6 +47,7 @@ import {
   type SessionSignalBudget,
   type SessionTimings,
 } from '@parley/protocol';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RawData, WebSocket } from 'ws';
 import type {
   BusListener,
@@ -78,6 +79,10 @@ import { encodeWelcome } from './welcome.js';
 import { isStreamEvent, WireEncoder } from './wire-events.js';
 import type { MediaRouter, MediaRouterFactory } from '../media/router-hook.js';
 import { ClusterMediaRouter } from '../media/cluster-router.js';
+
+/** How long a drain waits for requests already at the bus before it parks their connections (#settle). */
+const SETTLE_MS = 2_000;
+const SETTLE_POLL_MS = 5;
 
 /** Frames a client may send before its join is answered (a client waits for `welcome`). */
 const MAX_EARLY_FRAMES = 16;
@@ -161,6 +166,10 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
     { readonly sessionId: string; readonly events: SessionEvent[]; readonly qs: number[] }
   >();
   #shuttingDown = false;
+  /** A drain (4016) waits for requests already at the bus: new frames are dropped meanwhile. */
+  #settling = false;
+  /** The drain's parking of every connection, once (shutdown may be called again meanwhile). */
+  #parked: Promise<void> | undefined = undefined;
   #drainCode: DrainCode = CloseCode.ServerShutdown;
   /** The forwarder of routed sessions, or null. */
   readonly #router: MediaRouter | null;
@@ -516,14 +525,18 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
       this.#shuttingDown = true;
       this.#drainCode = code;
       this.#clock.clearInterval(this.#sweepTimer);
-      for (const c of [...this.#byId.values()]) {
-        // Only this node is going away: the connection waits in the bus for its client to
-        // resume on another node.
-        if (code === CloseCode.NodeDraining && c.state !== 'joining') this.#park(c, code);
-        // No connectionDestroyed: everyone else is being closed too.
-        else this.#destroy(c, 'serverShutdown', code, drainReason(code), false);
-      }
+      this.#parked = (async () => {
+        if (code === CloseCode.NodeDraining) await this.#settle();
+        for (const c of [...this.#byId.values()]) {
+          // Only this node is going away: the connection waits in the bus for its client to
+          // resume on another node.
+          if (code === CloseCode.NodeDraining && c.state !== 'joining') this.#park(c, code);
+          // No connectionDestroyed: everyone else is being closed too.
+          else this.#destroy(c, 'serverShutdown', code, drainReason(code), false);
+        }
+      })();
     }
+    await this.#parked;
     await this.#closer.drain(CLOSE_GRACE_MS);
     // Once, however many times shutdown is called (the promise is shared).
     this.#routerClosed ??= this.#router?.close() ?? Promise.resolve();
@@ -625,6 +638,22 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
       this.#connLog(c).info({ event: 'handedOver' }, `connection ${c.id} handed over to another node`);
   }
 
+  /**
+   * Before a drain parks its connections: wait (at most SETTLE_MS) until no request waits for the
+   * bus's answer, since a connection with one cannot be handed over (its answer would come here).
+   * Frames that arrive meanwhile are dropped unread: they are not acknowledged, so their clients
+   * send them again after resuming on another node.
+   */
+  async #settle(): Promise<void> {
+    this.#settling = true;
+    const deadline = performance.now() + SETTLE_MS;
+    const busy = (): boolean => {
+      for (const c of this.#byId.values()) if (c.inFlight.length > 0) return true;
+      return false;
+    };
+    while (busy() && performance.now() < deadline) await sleep(SETTLE_POLL_MS);
+  }
+
   /** Hand a connection to the bus for another node to claim (drain 4016), and close its socket. */
   #park(c: Connection, code: DrainCode): void {
     if (c.state === 'connected' && !c.announcedReconnecting) {
@@ -704,7 +733,7 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
 
   #onFrame(c: Connection, data: RawData, isBinary: boolean): void {
     this.#guard(() => {
-      if (c.state !== 'connected') return;
+      if (c.state !== 'connected' || this.#settling) return;
       c.lastSeen = this.#clock.now();
       if (isBinary) {
         this.#destroy(c, 'networkDisconnected', CloseCode.ProtocolError, 'binary frames are not allowed', true);
