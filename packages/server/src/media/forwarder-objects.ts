@@ -7,6 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { CloseReason, ForwarderEvent, MediaKind } from './types.js';
+import { isVp8KeyFrameStart } from './vp8.js';
 
 /** Mutable counters behind `ForwarderStats`. */
 export interface Counters {
@@ -60,8 +61,13 @@ export function newRegistry<T extends TransportBase, P extends ProducerBase, C e
   };
 }
 
-/** Minimum gap between two key-frame requests to one publisher track. */
-export const KEYFRAME_GAP_MS = 250;
+/**
+ * Minimum gap between two key-frame requests to one publisher track. libwebrtc's encoder (every
+ * browser's, and `@roamhq/wrtc`'s) honours one key-frame request per 300 ms and silently drops
+ * the others (`EncoderRtcpFeedback`); a PLI sent sooner is wasted, and the subscriber waits for
+ * the next one, a whole gap later.
+ */
+export const KEYFRAME_GAP_MS = 350;
 
 /** The media of one session. */
 export class Router {
@@ -153,6 +159,7 @@ export abstract class ProducerBase {
   protected ssrc: number | undefined;
   private lastKeyFrameRequest = -Infinity;
   private keyFrameTimer: NodeJS.Timeout | undefined;
+  private lastKeyFrameTimestamp: number | undefined;
 
   constructor(
     readonly id: string,
@@ -172,8 +179,21 @@ export abstract class ProducerBase {
   protected abstract release(): void;
 
   /**
-   * Sends the publisher a PLI: at once, or, within 250 ms of the last one, once at the end of
-   * that gap (requests in between are merged: one key frame serves them all).
+   * Follows the publisher's video (VP8) for key frames: a key frame that starts after a request
+   * serves it, so a request still waiting for the end of the gap is dropped (a needless key
+   * frame would cost every subscriber its bytes and hold the publisher's next one back).
+   */
+  protected onVideoPayload(timestamp: number, payload: Uint8Array, offset = 0): void {
+    if (!isVp8KeyFrameStart(payload, offset) || timestamp === this.lastKeyFrameTimestamp) return;
+    this.lastKeyFrameTimestamp = timestamp;
+    clearTimeout(this.keyFrameTimer);
+    this.keyFrameTimer = undefined;
+  }
+
+  /**
+   * Sends the publisher a PLI: at once, or, within {@link KEYFRAME_GAP_MS} of the last one, once
+   * at the end of that gap (requests in between are merged: one key frame serves them all; a
+   * key frame that comes before the end of the gap serves them too, and nothing is sent).
    */
   requestKeyFrame(): void {
     if (this.closed || this.kind !== 'video' || this.ssrc === undefined || this.keyFrameTimer) return;

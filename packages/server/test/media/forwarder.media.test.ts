@@ -44,7 +44,7 @@ describe('forwarder (werift in a worker thread)', () => {
     expect((await f.stats()).keyFrameRequests).toBeGreaterThanOrEqual(2);
   });
 
-  it("relays a subscriber's PLI to the publisher, merging the ones that come within 250 ms", async () => {
+  it("relays a subscriber's PLI to the publisher, merging the ones that come within 350 ms", async () => {
     const f = forwarder();
     await f.createRouter('s1');
     const { pub, producerIds } = await publisher(f, cleanup, 's1');
@@ -58,7 +58,7 @@ describe('forwarder (werift in a worker thread)', () => {
     await plis(pub, atPublisher + 1);
     const after = (await f.stats()).keyFrameRequests;
     expect(after).toBeGreaterThan(before);
-    expect(after - before).toBeLessThanOrEqual(2); // at once, or once at the end of the 250 ms gap
+    expect(after - before).toBeLessThanOrEqual(2); // at once, or once at the end of the 350 ms gap
   });
 
   it("answers a subscriber's NACK from the producer's packet cache", async () => {

@@ -9,7 +9,7 @@
 import type { PeerConnection, Track } from 'node-datachannel';
 import { ConsumerBase, ProducerBase, TransportBase, type Registry, type Router } from '../forwarder-objects.js';
 import type { MediaKind } from '../types.js';
-import { isRtcp, pli, readFeedback, rtpPayloadBytes } from './rtcp.js';
+import { isRtcp, pli, readFeedback, rtpPayloadBytes, rtpPayloadOffset } from './rtcp.js';
 
 /** The datachannel forwarder's registry. */
 export type DatachannelRegistry = Registry<Transport, Producer, Consumer>;
@@ -69,6 +69,7 @@ export class Producer extends ProducerBase {
     const c = this.reg.counters;
     c.packetsIn++;
     c.bytesIn += rtpPayloadBytes(p);
+    if (this.kind === 'video') this.onVideoPayload(p.readUInt32BE(4), p, rtpPayloadOffset(p));
     for (const consumer of this.consumers) consumer.send(p);
   }
 

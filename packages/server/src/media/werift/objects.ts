@@ -88,6 +88,7 @@ export class Producer extends ProducerBase {
     c.packetsIn++;
     c.bytesIn += rtp.payload.length;
     this.cache.put(rtp);
+    if (this.kind === 'video') this.onVideoPayload(rtp.header.timestamp, rtp.payload);
     for (const c of this.consumers) c.send(rtp, false);
   }
 
