@@ -10,9 +10,8 @@
  *
  *   unshare -n sh -c 'ip link set lo up && PARLEY_TEST_TIER=media npx vitest run integration/cluster-streams.media.test.ts'
  */
-import wrtc from '@roamhq/wrtc';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Publisher, Session, type SessionOptions, type Subscriber } from '@parley/client';
+import { describe, expect, it } from 'vitest';
+import { Publisher, type Session, type Subscriber } from '@parley/client';
 import {
   createForwarder,
   createServer,
@@ -20,56 +19,20 @@ import {
   type MediaForwarder,
   type ParleyServer,
 } from '@parley/server';
-import { generateToken, Parley } from '@parley/server-sdk';
-import { nextEmitted, nextEvent, testRedis, waitFor, type EventSource } from '@parley/testkit';
+import { nextEmitted, nextEvent, testRedis, waitFor } from '@parley/testkit';
+import {
+  cameraTrack,
+  cleanupsAfterEach,
+  decoded as decodedWith,
+  sessionOf,
+  subscriberEvents as events,
+} from './support/wrtc-media.js';
 
-const webrtc = wrtc as unknown as NonNullable<SessionOptions['webrtc']>;
 const T = 20_000;
-const API_KEY = '100002';
-const API_SECRET = 'cluster-media-secret-1';
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-/** A fake camera: an I420 frame every 33 ms, changing so the encoder has work. */
-function camera(): MediaStreamTrack {
-  const source = new wrtc.nonstandard.RTCVideoSource();
-  const data = new Uint8Array(320 * 240 * 1.5).fill(128);
-  let n = 0;
-  const timer = setInterval(() => {
-    data[n++ % data.length] = n & 0xff;
-    source.onFrame({ width: 320, height: 240, data });
-  }, 33);
-  const track = source.createTrack();
-  cleanups.push(() => {
-    clearInterval(timer);
-    track.stop();
-  });
-  return track;
-}
-
-/** Resolves after `n` decoded frames of a subscriber's video. */
-function decoded(subscriber: Subscriber, n: number): Promise<void> {
-  const track = subscriber.mediaStream?.getVideoTracks()[0];
-  if (track === undefined) throw new Error('no video track');
-  const sink = new wrtc.nonstandard.RTCVideoSink(track);
-  cleanups.push(() => {
-    sink.stop();
-  });
-  let count = 0;
-  return waitFor(
-    (resolve) => {
-      sink.onframe = () => {
-        if (++count >= n) resolve();
-      };
-    },
-    T,
-    () => `${n} decoded frames (have ${count})`,
-  );
-}
-
-const events = (x: Subscriber): EventSource => x as unknown as EventSource;
+const PROJECT = { apiKey: '100002', apiSecret: 'cluster-media-secret-1' };
+const cleanups = cleanupsAfterEach();
+const camera = (): MediaStreamTrack => cameraTrack(cleanups);
+const decoded = (s: Subscriber, n: number): Promise<void> => decodedWith(s, n, cleanups, T);
 
 /** Node i's media address: its forwarder binds it and announces it in its ICE candidates. */
 const mediaAddress = (i: number): string => `127.0.0.${2 + i}`;
@@ -96,7 +59,7 @@ async function start(mediaMode: 'relayed' | 'routed'): Promise<{
     const server = await createServer({
       port: 0,
       redis: url,
-      projects: [{ apiKey: API_KEY, apiSecret: API_SECRET }],
+      projects: [PROJECT],
       mediaRouter: (host) =>
         (router = new ForwarderMediaRouter(
           {
@@ -128,18 +91,8 @@ async function start(mediaMode: 'relayed' | 'routed'): Promise<{
     });
   }
   const [a, b] = nodes as [Node, Node];
-  const { sessionId } = await new Parley(API_KEY, API_SECRET, { apiUrl: a.server.url }).createSession({ mediaMode });
-  return {
-    nodes: [a, b],
-    join: async (node) => {
-      const session = new Session(API_KEY, sessionId, undefined, { url: node.server.url, webrtc });
-      cleanups.push(() => {
-        void session.disconnect();
-      });
-      await session.connect(generateToken(API_KEY, API_SECRET, sessionId));
-      return session;
-    },
-  };
+  const join = await sessionOf(PROJECT, a.server.url, mediaMode, cleanups);
+  return { nodes: [a, b], join: (node) => join(node.server.url) };
 }
 
 describe('media across two nodes of a Redis cluster (wrtc clients)', () => {

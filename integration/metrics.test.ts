@@ -6,21 +6,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SessionErrorCode, type ParleyError } from '@parley/client';
 import { createServer, type ParleyServer } from '@parley/server';
-import { nextEvent, waitFor } from '@parley/testkit';
+import { nextEvent, parseMetrics, waitFor } from '@parley/testkit';
 import { startHarness, type Harness } from './harness.js';
 import { closeRaw, get, peer, rawJoin } from './support/guard.js';
 import { T } from './support-opentok.js';
-
-/** `name{labels}` → value, for every sample line of a text exposition. */
-function parseMetrics(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const space = line.lastIndexOf(' ');
-    out.set(line.slice(0, space), Number(line.slice(space + 1)));
-  }
-  return out;
-}
 
 async function scrape(url: string): Promise<Map<string, number>> {
   const res = await get(`${url}/metrics`);

@@ -7,9 +7,8 @@
  *
  *   unshare -n sh -c 'ip link set lo up && npx vitest run integration/routed.media.test.ts'
  */
-import wrtc from '@roamhq/wrtc';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Publisher, Session, type SessionOptions, type Stream, type Subscriber } from '@parley/client';
+import { describe, expect, it } from 'vitest';
+import { Publisher, type Session, type Stream, type Subscriber } from '@parley/client';
 import {
   createForwarder,
   createServer,
@@ -17,56 +16,21 @@ import {
   type ForwarderEvent,
   type MediaForwarder,
 } from '@parley/server';
-import { generateToken, Parley } from '@parley/server-sdk';
-import { nextEmitted, nextEvent, waitFor, type EventSource } from '@parley/testkit';
+import { nextEmitted, nextEvent, waitFor } from '@parley/testkit';
+import {
+  cameraTrack,
+  cleanupsAfterEach,
+  decoded as decodedWith,
+  metricsOf,
+  sessionOf,
+  subscriberEvents as events,
+} from './support/wrtc-media.js';
 
-const webrtc = wrtc as unknown as NonNullable<SessionOptions['webrtc']>;
 const T = 20_000;
-const API_KEY = '100001';
-const API_SECRET = 'routed-secret-1';
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-/** A fake camera: an I420 frame every 33 ms, changing so the encoder has work. */
-function camera(): MediaStreamTrack {
-  const source = new wrtc.nonstandard.RTCVideoSource();
-  const data = new Uint8Array(320 * 240 * 1.5).fill(128);
-  let n = 0;
-  const timer = setInterval(() => {
-    data[n++ % data.length] = n & 0xff;
-    source.onFrame({ width: 320, height: 240, data });
-  }, 33);
-  const track = source.createTrack();
-  cleanups.push(() => {
-    clearInterval(timer);
-    track.stop();
-  });
-  return track;
-}
-
-/** Resolves after `n` decoded frames of a subscriber's video. */
-function decoded(subscriber: Subscriber, n: number): Promise<void> {
-  const track = subscriber.mediaStream?.getVideoTracks()[0];
-  if (track === undefined) throw new Error('no video track');
-  const sink = new wrtc.nonstandard.RTCVideoSink(track);
-  cleanups.push(() => {
-    sink.stop();
-  });
-  let count = 0;
-  return waitFor(
-    (resolve) => {
-      sink.onframe = () => {
-        if (++count >= n) resolve();
-      };
-    },
-    T,
-    () => `${n} decoded frames (have ${count})`,
-  );
-}
-
-const events = (x: Subscriber): EventSource => x as unknown as EventSource;
+const PROJECT = { apiKey: '100001', apiSecret: 'routed-secret-1' };
+const cleanups = cleanupsAfterEach();
+const camera = (): MediaStreamTrack => cameraTrack(cleanups);
+const decoded = (s: Subscriber, n: number): Promise<void> => decodedWith(s, n, cleanups, T);
 
 describe('routed media through the forwarder (wrtc clients)', () => {
   async function start(): Promise<{
@@ -80,7 +44,7 @@ describe('routed media through the forwarder (wrtc clients)', () => {
     const server = await createServer({
       port: 0,
       dataDir: ':memory:',
-      projects: [{ apiKey: API_KEY, apiSecret: API_SECRET }],
+      projects: [PROJECT],
       mediaRouter: (host) =>
         (router = new ForwarderMediaRouter(host, () => {
           forwarder = createForwarder();
@@ -88,19 +52,9 @@ describe('routed media through the forwarder (wrtc clients)', () => {
         })),
     });
     cleanups.push(() => server.close());
-    const { sessionId } = await new Parley(API_KEY, API_SECRET, { apiUrl: server.url }).createSession({
-      mediaMode: 'routed',
-    });
+    const join = await sessionOf(PROJECT, server.url, 'routed', cleanups);
     return {
-      metrics: async () => {
-        const out = new Map<string, number>();
-        for (const line of (await server.metrics()).split('\n')) {
-          if (!line.startsWith('parley_')) continue;
-          const space = line.lastIndexOf(' ');
-          out.set(line.slice('parley_'.length, space), Number(line.slice(space + 1)));
-        }
-        return out;
-      },
+      metrics: () => metricsOf(server),
       forwarder: () => {
         if (forwarder === undefined) throw new Error('no forwarder yet');
         return forwarder;
@@ -109,14 +63,7 @@ describe('routed media through the forwarder (wrtc clients)', () => {
         if (router === undefined) throw new Error('no media router');
         return router;
       },
-      join: async () => {
-        const session = new Session(API_KEY, sessionId, undefined, { url: server.url, webrtc });
-        cleanups.push(() => {
-          void session.disconnect();
-        });
-        await session.connect(generateToken(API_KEY, API_SECRET, sessionId));
-        return session;
-      },
+      join: () => join(),
     };
   }
 

@@ -1,11 +1,13 @@
 /**
  * What the Node media tests (`@roamhq/wrtc`) share: a fake camera that pushes VP8-encodable
- * frames like a real one, and a counter of a remote video track's decoded frames that waits for
- * "n more" with a deadline (never a sleep).
+ * frames like a real one, a counter of a remote video track's decoded frames that waits for
+ * "n more" with a deadline (never a sleep), clients joining a session, and a server's metrics.
  */
 import wrtc from '@roamhq/wrtc';
-import type { SessionOptions } from '@parley/client';
-import { waitFor } from '@parley/testkit';
+import { afterEach } from 'vitest';
+import { Session, type SessionOptions, type Subscriber } from '@parley/client';
+import { generateToken, Parley } from '@parley/server-sdk';
+import { parseMetrics, waitFor, type EventSource } from '@parley/testkit';
 
 /** `@roamhq/wrtc` as the client's injected WebRTC. */
 export const webrtc = wrtc as unknown as NonNullable<SessionOptions['webrtc']>;
@@ -71,4 +73,69 @@ export function frames(track: MediaStreamTrack): FrameCounter {
       sink.stop();
     },
   };
+}
+
+/** A test's clean-ups (servers, clients, cameras, sinks). */
+export type Cleanups = (() => unknown)[];
+
+/** A list of clean-ups that runs, last first, after each test of the calling file. */
+export function cleanupsAfterEach(): Cleanups {
+  const cleanups: Cleanups = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  return cleanups;
+}
+
+/** A fake camera's track, stopped after the test. */
+export function cameraTrack(cleanups: Cleanups): MediaStreamTrack {
+  const cam = camera();
+  cleanups.push(() => {
+    cam.stop();
+  });
+  return cam.track;
+}
+
+/** Resolves after `n` decoded frames of a subscriber's video (counted from now). */
+export function decoded(subscriber: Subscriber, n: number, cleanups: Cleanups, ms = 20_000): Promise<void> {
+  const track = subscriber.mediaStream?.getVideoTracks()[0];
+  if (track === undefined) throw new Error('no video track');
+  const counter = frames(track);
+  cleanups.push(() => {
+    counter.stop();
+  });
+  return counter.atLeast(n, ms);
+}
+
+/** A subscriber as a testkit event source (its `connected`, `destroyed` …). */
+export const subscriberEvents = (x: Subscriber): EventSource => x as unknown as EventSource;
+
+/** A project's credentials. */
+export interface Project {
+  readonly apiKey: string;
+  readonly apiSecret: string;
+}
+
+/** Creates a session on `apiUrl`; returns a function that connects a new client to it on a server of choice. */
+export async function sessionOf(
+  project: Project,
+  apiUrl: string,
+  mediaMode: 'relayed' | 'routed',
+  cleanups: Cleanups,
+): Promise<(url?: string) => Promise<Session>> {
+  const { apiKey, apiSecret } = project;
+  const { sessionId } = await new Parley(apiKey, apiSecret, { apiUrl }).createSession({ mediaMode });
+  return async (url = apiUrl) => {
+    const session = new Session(apiKey, sessionId, undefined, { url, webrtc });
+    cleanups.push(() => {
+      void session.disconnect();
+    });
+    await session.connect(generateToken(apiKey, apiSecret, sessionId));
+    return session;
+  };
+}
+
+/** A server's `/metrics` as name (without `parley_`, with labels) → value. */
+export async function metricsOf(server: { metrics(): Promise<string> }): Promise<Map<string, number>> {
+  return parseMetrics(await server.metrics(), 'parley_');
 }

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StreamInfo } from '@parley/protocol';
 import type { ParleyServer, RedisBus } from '@parley/server';
-import { testRedis } from '@parley/testkit';
+import { parseMetrics, testRedis } from '@parley/testkit';
 import { Harness } from './support/harness.js';
 
 const CAPS = ['reply', 'streams'] as const;
@@ -15,13 +15,7 @@ const PUBLISH = { t: 'publish', name: 'n', hasAudio: true, hasVideo: true, video
 
 /** `name{labels}` → value, for every sample line of the text exposition (`parley_` removed). */
 async function scrape(server: ParleyServer): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  for (const line of (await server.metrics()).split('\n')) {
-    if (!line.startsWith('parley_')) continue;
-    const space = line.lastIndexOf(' ');
-    out.set(line.slice('parley_'.length, space), Number(line.slice(space + 1)));
-  }
-  return out;
+  return parseMetrics(await server.metrics(), 'parley_');
 }
 
 let h: Harness | undefined;

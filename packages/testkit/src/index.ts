@@ -69,3 +69,4 @@ export {
   type RedisServerOptions,
 } from './redis-server.js';
 export { startParleyProcess, PARLEY_BIN, type ParleyProcess } from './parley-process.js';
+export { parseMetrics } from './metrics.js';

@@ -4,7 +4,7 @@
  * everything when the channel closes.
  */
 import { ForwarderError, type ForwarderEvent } from './types.js';
-import type { FromWorker, ToWorker, WorkerRequest } from './worker-messages.js';
+import type { FromWorker, ToWorker, WorkerData, WorkerRequest } from './worker-messages.js';
 
 /** What a forwarder implementation provides to the loop. */
 export interface ForwarderCoreLike {
@@ -47,4 +47,28 @@ export function serveForwarder(
   channel.onClose(() => {
     core.closeAll();
   });
+}
+
+/**
+ * Serves a forwarder from a forked child process: the options come as its first argument
+ * (JSON), the requests over its IPC channel; when the channel closes (the server stopped it, or
+ * the server died) it closes everything and exits.
+ */
+export function serveChildProcess(
+  make: (opts: WorkerData, emit: (e: ForwarderEvent) => void) => ForwarderCoreLike,
+): void {
+  if (process.send === undefined) throw new Error('a forwarder process runs as a forked child process');
+  const opts = JSON.parse(process.argv[2] ?? '{}') as WorkerData;
+  serveForwarder(
+    {
+      post: (m) => process.send?.(m),
+      onMessage: (cb) => process.on('message', cb),
+      onClose: (cb) =>
+        process.once('disconnect', () => {
+          cb();
+          process.exit(0);
+        }),
+    },
+    (emit) => make(opts, emit),
+  );
 }

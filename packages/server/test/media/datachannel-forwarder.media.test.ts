@@ -4,25 +4,12 @@
  * requests, NACKs answered natively, cleanup, bad input, and a crashed host. Run inside a
  * loopback-only network namespace: `npm test -- <this file>`.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ForwarderEvent } from '@parley/server';
 import { waitFor } from '@parley/testkit';
-import {
-  DEADLINE,
-  eventOf,
-  forwarderOf,
-  packets,
-  plis,
-  publisher,
-  subscriber,
-  type Cleanups,
-} from './forwarder-peers.js';
+import { DEADLINE, eventOf, forwarderSuite, packets, plis, publisher, subscriber } from './forwarder-peers.js';
 
-const cleanup: Cleanups = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c().catch(() => undefined);
-});
-const forwarder = () => forwarderOf('datachannel', cleanup);
+const { cleanup, forwarder } = forwarderSuite('datachannel');
 
 describe('forwarder (libdatachannel in a child process)', () => {
   it('forwards a publisher to two subscribers with their own SSRCs, asks for key frames, answers NACKs', async () => {

@@ -6,125 +6,42 @@
  * no header extensions, and for a subscriber the SSRC it will receive.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
-import { getHeapStatistics } from 'node:v8';
 import ndc from 'node-datachannel';
-import { MAX_CONSUMERS_PER_TRANSPORT, checkId, checkSdp } from '../checks.js';
+import { ForwarderCoreBase } from '../forwarder-core.js';
+import type { Router } from '../forwarder-objects.js';
 import {
   ForwarderError,
   type CandidateInit,
   type ConsumerInfo,
-  type ForwarderEvent,
-  type ForwarderOptions,
-  type ForwarderStats,
   type ProducerInfo,
   type PublishResult,
   type SubscribeResult,
 } from '../types.js';
-import type { WorkerRequest } from '../worker-messages.js';
-import { Consumer, Producer, Router, Transport, type Registry } from './objects.js';
+import { Consumer, Producer, Transport } from './objects.js';
 import { offeredMedia, type OfferedMedia } from './sdp.js';
 
 /** How long the forwarder's own ICE gathering may take before an offer is refused. */
 const GATHER_TIMEOUT_MS = 10_000;
 
-/** Owns every router, transport, producer and consumer of one worker. */
-export class DatachannelCore {
-  private readonly reg: Registry;
-
-  constructor(
-    private readonly opts: ForwarderOptions,
-    emit: (e: ForwarderEvent) => void,
-  ) {
-    this.reg = {
-      routers: new Map(),
-      transports: new Map(),
-      producers: new Map(),
-      consumers: new Map(),
-      counters: {
-        packetsIn: 0,
-        packetsOut: 0,
-        bytesIn: 0,
-        bytesOut: 0,
-        nacksIn: 0,
-        retransmitted: 0,
-        nackMisses: 0,
-        keyFrameRequests: 0,
-      },
-      disconnectTimeoutMs: opts.disconnectTimeoutMs ?? 15_000,
-      emit,
-    };
-  }
-
-  /** Runs one request; throws {@link ForwarderError} for a request that cannot be served. */
-  async handle(req: WorkerRequest): Promise<unknown> {
-    switch (req.op) {
-      case 'createRouter':
-        if (!this.reg.routers.has(checkId(req.routerId, 'routerId'))) new Router(req.routerId, this.reg);
-        return undefined;
-      case 'publish':
-        return this.publish(req.routerId, req.transportId, req.offer);
-      case 'subscribe':
-        return this.subscribe(req.routerId, req.transportId, req.producerIds, req.offer);
-      case 'renegotiate':
-        this.transport(req.transportId);
-        // libdatachannel (libjuice) has no ICE restart: the client must publish or subscribe anew.
-        throw new ForwarderError('bad-request', 'the datachannel forwarder cannot renegotiate (no ICE restart)');
-      case 'candidate':
-        this.candidate(req.transportId, req.candidate);
-        return undefined;
-      case 'requestKeyFrame':
-        for (const p of this.transport(req.transportId).producers) p.requestKeyFrame();
-        return undefined;
-      case 'closeRouter':
-        this.reg.routers.get(req.routerId)?.close();
-        return undefined;
-      case 'closeTransport':
-        this.reg.transports.get(req.transportId)?.close('requested');
-        return undefined;
-      case 'closeProducer':
-        this.reg.producers.get(req.producerId)?.close('requested');
-        return undefined;
-      case 'closeConsumer':
-        this.reg.consumers.get(req.consumerId)?.close('requested');
-        return undefined;
-      case 'stats':
-        return this.stats();
-      case 'crash':
-        if (this.opts.testHooks !== true) throw new ForwarderError('bad-request', 'crash is a test hook');
-        setImmediate(() => {
-          throw new Error('forwarder worker crash requested by a test');
-        });
-        return undefined;
-      default:
-        throw new ForwarderError('bad-request', `unknown request ${(req as { op?: unknown }).op as string}`);
-    }
-  }
-
-  /** Closes everything (the worker is stopping). */
-  closeAll(): void {
-    for (const r of [...this.reg.routers.values()]) r.close();
+/** Owns every router, transport, producer and consumer of one forwarder process. */
+export class DatachannelCore extends ForwarderCoreBase<Transport, Producer, Consumer> {
+  /** Closes everything, then libdatachannel's threads (the process is stopping). */
+  override closeAll(): void {
+    super.closeAll();
     ndc.cleanup();
   }
 
-  private router(id: unknown): Router {
-    const r = this.reg.routers.get(checkId(id, 'routerId'));
-    if (r === undefined) throw new ForwarderError('not-found', `no router ${String(id)}`);
-    return r;
-  }
-
-  private transport(id: unknown): Transport {
-    const t = this.reg.transports.get(checkId(id, 'transportId'));
-    if (t === undefined) throw new ForwarderError('not-found', `no transport ${String(id)}`);
-    return t;
-  }
-
-  private newTransport(routerId: string, transportId: string, direction: 'send' | 'recv'): Transport {
-    const router = this.router(routerId);
-    if (this.reg.transports.has(checkId(transportId, 'transportId')))
-      throw new ForwarderError('bad-request', `transport ${transportId} exists`);
+  protected createTransport(router: Router, transportId: string, direction: 'send' | 'recv'): Transport {
     const pc = new ndc.PeerConnection(transportId, { iceServers: [], bindAddress: this.opts.mediaAddress });
     return new Transport(transportId, router, direction, pc, this.reg);
+  }
+
+  protected renegotiate(transportId: string): Promise<string> {
+    this.transport(transportId);
+    // libdatachannel (libjuice) has no ICE restart: the client must publish or subscribe anew.
+    return Promise.reject(
+      new ForwarderError('bad-request', 'the datachannel forwarder cannot renegotiate (no ICE restart)'),
+    );
   }
 
   /** A track for one offered m-line with only the forwarded codec, at the offerer's payload type. */
@@ -165,8 +82,7 @@ export class DatachannelCore {
     return sdp;
   }
 
-  private async publish(routerId: string, transportId: string, offer: string): Promise<PublishResult> {
-    checkSdp(offer, 'offer');
+  protected async publish(routerId: string, transportId: string, offer: string): Promise<PublishResult> {
     const t = this.newTransport(routerId, transportId, 'send');
     try {
       const producers: ProducerInfo[] = [];
@@ -184,22 +100,12 @@ export class DatachannelCore {
     }
   }
 
-  private async subscribe(
+  protected async subscribe(
     routerId: string,
     transportId: string,
-    producerIds: readonly string[],
+    sources: readonly Producer[],
     offer: string,
   ): Promise<SubscribeResult> {
-    checkSdp(offer, 'offer');
-    if (!Array.isArray(producerIds) || producerIds.length === 0 || producerIds.length > MAX_CONSUMERS_PER_TRANSPORT)
-      throw new ForwarderError('bad-request', `producerIds must list 1 to ${MAX_CONSUMERS_PER_TRANSPORT} producers`);
-    const router = this.router(routerId);
-    const sources = (producerIds as readonly unknown[]).map((id) => {
-      const p = typeof id === 'string' ? this.reg.producers.get(id) : undefined;
-      if (p === undefined || p.transport.router !== router)
-        throw new ForwarderError('not-found', `no producer ${String(id)} in router ${routerId}`);
-      return p;
-    });
     const t = this.newTransport(routerId, transportId, 'recv');
     try {
       const consumers: ConsumerInfo[] = [];
@@ -225,10 +131,7 @@ export class DatachannelCore {
     }
   }
 
-  private candidate(transportId: string, c: CandidateInit): void {
-    const t = this.transport(transportId);
-    if (typeof c !== 'object' || typeof c.candidate !== 'string' || c.candidate.length > 1024)
-      throw new ForwarderError('bad-request', 'candidate must be an RTCIceCandidateInit');
+  protected candidate(t: Transport, c: CandidateInit): void {
     if (c.candidate === '') return; // end of candidates
     const mid = c.sdpMid ?? t.pc.localDescription()?.sdp.match(/a=mid:(\S+)/)?.[1] ?? '0';
     try {
@@ -236,18 +139,5 @@ export class DatachannelCore {
     } catch (e) {
       throw new ForwarderError('bad-request', `candidate rejected: ${e instanceof Error ? e.message : String(e)}`);
     }
-  }
-
-  private stats(): ForwarderStats {
-    const r = this.reg;
-    return {
-      routers: r.routers.size,
-      transports: r.transports.size,
-      producers: r.producers.size,
-      consumers: r.consumers.size,
-      ...r.counters,
-      workerBusyMs: Math.round(performance.eventLoopUtilization().active),
-      workerHeapBytes: getHeapStatistics().used_heap_size,
-    };
   }
 }

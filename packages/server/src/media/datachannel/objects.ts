@@ -1,147 +1,63 @@
 /**
- * The datachannel forwarder's objects inside its worker: Router ⊃ Transport ⊃ Producer /
- * Consumer, with the same cascading `close(reason)` as the werift forwarder's (../werift/
- * objects.ts). libdatachannel (native) does ICE, DTLS and SRTP on its own threads; JavaScript
- * sees each decrypted packet of a publisher's track once, rewrites SSRC and payload type per
- * subscriber in place and hands it back to be encrypted and sent. NACKs are answered natively
- * by an `RtcpNackResponder` on each subscriber's track (its own cache of what it sent).
+ * The datachannel forwarder's objects inside its process: the shared Router ⊃ Transport ⊃
+ * Producer / Consumer of ../forwarder-objects.ts on libdatachannel peer connections.
+ * libdatachannel (native) does ICE, DTLS and SRTP on its own threads; JavaScript sees each
+ * decrypted packet of a publisher's track once, rewrites SSRC and payload type per subscriber in
+ * place and hands it back to be encrypted and sent. NACKs are answered natively by an
+ * `RtcpNackResponder` on each subscriber's track (its own cache of what it sent).
  */
 import type { PeerConnection, Track } from 'node-datachannel';
-import type { CloseReason, ForwarderEvent, MediaKind } from '../types.js';
-import { isRtcp, pli, readFeedback, rtpPayloadBytes } from './rtcp.js';
+import { ConsumerBase, ProducerBase, TransportBase, type Registry, type Router } from '../forwarder-objects.js';
+import type { MediaKind } from '../types.js';
+import { isRtcp, pli, readFeedback, rtpPayloadBytes, rtpPayloadOffset } from './rtcp.js';
 
-/** Mutable counters behind `ForwarderStats`. */
-export interface Counters {
-  packetsIn: number;
-  packetsOut: number;
-  bytesIn: number;
-  bytesOut: number;
-  nacksIn: number;
-  retransmitted: number;
-  nackMisses: number;
-  keyFrameRequests: number;
-}
+/** The datachannel forwarder's registry. */
+export type DatachannelRegistry = Registry<Transport, Producer, Consumer>;
 
-/** Where the objects live by id, and how they report. Owned by the worker's core. */
-export interface Registry {
-  readonly routers: Map<string, Router>;
-  readonly transports: Map<string, Transport>;
-  readonly producers: Map<string, Producer>;
-  readonly consumers: Map<string, Consumer>;
-  readonly counters: Counters;
-  readonly disconnectTimeoutMs: number;
-  emit(e: ForwarderEvent): void;
-}
-
-/** Minimum gap between two key-frame requests to one publisher track. */
-const KEYFRAME_GAP_MS = 250;
 /** The sender SSRC of the forwarder's own RTCP (PLIs). */
 const FORWARDER_SSRC = 1;
 
-/** The media of one session. */
-export class Router {
-  readonly transports = new Set<Transport>();
-  private closed = false;
+/** One libdatachannel peer connection. */
+export class Transport extends TransportBase {
+  declare readonly producers: Set<Producer>;
+  declare readonly consumers: Set<Consumer>;
 
   constructor(
-    readonly id: string,
-    private readonly reg: Registry,
-  ) {
-    reg.routers.set(id, this);
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    for (const t of [...this.transports]) t.close('router-closed');
-    this.reg.routers.delete(this.id);
-    this.reg.emit({ type: 'router-closed', routerId: this.id });
-  }
-}
-
-/** One peer connection: a publisher's (`send`, from the client's view) or a subscription's (`recv`). */
-export class Transport {
-  readonly producers = new Set<Producer>();
-  readonly consumers = new Set<Consumer>();
-  closed = false;
-  private timer: NodeJS.Timeout | undefined;
-  private connected = false;
-
-  constructor(
-    readonly id: string,
-    readonly router: Router,
-    readonly direction: 'send' | 'recv',
+    id: string,
+    router: Router,
+    direction: 'send' | 'recv',
     readonly pc: PeerConnection,
-    private readonly reg: Registry,
+    reg: Registry,
   ) {
-    router.transports.add(this);
-    reg.transports.set(id, this);
+    super(id, router, direction, reg);
     pc.onStateChange((s) => {
       this.onState(s);
     });
   }
 
-  private onState(s: string): void {
-    if (this.closed) return;
-    if (s === 'connected') {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-      this.connected = true;
-      this.report('connected');
-      // A subscriber that just connected needs a key frame to start decoding.
-      for (const c of this.consumers) c.producer.requestKeyFrame();
-    } else if (s === 'disconnected') {
-      if (this.connected) this.report('disconnected');
-      this.connected = false;
-      this.timer ??= setTimeout(() => {
-        this.close('ice-failed');
-      }, this.reg.disconnectTimeoutMs);
-    } else if (s === 'failed') {
-      this.close('ice-failed');
-    } else if (s === 'closed') {
-      this.close('requested');
-    }
-  }
-
-  private report(state: 'connected' | 'disconnected'): void {
-    this.reg.emit({ type: 'transport-state', routerId: this.router.id, transportId: this.id, state });
-  }
-
-  close(reason: CloseReason): void {
-    if (this.closed) return;
-    this.closed = true;
-    clearTimeout(this.timer);
-    for (const p of [...this.producers]) p.close('transport-closed');
-    for (const c of [...this.consumers]) c.close('transport-closed');
+  protected closePeer(): void {
     try {
       this.pc.close();
     } catch {
       // already closed natively
     }
-    this.router.transports.delete(this);
-    this.reg.transports.delete(this.id);
-    this.reg.emit({ type: 'transport-closed', routerId: this.router.id, transportId: this.id, reason });
   }
 }
 
 /** One published track: receives its RTP and feeds its consumers. */
-export class Producer {
-  readonly consumers = new Set<Consumer>();
-  private closed = false;
-  private ssrc: number | undefined;
-  private lastKeyFrameRequest = -Infinity;
-  private keyFrameTimer: NodeJS.Timeout | undefined;
+export class Producer extends ProducerBase {
+  declare readonly consumers: Set<Consumer>;
+  declare readonly transport: Transport;
 
   constructor(
-    readonly id: string,
-    readonly kind: MediaKind,
-    readonly mid: string,
-    readonly transport: Transport,
+    id: string,
+    kind: MediaKind,
+    mid: string,
+    transport: Transport,
     private readonly track: Track,
-    private readonly reg: Registry,
+    reg: Registry,
   ) {
-    transport.producers.add(this);
-    reg.producers.set(id, this);
+    super(id, kind, mid, transport, reg);
     track.onMessage((m) => {
       this.onPacket(m);
     });
@@ -153,41 +69,21 @@ export class Producer {
     const c = this.reg.counters;
     c.packetsIn++;
     c.bytesIn += rtpPayloadBytes(p);
+    if (this.kind === 'video') this.onVideoPayload(p.readUInt32BE(4), p, rtpPayloadOffset(p));
     for (const consumer of this.consumers) consumer.send(p);
   }
 
-  /**
-   * Sends the publisher a PLI: at once, or, within 250 ms of the last one, once at the end of
-   * that gap (requests in between are merged: one key frame serves them all).
-   */
-  requestKeyFrame(): void {
-    if (this.closed || this.kind !== 'video' || this.ssrc === undefined || this.keyFrameTimer) return;
-    const wait = this.lastKeyFrameRequest + KEYFRAME_GAP_MS - performance.now();
-    if (wait > 0) {
-      this.keyFrameTimer = setTimeout(() => {
-        this.keyFrameTimer = undefined;
-        this.requestKeyFrame();
-      }, wait);
-      return;
-    }
-    this.lastKeyFrameRequest = performance.now();
-    this.reg.counters.keyFrameRequests++;
+  protected sendPli(ssrc: number): void {
     try {
       // Without a media handler libdatachannel sends RTCP on a receive-only track as is.
-      this.track.sendMessageBinary(pli(FORWARDER_SSRC, this.ssrc));
+      this.track.sendMessageBinary(pli(FORWARDER_SSRC, ssrc));
     } catch {
       // the track closed under us: its transport's close follows
     }
   }
 
-  close(reason: CloseReason): void {
-    if (this.closed) return;
-    this.closed = true;
-    clearTimeout(this.keyFrameTimer);
-    for (const c of [...this.consumers]) c.close('producer-closed');
-    this.transport.producers.delete(this);
-    this.reg.producers.delete(this.id);
-    this.reg.emit({ type: 'producer-closed', routerId: this.transport.router.id, producerId: this.id, reason });
+  protected release(): void {
+    // libdatachannel's track closes with its peer connection
   }
 }
 
@@ -196,22 +92,21 @@ export class Producer {
  * the shared buffer just before each send: libdatachannel copies it synchronously); sequence
  * numbers and timestamps are the publisher's.
  */
-export class Consumer {
-  private closed = false;
+export class Consumer extends ConsumerBase {
+  declare readonly producer: Producer;
+  declare readonly transport: Transport;
 
   constructor(
-    readonly id: string,
-    readonly producer: Producer,
-    readonly transport: Transport,
+    id: string,
+    producer: Producer,
+    transport: Transport,
     private readonly track: Track,
     /** The SSRC announced to the subscriber in the answer, and its payload type for the codec. */
     private readonly ssrc: number,
     private readonly payloadType: number,
-    private readonly reg: Registry,
+    reg: Registry,
   ) {
-    producer.consumers.add(this);
-    transport.consumers.add(this);
-    reg.consumers.set(id, this);
+    super(id, producer, transport, reg);
     track.onMessage((m) => {
       this.onRtcp(m);
     });
@@ -236,16 +131,5 @@ export class Consumer {
     const fb = readFeedback(p);
     if (fb.keyFrame) this.producer.requestKeyFrame();
     this.reg.counters.nacksIn += fb.nacks;
-  }
-
-  close(reason: CloseReason): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.producer.consumers.delete(this);
-    this.transport.consumers.delete(this);
-    this.reg.consumers.delete(this.id);
-    this.reg.emit({ type: 'consumer-closed', routerId: this.transport.router.id, consumerId: this.id, reason });
-    // A subscription whose publisher went away has nothing left to carry.
-    if (reason === 'producer-closed' && this.transport.consumers.size === 0) this.transport.close('producer-closed');
   }
 }

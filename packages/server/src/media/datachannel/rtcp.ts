@@ -13,12 +13,19 @@ export function isRtcp(p: Buffer): boolean {
   return p.length >= 8 && pt >= 192 && pt <= 223;
 }
 
+/** Where an RTP packet's payload starts (after the CSRCs and the header extension). */
+export function rtpPayloadOffset(p: Buffer): number {
+  const b0 = p[0] as number;
+  let off = 12 + 4 * (b0 & 0x0f);
+  if ((b0 & 0x10) !== 0 && p.length >= off + 4) off += 4 + 4 * p.readUInt16BE(off + 2);
+  return off;
+}
+
 /** Bytes of an RTP packet's payload (after the CSRCs and the header extension; without padding). */
 export function rtpPayloadBytes(p: Buffer): number {
   if (p.length < 12) return 0;
   const b0 = p[0] as number;
-  let off = 12 + 4 * (b0 & 0x0f);
-  if ((b0 & 0x10) !== 0 && p.length >= off + 4) off += 4 + 4 * p.readUInt16BE(off + 2);
+  const off = rtpPayloadOffset(p);
   const pad = (b0 & 0x20) !== 0 ? (p[p.length - 1] as number) : 0;
   return Math.max(0, p.length - off - pad);
 }

@@ -1,7 +1,7 @@
 /**
- * The forwarder's objects inside the worker: Router ⊃ Transport ⊃ Producer / Consumer. Each has
- * one `close(reason)` that cascades downwards, unregisters itself from {@link Registry} and
- * reports itself once.
+ * The werift forwarder's objects inside its worker: the shared Router ⊃ Transport ⊃ Producer /
+ * Consumer of ../forwarder-objects.ts on werift peer connections. A producer keeps a packet
+ * cache for NACKs; a consumer rewrites each packet's header for its subscriber and encrypts it.
  */
 import type {
   MediaStreamTrack,
@@ -11,34 +11,13 @@ import type {
   RTCRtpSender,
   RtpPacket,
 } from 'werift';
-import type { CloseReason, ForwarderEvent, MediaKind } from '../types.js';
+import { ConsumerBase, ProducerBase, TransportBase, type Registry, type Router } from '../forwarder-objects.js';
+import type { MediaKind } from '../types.js';
 import { PacketCache } from './packet-cache.js';
 
-/** Mutable counters behind `ForwarderStats`. */
-export interface Counters {
-  packetsIn: number;
-  packetsOut: number;
-  bytesIn: number;
-  bytesOut: number;
-  nacksIn: number;
-  retransmitted: number;
-  nackMisses: number;
-  keyFrameRequests: number;
-}
+/** The werift forwarder's registry. */
+export type WeriftRegistry = Registry<Transport, Producer, Consumer>;
 
-/** Where the objects live by id, and how they report. Owned by the worker's core. */
-export interface Registry {
-  readonly routers: Map<string, Router>;
-  readonly transports: Map<string, Transport>;
-  readonly producers: Map<string, Producer>;
-  readonly consumers: Map<string, Consumer>;
-  readonly counters: Counters;
-  readonly disconnectTimeoutMs: number;
-  emit(e: ForwarderEvent): void;
-}
-
-/** Minimum gap between two key-frame requests to one publisher track. */
-const KEYFRAME_GAP_MS = 250;
 const NO_EXTENSIONS: never[] = [];
 /** Seconds between 1900 (NTP epoch) and 1970. */
 const NTP_EPOCH_OFFSET = 2_208_988_800;
@@ -51,107 +30,47 @@ function ntpNow(): bigint {
   return (BigInt(sec) << 32n) | BigInt(frac);
 }
 
-/** The media of one session. */
-export class Router {
-  readonly transports = new Set<Transport>();
-  private closed = false;
+/** One werift peer connection. */
+export class Transport extends TransportBase {
+  declare readonly producers: Set<Producer>;
+  declare readonly consumers: Set<Consumer>;
 
   constructor(
-    readonly id: string,
-    private readonly reg: Registry,
-  ) {
-    reg.routers.set(id, this);
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    for (const t of [...this.transports]) t.close('router-closed');
-    this.reg.routers.delete(this.id);
-    this.reg.emit({ type: 'router-closed', routerId: this.id });
-  }
-}
-
-/** One peer connection: a publisher's (`send`, from the client's view) or a subscription's (`recv`). */
-export class Transport {
-  readonly producers = new Set<Producer>();
-  readonly consumers = new Set<Consumer>();
-  private closed = false;
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(
-    readonly id: string,
-    readonly router: Router,
-    readonly direction: 'send' | 'recv',
+    id: string,
+    router: Router,
+    direction: 'send' | 'recv',
     readonly pc: RTCPeerConnection,
-    private readonly reg: Registry,
+    reg: Registry,
   ) {
-    router.transports.add(this);
-    reg.transports.set(id, this);
+    super(id, router, direction, reg);
     pc.connectionStateChange.subscribe((s) => {
       this.onState(s);
     });
   }
 
-  private onState(s: string): void {
-    if (this.closed) return;
-    if (s === 'connected') {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-      this.report('connected');
-      // A subscriber that just connected needs a key frame to start decoding.
-      for (const c of this.consumers) c.producer.requestKeyFrame();
-    } else if (s === 'disconnected') {
-      this.report('disconnected');
-      this.timer ??= setTimeout(() => {
-        this.close('ice-failed');
-      }, this.reg.disconnectTimeoutMs);
-    } else if (s === 'failed') {
-      this.close('ice-failed');
-    } else if (s === 'closed') {
-      this.close('requested');
-    }
-  }
-
-  private report(state: 'connected' | 'disconnected'): void {
-    this.reg.emit({ type: 'transport-state', routerId: this.router.id, transportId: this.id, state });
-  }
-
-  close(reason: CloseReason): void {
-    if (this.closed) return;
-    this.closed = true;
-    clearTimeout(this.timer);
-    for (const p of [...this.producers]) p.close('transport-closed');
-    for (const c of [...this.consumers]) c.close('transport-closed');
+  protected closePeer(): void {
     this.pc.close().catch(() => undefined);
-    this.router.transports.delete(this);
-    this.reg.transports.delete(this.id);
-    this.reg.emit({ type: 'transport-closed', routerId: this.router.id, transportId: this.id, reason });
   }
 }
 
 /** One published track: receives RTP, keeps a packet cache, feeds its consumers. */
-export class Producer {
-  readonly consumers = new Set<Consumer>();
+export class Producer extends ProducerBase {
+  declare readonly consumers: Set<Consumer>;
+  declare readonly transport: Transport;
   readonly cache: PacketCache;
-  private closed = false;
-  private ssrc: number | undefined;
   private unsubscribe: (() => void) | undefined;
-  private lastKeyFrameRequest = -Infinity;
-  private keyFrameTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    readonly id: string,
-    readonly kind: MediaKind,
-    readonly mid: string,
-    readonly transport: Transport,
+    id: string,
+    kind: MediaKind,
+    mid: string,
+    transport: Transport,
     private readonly receiver: RTCRtpReceiver,
     cacheSize: number,
-    private readonly reg: Registry,
+    reg: Registry,
   ) {
+    super(id, kind, mid, transport, reg);
     this.cache = new PacketCache(cacheSize);
-    transport.producers.add(this);
-    reg.producers.set(id, this);
   }
 
   /** Starts forwarding the track werift made for the publisher's stream. */
@@ -169,38 +88,17 @@ export class Producer {
     c.packetsIn++;
     c.bytesIn += rtp.payload.length;
     this.cache.put(rtp);
+    if (this.kind === 'video') this.onVideoPayload(rtp.header.timestamp, rtp.payload);
     for (const c of this.consumers) c.send(rtp, false);
   }
 
-  /**
-   * Sends the publisher a PLI: at once, or, within 250 ms of the last one, once at the end of
-   * that gap (requests in between are merged: one key frame serves them all).
-   */
-  requestKeyFrame(): void {
-    if (this.closed || this.kind !== 'video' || this.ssrc === undefined || this.keyFrameTimer) return;
-    const wait = this.lastKeyFrameRequest + KEYFRAME_GAP_MS - performance.now();
-    if (wait > 0) {
-      this.keyFrameTimer = setTimeout(() => {
-        this.keyFrameTimer = undefined;
-        this.requestKeyFrame();
-      }, wait);
-      return;
-    }
-    this.lastKeyFrameRequest = performance.now();
-    this.reg.counters.keyFrameRequests++;
-    this.receiver.sendRtcpPLI(this.ssrc).catch(() => undefined);
+  protected sendPli(ssrc: number): void {
+    this.receiver.sendRtcpPLI(ssrc).catch(() => undefined);
   }
 
-  close(reason: CloseReason): void {
-    if (this.closed) return;
-    this.closed = true;
+  protected release(): void {
     this.unsubscribe?.();
-    clearTimeout(this.keyFrameTimer);
-    for (const c of [...this.consumers]) c.close('producer-closed');
     this.cache.clear();
-    this.transport.producers.delete(this);
-    this.reg.producers.delete(this.id);
-    this.reg.emit({ type: 'producer-closed', routerId: this.transport.router.id, producerId: this.id, reason });
   }
 }
 
@@ -209,19 +107,18 @@ export class Producer {
  * header extensions; sequence numbers and timestamps are the publisher's, so a NACK names the
  * producer's cache slot directly.
  */
-export class Consumer {
-  private closed = false;
+export class Consumer extends ConsumerBase {
+  declare readonly producer: Producer;
+  declare readonly transport: Transport;
 
   constructor(
-    readonly id: string,
-    readonly producer: Producer,
-    readonly transport: Transport,
+    id: string,
+    producer: Producer,
+    transport: Transport,
     private readonly sender: RTCRtpSender,
-    private readonly reg: Registry,
+    reg: Registry,
   ) {
-    producer.consumers.add(this);
-    transport.consumers.add(this);
-    reg.consumers.set(id, this);
+    super(id, producer, transport, reg);
     sender.onGenericNack.subscribe((fb) => {
       this.onNack(fb.lost);
     });
@@ -281,16 +178,5 @@ export class Consumer {
       c.retransmitted++;
       this.send(p, true);
     }
-  }
-
-  close(reason: CloseReason): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.producer.consumers.delete(this);
-    this.transport.consumers.delete(this);
-    this.reg.consumers.delete(this.id);
-    this.reg.emit({ type: 'consumer-closed', routerId: this.transport.router.id, consumerId: this.id, reason });
-    // A subscription whose publisher went away has nothing left to carry.
-    if (reason === 'producer-closed' && this.transport.consumers.size === 0) this.transport.close('producer-closed');
   }
 }
