@@ -1,0 +1,66 @@
+/**
+ * This node's sessions as the endpoint sees them: each session's local members in join order, the
+ * connections still joining, and the session's signal budget (per node: a cluster bus would hold
+ * one for the session). The endpoint (parley-endpoint.ts) decides who enters and leaves; this only
+ * keeps the maps, and drops a session once nobody of it is left here.
+ */
+import type { SessionSignalBudget } from '@parley/protocol';
+import type { ServerClock } from './clock.js';
+import type { Connection } from './connection.js';
+import { SessionBudget } from './token-bucket.js';
+
+/** This node's members of one session in join order, and its connections still joining. */
+export class LocalSession extends Map<string, Connection> {
+  joining = 0;
+  /** Set by the first join: whether the media router serves this session. */
+  routed = false;
+  constructor(readonly budget: SessionBudget) {
+    super();
+  }
+}
+
+export class LocalSessions {
+  readonly #sessions = new Map<string, LocalSession>();
+
+  constructor(
+    private readonly signals: Readonly<SessionSignalBudget>,
+    private readonly clock: ServerClock,
+  ) {}
+
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  get(sessionId: string): LocalSession | undefined {
+    return this.#sessions.get(sessionId);
+  }
+
+  /** A member of this node, or undefined. */
+  member(sessionId: string, connectionId: string): Connection | undefined {
+    return this.#sessions.get(sessionId)?.get(connectionId);
+  }
+
+  /** The session, made (with a fresh budget) on first use. */
+  open(sessionId: string): LocalSession {
+    let session = this.#sessions.get(sessionId);
+    if (session === undefined) {
+      const { burst, byteBurst } = this.signals;
+      session = new LocalSession(new SessionBudget(burst, byteBurst, this.clock.now()));
+      this.#sessions.set(sessionId, session);
+    }
+    return session;
+  }
+
+  /** Take a member out of its session (the session goes once empty). */
+  remove(c: Connection): void {
+    const session = this.#sessions.get(c.sessionId);
+    if (session === undefined) return;
+    session.delete(c.id);
+    this.forgetIfEmpty(c.sessionId, session);
+  }
+
+  forgetIfEmpty(sessionId: string, session: LocalSession): void {
+    if (session.size === 0 && session.joining === 0 && this.#sessions.get(sessionId) === session)
+      this.#sessions.delete(sessionId);
+  }
+}
