@@ -1,10 +1,12 @@
 /**
- * The Session's calls that are requests (signal, forceDisconnect, serverTime) and its stream calls
- * (publish, subscribe, moderation): each passes the session's current status, limits and granted
- * capabilities to {@link Requests} or {@link SessionStreams}, which check them and send. The
- * connection state machine they read is the Session's own (session.ts); nothing here changes it.
+ * The Session's calls that do not move its state machine: its listeners (on, once, off), its
+ * requests (signal, forceDisconnect, serverTime) and its stream calls (publish, subscribe,
+ * moderation), each passing the session's current status, limits and granted capabilities to
+ * {@link Requests} or {@link SessionStreams}, which check them and send. The connection state
+ * machine they read is the Session's own (session.ts); nothing here changes it.
  */
 import type { WireCapability, WireLimits } from '@parley/protocol';
+import type { SessionEventMap, SessionEventName, SessionListener, TypedEmitter } from './events.js';
 import type { Publisher } from './publisher.js';
 import type { Requests } from './requests.js';
 import type { SessionStreams } from './session-streams.js';
@@ -14,6 +16,7 @@ import type { Connection, SessionConnectionStatus, SignalOptions, Stream } from 
 
 /** The part of {@link Session} that sends requests; the Session extends it. @internal */
 export abstract class SessionCalls {
+  protected abstract readonly emitter: TypedEmitter<SessionEventMap>;
   /** The requests waiting for ack/nack, and how each kind is checked and sent. */
   protected abstract readonly requests: Requests;
   /** The streams, our publishers and subscribers (capability `streams`). */
@@ -23,6 +26,24 @@ export abstract class SessionCalls {
   protected abstract readonly wireLimits: WireLimits | null;
   abstract get connectionStatus(): SessionConnectionStatus;
   abstract get protocolCapabilities(): readonly WireCapability[];
+
+  /**
+   * Listen to an event; returns a function that removes the listener.
+   * @example const off = session.on('connectionCreated', ({ connection }) => add(connection)); off();
+   */
+  on<K extends SessionEventName>(event: K, listener: SessionListener<K>): () => void {
+    return this.emitter.on(event, listener);
+  }
+
+  /** Listen to the next occurrence of an event only. @example session.once('sessionConnected', () => ready()); */
+  once<K extends SessionEventName>(event: K, listener: SessionListener<K>): () => void {
+    return this.emitter.once(event, listener);
+  }
+
+  /** Remove a listener added with `on`. @example session.off('signal', onSignal); */
+  off<K extends SessionEventName>(event: K, listener: SessionListener<K>): void {
+    this.emitter.off(event, listener);
+  }
 
   /**
    * Send a signal to everyone (including us) or to one connection. Resolves when the server has

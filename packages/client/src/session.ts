@@ -33,7 +33,7 @@ import { createDispatch, type Dispatch } from './dispatch.js';
 import { Disposables } from './disposables.js';
 import { CLIENT_DISCONNECTED, connectFailed, dropped, endingForClose, type Ending } from './ending.js';
 import { ParleyError } from './errors.js';
-import { TypedEmitter, type SessionEventMap, type SessionEventName, type SessionListener } from './events.js';
+import { TypedEmitter, type SessionEventMap } from './events.js';
 import { deliver, type Receivers } from './incoming.js';
 import { Inbox } from './inbox.js';
 import { JoinJob, joinProblem } from './join.js';
@@ -66,7 +66,7 @@ export class Session extends SessionCalls {
   /** The project's API key, always a string (a number given to the constructor is turned into one). */
   readonly apiKey: string;
   private readonly opts: ResolvedOptions;
-  private readonly emitter: TypedEmitter<SessionEventMap>;
+  protected readonly emitter: TypedEmitter<SessionEventMap>;
   private readonly dispatch: Dispatch;
   private readonly roster: Roster;
   private status: Status = Status.NotConnected;
@@ -184,24 +184,6 @@ export class Session extends SessionCalls {
    */
   get protocolCapabilities(): readonly WireCapability[] {
     return this.granted;
-  }
-
-  /**
-   * Listen to an event; returns a function that removes the listener.
-   * @example const off = session.on('connectionCreated', ({ connection }) => add(connection)); off();
-   */
-  on<K extends SessionEventName>(event: K, listener: SessionListener<K>): () => void {
-    return this.emitter.on(event, listener);
-  }
-
-  /** Listen to the next occurrence of an event only. @example session.once('sessionConnected', () => ready()); */
-  once<K extends SessionEventName>(event: K, listener: SessionListener<K>): () => void {
-    return this.emitter.once(event, listener);
-  }
-
-  /** Remove a listener added with `on`. @example session.off('signal', onSignal); */
-  off<K extends SessionEventName>(event: K, listener: SessionListener<K>): void {
-    this.emitter.off(event, listener);
   }
 
   /**
