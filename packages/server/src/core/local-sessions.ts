@@ -1,12 +1,15 @@
 /**
  * This node's sessions as the endpoint sees them: each session's local members in join order, the
  * connections still joining, and the session's signal budget (per node: a cluster bus would hold
- * one for the session). The endpoint (parley-endpoint.ts) decides who enters and leaves; this only
- * keeps the maps, and drops a session once nobody of it is left here.
+ * one for the session). The endpoint (parley-endpoint.ts) decides who enters and leaves; this
+ * makes a joiner's connection from its grant, keeps the maps, and drops a session once nobody of
+ * it is left here.
  */
-import type { SessionSignalBudget } from '@parley/protocol';
+import type { MediaMode, SessionSignalBudget } from '@parley/protocol';
 import type { ServerClock } from './clock.js';
-import type { Connection } from './connection.js';
+import { Connection } from './connection.js';
+import type { JoinGrant } from './endpoint.js';
+import { newConnectionId, newResumeKey } from './ids.js';
 import { SessionBudget } from './token-bucket.js';
 
 /** This node's members of one session in join order, and its connections still joining. */
@@ -49,6 +52,40 @@ export class LocalSessions {
       this.#sessions.set(sessionId, session);
     }
     return session;
+  }
+
+  /**
+   * A new connection for a join the gateway granted, still joining (counted as such in its
+   * session); the session's first joiner decides whether the session is routed.
+   */
+  admit(
+    grant: JoinGrant,
+    burst: number,
+    byteBurst: number,
+    at: { readonly now: number; readonly canRoute: boolean },
+  ): { readonly c: Connection; readonly session: LocalSession } {
+    const session = this.open(grant.sessionId);
+    const c = new Connection(
+      newConnectionId(),
+      grant.sessionId,
+      grant.apiKey,
+      at.now,
+      grant.data,
+      grant.role,
+      newResumeKey(),
+      session.budget,
+      burst,
+      byteBurst,
+    );
+    if (grant.caps !== undefined) c.wireCaps = grant.caps;
+    c.token = grant.token;
+    c.ip = grant.ip ?? '';
+    // Routed only when a forwarder is configured: without one, media goes between the clients.
+    const mode: MediaMode = grant.mediaMode === 'routed' && at.canRoute ? 'routed' : 'relayed';
+    c.mediaMode = mode;
+    if (session.size === 0 && session.joining === 0) session.routed = mode === 'routed';
+    session.joining++;
+    return { c, session };
   }
 
   /** Take a member out of its session (the session goes once empty). */

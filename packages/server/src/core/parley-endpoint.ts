@@ -32,7 +32,6 @@ import {
   decodeClientFrame,
   ProtocolError,
   type DisconnectReason,
-  type MediaMode,
   type StreamInfo,
   type ResumeParams,
 } from '@parley/protocol';
@@ -50,14 +49,13 @@ import type { MediaRouter } from '../media/router-hook.js';
 import type { ServerCounters, EndpointGauges } from '../metrics/server-counters.js';
 import { REVOKED_REASON, type Revocation } from '../tokens/revocation.js';
 import type { ServerClock } from './clock.js';
-import { Connection } from './connection.js';
+import type { Connection } from './connection.js';
 import type { ConnectionWriter } from './connection-writer.js';
 import { drainReason, type DrainCode } from './drain.js';
 import type { Endpoint, JoinGrant } from './endpoint.js';
 import type { EndpointLog } from './endpoint-log.js';
 import type { ParleyEndpointOptions } from './endpoint-options.js';
 import { buildEndpointParts, type EndpointParts } from './endpoint-parts.js';
-import { newConnectionId, newResumeKey } from './ids.js';
 import type { Liveness } from './liveness.js';
 import type { LocalSession, LocalSessions } from './local-sessions.js';
 import { connectionCheckpoint, connectionIdentity } from './rebuild.js';
@@ -166,27 +164,9 @@ export class ParleyEndpoint implements Endpoint, BusListener, EndpointGauges {
       this.#closer.close(ws, this.#drainCode, drainReason(this.#drainCode));
       return;
     }
-    const session = this.#sessions.open(grant.sessionId);
-    const c = new Connection(
-      newConnectionId(),
-      grant.sessionId,
-      grant.apiKey,
-      this.#clock.now(),
-      grant.data,
-      grant.role,
-      newResumeKey(),
-      session.budget,
-      this.#parts.rate.burst,
-      this.#parts.signalBytes.burst,
-    );
-    if (grant.caps !== undefined) c.wireCaps = grant.caps;
-    c.token = grant.token;
-    c.ip = grant.ip ?? '';
-    // Routed only when a forwarder is configured: without one, media goes between the clients.
-    const mode: MediaMode = grant.mediaMode === 'routed' && this.#router !== null ? 'routed' : 'relayed';
-    c.mediaMode = mode;
-    if (session.size === 0 && session.joining === 0) session.routed = mode === 'routed';
-    session.joining++;
+    const { rate, signalBytes } = this.#parts;
+    const at = { now: this.#clock.now(), canRoute: this.#router !== null };
+    const { c, session } = this.#sessions.admit(grant, rate.burst, signalBytes.burst, at);
     this.#byId.set(c.id, c);
     attachSocket(c, ws, this.#clock.now(), this.#socketHandlers);
     const max = this.options.maxConnectionsPerSession;
