@@ -33,23 +33,22 @@ import { createDispatch, type Dispatch } from './dispatch.js';
 import { Disposables } from './disposables.js';
 import { CLIENT_DISCONNECTED, connectFailed, dropped, endingForClose, type Ending } from './ending.js';
 import { ParleyError } from './errors.js';
-import { TypedEmitter, type SessionEventMap, type SessionEventName, type SessionListener } from './events.js';
+import { TypedEmitter, type SessionEventMap } from './events.js';
 import { deliver, type Receivers } from './incoming.js';
 import { Inbox } from './inbox.js';
 import { JoinJob, joinProblem } from './join.js';
 import { Link } from './link.js';
 import { checkSessionArguments, resolveOptions, type ResolvedOptions, type SessionOptions } from './options.js';
 import { Outbox } from './outbox.js';
-import { watchBrowserPage } from './page-lifecycle.js';
 import { Reconnection, resumeMismatch } from './reconnection.js';
 import { Requests } from './requests.js';
 import { Roster } from './roster.js';
 import type { SessionDelegate } from './session-delegate.js';
-import type { Publisher } from './publisher.js';
+import { SessionCalls } from './session-calls.js';
+import { watchSessionPage, type PageHost } from './session-page.js';
 import { SessionStreams } from './session-streams.js';
 import { StreamState } from './stream-state.js';
-import type { Subscriber, SubscriberDelegate, SubscriberOptions } from './subscriber.js';
-import { SessionConnectionStatus as Status, type Connection, type SignalOptions, type Stream } from './types.js';
+import { SessionConnectionStatus as Status, type Connection } from './types.js';
 
 /** The longest a resume opened by `disconnect()` while Reconnecting (only to send `bye`) may take. */
 const LEAVE_RESUME_TIMEOUT = 2000;
@@ -63,11 +62,11 @@ const LEAVE_RESUME_TIMEOUT = 2000;
  * await session.signal({ type: 'chat', data: 'hello' });
  * await session.disconnect();
  */
-export class Session {
+export class Session extends SessionCalls {
   /** The project's API key, always a string (a number given to the constructor is turned into one). */
   readonly apiKey: string;
   private readonly opts: ResolvedOptions;
-  private readonly emitter: TypedEmitter<SessionEventMap>;
+  protected readonly emitter: TypedEmitter<SessionEventMap>;
   private readonly dispatch: Dispatch;
   private readonly roster: Roster;
   private status: Status = Status.NotConnected;
@@ -76,21 +75,20 @@ export class Session {
   /** Timers of the current state; cleared by every setState. */
   private readonly stateScope: Disposables;
   private readonly outbox = new Outbox();
-  private readonly requests: Requests;
+  protected readonly requests: Requests;
   /** Where the messages of an established connection go. */
   private readonly receivers: Receivers;
   private readonly inbox: Inbox;
   private resumeKey = '';
   private timings: SessionTimings = DEFAULT_TIMINGS;
-  private limits: WireLimits | null = null;
+  protected wireLimits: WireLimits | null = null;
   /** What the server granted at the join (welcome.caps); kept across resumes, like the server does. */
   private granted: readonly WireCapability[] = [];
   private connectJob: JoinJob | null = null;
   private reconnect: Reconnection | null = null;
   private disconnectWaiters: (() => void)[] = [];
-  /** The streams, our publishers and subscribers (capability `streams`). */
-  private readonly media: StreamState;
-  private readonly mediaOps: SessionStreams;
+  protected readonly media: StreamState;
+  protected readonly mediaOps: SessionStreams;
   private detachLifecycle: (() => void) | null = null;
 
   /**
@@ -108,6 +106,7 @@ export class Session {
     delegate?: SessionDelegate,
     options?: SessionOptions,
   ) {
+    super();
     this.apiKey = checkSessionArguments(apiKey, sessionId, delegate);
     this.opts = resolveOptions(options);
     this.emitter = new TypedEmitter(this.opts.onListenerError);
@@ -188,24 +187,6 @@ export class Session {
   }
 
   /**
-   * Listen to an event; returns a function that removes the listener.
-   * @example const off = session.on('connectionCreated', ({ connection }) => add(connection)); off();
-   */
-  on<K extends SessionEventName>(event: K, listener: SessionListener<K>): () => void {
-    return this.emitter.on(event, listener);
-  }
-
-  /** Listen to the next occurrence of an event only. @example session.once('sessionConnected', () => ready()); */
-  once<K extends SessionEventName>(event: K, listener: SessionListener<K>): () => void {
-    return this.emitter.once(event, listener);
-  }
-
-  /** Remove a listener added with `on`. @example session.off('signal', onSignal); */
-  off<K extends SessionEventName>(event: K, listener: SessionListener<K>): void {
-    this.emitter.off(event, listener);
-  }
-
-  /**
    * Connect with a token. Resolves after `sessionDidConnect`; rejects with a ParleyError (1004,
    * 1005, 1006, 1027, 1023, 2000; 1015 without any callback when already connecting or connected).
    * @example await session.connect(token);
@@ -230,7 +211,7 @@ export class Session {
     return new Promise<void>((resolve, reject) => {
       const job = new JoinJob(query, this.link, this.opts, resolve, reject);
       this.connectJob = job;
-      this.watchPageLifecycle();
+      if (this.opts.pageLifecycle) this.detachLifecycle ??= watchSessionPage(this.pageHost());
       this.setState(Status.Connecting);
       if (this.status === Status.Connecting) job.open();
     });
@@ -256,101 +237,6 @@ export class Session {
       this.leaveWhileReconnecting();
     }
     return done;
-  }
-
-  /**
-   * Send a signal to everyone (including us) or to one connection. Resolves when the server has
-   * accepted it (not when anyone received it).
-   * @example await session.signal({ type: 'chat', data: 'hi', to: session.connections.get(id) });
-   */
-  signal(options: SignalOptions = {}): Promise<void> {
-    return this.requests.signal(options, this.status, this.limits);
-  }
-
-  /**
-   * Disconnect another client (moderators only): 1520 when not permitted, 1010 when not
-   * connected, 404 when the connection is not in the session.
-   * @example await session.forceDisconnect(connection);
-   */
-  forceDisconnect(connection: Connection | string): Promise<void> {
-    return this.requests.forceDisconnect(connection, this.status);
-  }
-
-  /**
-   * The server's clock, in milliseconds since the epoch, as it was when the server processed the
-   * request (a `time` request answered by a `reply`): with the round trip, an estimate of this
-   * clock's offset from the server's. 1010 when not connected; 1015 when the server does not grant
-   * the `reply` capability (a server built before capabilities).
-   * @example const before = Date.now(); const server = await session.serverTime(); const offset = server - (before + Date.now()) / 2;
-   */
-  serverTime(): Promise<number> {
-    return this.requests.time(this.status, this.granted);
-  }
-
-  // ------------------------------------------------------------------ streams
-
-  /**
-   * The other clients' streams, by stream ID (never our own: those are our publishers' `stream`).
-   * @example for (const stream of session.streams.values()) session.subscribe(stream);
-   */
-  get streams(): ReadonlyMap<string, Stream> {
-    return this.media.streams;
-  }
-
-  /** How this session carries media: 'relayed' (between clients) or 'routed' (through the server); from the join. */
-  get mediaMode(): 'relayed' | 'routed' {
-    return this.media.mediaMode;
-  }
-
-  /**
-   * Publish a Publisher's tracks. Resolves with the stream (after `publisherStreamCreated`);
-   * rejects with 1010 (not connected), 1500 (the role may not publish), 1015 (already publishing,
-   * or a server without streams), 1011 (no WebRTC implementation).
-   * @example const stream = await session.publish(new Publisher(undefined, { audioTrack, videoTrack }));
-   */
-  publish(publisher: Publisher): Promise<Stream> {
-    return this.mediaOps.publish(publisher);
-  }
-
-  /** Stop publishing: everyone gets `streamDestroyed` (clientDisconnected), the publisher `publisherStreamDestroyed`. */
-  unpublish(publisher: Publisher): Promise<void> {
-    return this.mediaOps.unpublish(publisher);
-  }
-
-  /**
-   * Subscribe to another client's stream. Returns the Subscriber at once; it fires
-   * `subscriberDidConnectToStream` when media flows, `subscriberDidFailWithError` when the server
-   * refuses (1605 past the relayed mesh limit) or WebRTC fails. Throws 1010, 1501 (role), 1604
-   * (unknown stream), 1011.
-   * @example session.subscribe(stream, { subscriberDidConnectToStream: (s) => show(s.mediaStream) });
-   */
-  subscribe(stream: Stream, delegate?: SubscriberDelegate, options?: SubscriberOptions): Subscriber {
-    return this.mediaOps.subscribe(stream, delegate, options);
-  }
-
-  /** End a subscription (its peer connection closes at once). */
-  unsubscribe(subscriber: Subscriber): Promise<void> {
-    return this.mediaOps.unsubscribe(subscriber);
-  }
-
-  /** Moderators: end another client's stream (reason forceUnpublished). 1530 for others, 404 unknown stream. */
-  forceUnpublish(stream: Stream | string): Promise<void> {
-    return this.mediaOps.forceUnpublish(stream);
-  }
-
-  /** Moderators: force one stream's audio off (its publisher gets muteForced). 1540 for others. */
-  forceMuteStream(stream: Stream | string): Promise<void> {
-    return this.mediaOps.forceMuteStream(stream);
-  }
-
-  /** Moderators: force every stream's audio off but `excluded`, and streams published later, until disableForceMute(). 1540 for others. */
-  forceMuteAll(excluded?: readonly (Stream | string)[]): Promise<void> {
-    return this.mediaOps.forceMuteAll(excluded);
-  }
-
-  /** Moderators: end a session-wide force mute (everyone gets muteForced {active: false}). 1540 for others. */
-  disableForceMute(): Promise<void> {
-    return this.mediaOps.disableForceMute();
   }
 
   // ------------------------------------------------------------------ state
@@ -454,7 +340,7 @@ export class Session {
     this.roster.join(welcome.connection, welcome.role);
     this.resumeKey = welcome.resumeKey;
     this.timings = welcome;
-    this.limits = welcome.limits;
+    this.wireLimits = welcome.limits;
     this.granted = welcome.caps ?? [];
     this.media.joined(welcome);
     this.outbox.reset(ParleyError.notConnected('superseded by a new connection'));
@@ -554,55 +440,17 @@ export class Session {
     else this.reconnect.open(LEAVE_RESUME_TIMEOUT);
   }
 
-  /** The page came back (online, visible): retry a resume now, or check liveness now. */
-  private wake(): void {
-    if (this.status === Status.Reconnecting && !this.link.isOpen) {
-      this.link.cancelWait();
-      this.reconnect?.open();
-    } else if (this.status === Status.Connected) {
-      this.link.checkLiveness();
-    }
-  }
-
-  /**
-   * The page is going away (`pagehide`: closed, reloaded, navigated away, or put in the
-   * back/forward cache). No timer or socket event may run after this, so leave now, in this call:
-   * `bye` goes out before the transport closes (closing flushes what is queued), and the session
-   * ends with clientDisconnected without waiting for the server's answer. The server destroys the
-   * connection on `bye` and tells the others clientDisconnected at once; a browser's own 1001 close
-   * on unload says the same to a server that reads it (PROTOCOL.md §Leaving). Reconnecting, there is
-   * no open connection to say it on: the server keeps the connection until its window runs out.
-   */
-  private leavePage(): void {
-    switch (this.status) {
-      case Status.Connected:
-        this.link.send({ t: 'bye' });
-        this.end(CLIENT_DISCONNECTED);
-        return;
-      case Status.Disconnecting:
-      case Status.Reconnecting:
-        this.end(CLIENT_DISCONNECTED);
-        return;
-      case Status.Connecting:
-        this.end(connectFailed(null));
-        return;
-      case Status.NotConnected:
-      case Status.Failed:
-        return;
-    }
-  }
-
-  private watchPageLifecycle(): void {
-    if (!this.opts.pageLifecycle || this.detachLifecycle !== null) return;
-    this.detachLifecycle = watchBrowserPage({
-      suspend: () => void this.disconnect(),
-      leave: () => {
-        this.leavePage();
+  /** What the page's lifecycle may do to this session (session-page.ts): only through its funnels. */
+  private pageHost(): PageHost {
+    return {
+      link: this.link,
+      status: () => this.status,
+      reconnect: () => this.reconnect,
+      disconnect: () => this.disconnect(),
+      end: (ending) => {
+        this.end(ending);
       },
-      wake: () => {
-        this.wake();
-      },
-    });
+    };
   }
 
   // ------------------------------------------------------------------ messages

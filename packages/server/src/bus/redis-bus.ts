@@ -17,7 +17,7 @@
  * not ready, operations wait in order, and on reconnection the node catches up from the logs; when
  * Redis comes back empty, this node's members end with an explicit failure (1022 on the client).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { StreamOp, StreamOpResult } from './stream-ops.js';
 import type { ConnectionInfo, DisconnectReason, StreamInfo } from '@parley/protocol';
 import { forwarderChannel, joinAnswer, streamAnswer } from './redis-streams.js';
@@ -26,11 +26,12 @@ import { SILENT_LOGGER, type Logger } from '../log/logger.js';
 import { RedisLink } from './redis-link.js';
 import { RedisSubscriber } from './redis-subscriber.js';
 import { RedisFeed, type BusMessage } from './redis-feed.js';
-import { RedisLease, type LeaseTimings } from './redis-lease.js';
-import { memberKey, PendingClaims } from './redis-claims.js';
+import { RedisLease } from './redis-lease.js';
+import type { RedisBusOptions } from './redis-bus-options.js';
+import { ClaimFlow, hashKey } from './redis-claim-flow.js';
+import { BusHealth } from './redis-health.js';
 import { redisFamilies } from './redis-metrics.js';
 import { DEFAULT_CHECKPOINT_EVERY_MS, RedisCheckpoints } from './redis-checkpoints.js';
-import { ClaimRebuilder } from './redis-rebuild.js';
 import type { MetricFamily } from '../metrics/metric-family.js';
 import type {
   BusListener,
@@ -47,26 +48,7 @@ import type {
   SignalEvent,
 } from './session-bus.js';
 
-/** Options of {@link RedisBus}. */
-export interface RedisBusOptions extends Partial<LeaseTimings> {
-  /** `redis://HOST:PORT` (a standalone Redis or a primary; not Redis Cluster). */
-  readonly url: string;
-  /** Prefix of every key and channel (several deployments on one Redis). @default 'parley:' */
-  readonly prefix?: string;
-  /** This node's id. @default random */
-  readonly nodeId?: string;
-  /** How long a claim waits for the old node's state. @default 10000 */
-  readonly claimTimeoutMs?: number;
-  /**
-   * How long a claim waits for a live old node's state before rebuilding the connection from its
-   * checkpoint and the session's log (the client's open timeout is 5 s). @default 1500
-   */
-  readonly handoffWaitMs?: number;
-  /** How often this node writes its members' checkpoints. @default 250 */
-  readonly checkpointEveryMs?: number;
-  /** @default a logger that writes nothing */
-  readonly logger?: Logger;
-}
+export type { RedisBusOptions } from './redis-bus-options.js';
 
 /**
  * @example
@@ -82,25 +64,24 @@ export class RedisBus implements SessionBus {
   readonly #lease: RedisLease;
   readonly #sub: RedisSubscriber;
   readonly #logger: Logger;
-  readonly #claims: PendingClaims;
+  readonly #claims: ClaimFlow;
   readonly #checkpoints: RedisCheckpoints;
-  readonly #rebuilder: ClaimRebuilder;
-  readonly #healthListeners = new Set<(health: { ready: boolean; reason?: string }) => void>();
+  readonly #health: BusHealth;
   #listener: BusListener | undefined;
   #forwarderHandler: ((message: ForwarderMessage) => void) | undefined;
   #k = 0;
-  #ready: Promise<void>;
-  #becameReady: () => void = noop;
   #closed = false;
 
   constructor(options: RedisBusOptions) {
     this.nodeId = options.nodeId ?? randomBytes(8).toString('hex');
     this.#prefix = options.prefix ?? 'parley:';
     this.#logger = options.logger ?? SILENT_LOGGER;
-    this.#claims = new PendingClaims(options.claimTimeoutMs ?? 10_000, (fn) => {
-      this.#guard(fn);
-    });
-    this.#ready = new Promise((resolve) => (this.#becameReady = resolve));
+    this.#health = new BusHealth(
+      () => this.health(),
+      (fn) => {
+        this.#guard(fn);
+      },
+    );
     this.#link = new RedisLink(
       options.url,
       this.nodeId,
@@ -146,14 +127,25 @@ export class RedisBus implements SessionBus {
       log: async (sessionId, after, upTo) =>
         (await this.#link.log(sessionId, after, upTo)).map((text) => JSON.parse(text) as BusMessage),
     });
-    this.#rebuilder = new ClaimRebuilder(
-      this.#link,
-      this.#claims,
-      options.handoffWaitMs ?? 1500,
-      (sessionId, connectionId) => {
-        this.leave(sessionId, connectionId, 'networkDisconnected');
+    this.#claims = new ClaimFlow(
+      {
+        nodeId: this.nodeId,
+        link: this.#link,
+        feed: this.#feed,
+        logger: this.#logger,
+        op: (op, sessionId, args, answer) => {
+          this.#op(op, sessionId, args, answer);
+        },
+        leave: (sessionId, connectionId) => {
+          this.leave(sessionId, connectionId, 'networkDisconnected');
+        },
+        listener: () => this.#listener,
+        guard: (fn) => {
+          this.#guard(fn);
+        },
       },
-      this.#logger,
+      options.claimTimeoutMs ?? 10_000,
+      options.handoffWaitMs ?? 1500,
     );
     this.#checkpoints = new RedisCheckpoints(
       this.#link,
@@ -170,7 +162,7 @@ export class RedisBus implements SessionBus {
 
   /** Resolves once this node has reached Redis (operations made before wait anyway). */
   whenReady(): Promise<void> {
-    return this.#ready;
+    return this.#health.ready;
   }
 
   /** Ready while both Redis connections are up (`/readyz`). */
@@ -189,31 +181,26 @@ export class RedisBus implements SessionBus {
       lostSubscriptions: () => this.#feed.lostSubscriptions + this.#lease.lostNodeChannel,
       gapFills: () => this.#feed.gapFills,
       operations: () => this.#link.operations,
-      rebuilds: () => this.#rebuilder.counts,
+      rebuilds: () => this.#claims.rebuildCounts,
     });
   }
 
   /** Call `listener` whenever {@link health} may have changed; returns a function that stops it. */
   onHealth(listener: (health: { ready: boolean; reason?: string }) => void): () => void {
-    this.#healthListeners.add(listener);
-    return () => this.#healthListeners.delete(listener);
+    return this.#health.listen(listener);
   }
 
   /** A connection came (back): once both are up, catch up every session from Redis. */
   #connected(): void {
     if (this.#link.ready && this.#sub.ready) {
       void this.#feed.check(true).catch(() => undefined);
-      this.#becameReady();
+      this.#health.becameReady();
     }
     this.#healthChanged();
   }
 
   #healthChanged(): void {
-    const health = this.health();
-    for (const listener of this.#healthListeners)
-      this.#guard(() => {
-        listener(health);
-      });
+    this.#health.changed();
   }
 
   listen(listener: BusListener): void {
@@ -328,39 +315,7 @@ export class RedisBus implements SessionBus {
   }
 
   claim(sessionId: string, connectionId: string, resumeKey: string, callbacks: ClaimCallbacks): void {
-    const key = memberKey(sessionId, connectionId);
-    const started = this.#claims.start(key, callbacks, () => {
-      // The old node never answered: the member is this node's now, and it cannot be served.
-      this.leave(sessionId, connectionId, 'networkDisconnected');
-    });
-    if (!started) {
-      callbacks.done(null);
-      return;
-    }
-    const refused = (): void => {
-      this.#claims.finish(key, null);
-      this.#feed.unfollowIfIdle(sessionId);
-    };
-    this.#feed.follow(sessionId).then(() => {
-      this.#op('claim', sessionId, [connectionId, hashKey(resumeKey)], (reply) => {
-        if (reply[0] === 'parked') {
-          // moved() ran at the move; then the events kept for it, then its state.
-          for (const text of reply.slice(3)) {
-            this.#listener?.deliver(sessionId, JSON.parse(String(text)) as SessionEvent, null, connectionId);
-          }
-          this.#claims.finish(key, JSON.parse(String(reply[2])) as HandoffState | null);
-        } else if (reply[0] === 'dead') {
-          // Its node died: rebuild the connection from its checkpoint and the log up to the move.
-          this.#rebuilder.rebuild(sessionId, connectionId, Number(reply[1]), true);
-        } else if (reply[0] === 'moved') {
-          // A live node hands the state over; one that does not answer soon is treated as dead.
-          this.#rebuilder.awaitHandover(sessionId, connectionId, Number(reply[1]));
-        } else if (reply[0] === 'lostclaim') {
-          refused();
-          this.leave(sessionId, connectionId, 'networkDisconnected');
-        } else refused();
-      });
-    }, refused);
+    this.#claims.claim(sessionId, connectionId, resumeKey, callbacks);
   }
 
   park(sessionId: string, connectionId: string, state: HandoffState, windowMs: number): void {
@@ -435,23 +390,9 @@ export class RedisBus implements SessionBus {
         this.#feed.local(sessionId)?.delete(m.d.c);
         listener.disconnect(sessionId, m.d.c, m.d.g);
       }
-      if (m.m !== undefined) this.#moved(sessionId, m, listener);
+      if (m.m !== undefined) this.#claims.moved(sessionId, m, listener);
       if (m.e !== undefined) listener.deliver(sessionId, m.e, m.x ?? null, m.t ?? null, m.q);
     });
-  }
-
-  /** A claim's marker: the claimer holds the member's events from here; the old node releases it. */
-  #moved(sessionId: string, m: BusMessage, listener: BusListener): void {
-    const moved = m.m as { c: string; f: string };
-    if (m.o === this.nodeId) {
-      this.#feed.local(sessionId)?.add(moved.c);
-      this.#claims.moved(memberKey(sessionId, moved.c));
-    }
-    if (moved.f === this.nodeId) {
-      this.#feed.local(sessionId)?.delete(moved.c);
-      const state = listener.release(sessionId, moved.c);
-      this.#op('handoff', sessionId, [m.o, moved.c, JSON.stringify(state)], noop);
-    }
   }
 
   /** The node channel: a claimed member's state, a ping, a routed-media call or its answer. */
@@ -465,7 +406,7 @@ export class RedisBus implements SessionBus {
       this.#lease.pong(message.ping);
       return;
     }
-    if (message.h !== undefined) this.#rebuilder.handedOver(message.h, message.s ?? null);
+    if (message.h !== undefined) this.#claims.handedOver(message.h, message.s ?? null);
   }
 
   /** An operation was refused for an old epoch: learn the new one, and end what is lost. */
@@ -505,11 +446,6 @@ export class RedisBus implements SessionBus {
 
 function noop(): void {
   // nothing to answer
-}
-
-/** The resume key is kept as a hash in the member record (the claim compares hashes). */
-function hashKey(resumeKey: string): string {
-  return createHash('sha256').update(resumeKey).digest('base64url');
 }
 
 function opResult(word: unknown): OpResult {

@@ -1,4 +1,4 @@
-import type { ResumeParams } from '@parley/protocol';
+import { encodeMessage, type ResumeParams, type SessionTimings } from '@parley/protocol';
 import type { Connection } from './connection.js';
 import { safeEqual } from './ids.js';
 
@@ -15,4 +15,18 @@ export function resumeRefusal(c: Connection | undefined, p: ResumeParams): strin
   if (c.overflowed) return 'replay buffer overflowed';
   if (p.ack < c.acked || p.ack > c.sent) return `ack ${p.ack} is outside what the server holds [${c.acked}, ${c.sent}]`;
   return null;
+}
+
+/**
+ * Queue `resumed` and the held messages after the client's `ack`, in order, for the new transport;
+ * returns how many were replayed.
+ */
+export function queueResumed(c: Connection, p: ResumeParams, timings: SessionTimings): number {
+  c.out.push(encodeMessage({ t: 'resumed', ack: c.highestProcessed, next: p.ack + 1, ...timings }));
+  const held = c.heldAfter(p.ack);
+  for (let i = 0; i < held.length; i++) c.out.push(held[i] as string);
+  // Acks are not sequenced, so one lost with the old transport is re-sent after the replay
+  // (PROTOCOL.md: "Right after the replay the server writes ack {a: resumed.ack}").
+  c.ackPending = true;
+  return held.length;
 }
