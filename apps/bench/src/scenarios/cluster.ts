@@ -8,7 +8,7 @@
  */
 import { sleep } from '../lib/clock.js';
 import type { Metrics, ScenarioResult } from '../lib/members.js';
-import { at, log, withLoads, withServer, type RunOptions } from '../lib/harness.js';
+import { at, log, profilePhase, withLoads, withServer, type RunOptions } from '../lib/harness.js';
 import { startRedis } from '../lib/redis.js';
 import type { SystemName } from '../systems/types.js';
 
@@ -59,6 +59,11 @@ export async function runCluster(systems: readonly SystemName[], o: RunOptions):
                 const steps: Metrics[] = [];
                 let knee = 0;
                 let p99At100: number | null = null;
+                // Two profile phases: both servers' workers have one name, and a file per label.
+                const stops = await Promise.all([
+                  profilePhase(`cluster-${system}-node1`, [n1.worker, a, b]),
+                  profilePhase(`cluster-${system}-node2`, [n2.worker]),
+                ]);
                 for (const rate of rates) {
                   await b.call('fanout.reset');
                   const res = await a.call<Step>('fanout.send', { rate, ms: stepMs, drainMs }, 60_000);
@@ -75,6 +80,7 @@ export async function runCluster(systems: readonly SystemName[], o: RunOptions):
                   knee = deliveriesPerSec;
                   await sleep(200);
                 }
+                await Promise.all(stops.map((stop) => stop()));
                 await Promise.all([a.call('fanout.leave'), b.call('fanout.leave')]);
                 return { kneeDeliveriesPerSec: knee, p99At100, steps };
               }),
