@@ -50,7 +50,7 @@ describe('session records after Redis restarted empty', () => {
         // b refills the store when its connection to Redis is ready again: retry until then.
         const attempt = (): void => {
           joinCluster(sessionId, b.url, 'carol').then(resolve, (err: unknown) => {
-            if (/unknown session|4005/i.test(String(err))) reject(err as Error);
+            if (/unknown session|4005/i.test(String(err))) reject(err);
             else setTimeout(attempt, 200);
           });
         };
