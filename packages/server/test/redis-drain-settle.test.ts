@@ -6,11 +6,10 @@
  */
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CloseCode, DEFAULT_TIMINGS, handshakeQuery, type WelcomeMessage } from '@parley/protocol';
+import { CloseCode, DEFAULT_TIMINGS } from '@parley/protocol';
 import type { ParleyServer, RedisBus } from '@parley/server';
 import { testRedis, type RedisServer } from '@parley/testkit';
-import { API_KEY, Harness } from './support/harness.js';
-import type { RawClient } from './support/raw-client.js';
+import { Harness } from './support/harness.js';
 
 const LEASE = { leaseTtlMs: 1_500, renewEveryMs: 250 };
 
@@ -30,18 +29,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await h.stop();
 });
-
-function resumeOn(server: ParleyServer, welcome: WelcomeMessage, ack: number): RawClient {
-  const q = handshakeQuery({
-    kind: 'resume',
-    apiKey: API_KEY,
-    sessionId,
-    connectionId: welcome.connection.connectionId,
-    resumeKey: welcome.resumeKey,
-    ack,
-  });
-  return h.raw(`${server.wsUrl}?${q}`);
-}
 
 /** Node i's count of connections rebuilt from the log (parley_redis_rebuilds_total). */
 async function rebuilds(i: number): Promise<Record<string, number>> {
@@ -68,7 +55,7 @@ describe('a drain over the Redis bus', () => {
     } finally {
       pauser.disconnect();
     }
-    const back = resumeOn(other, a.welcome, 1); // a had read b's connectionCreated
+    const back = h.resume(sessionId, a.welcome, 1, undefined, other); // a had read b's connectionCreated
     expect(await back.nextOf('resumed', 5_000)).toMatchObject({ ack: 1 });
     await b.client.until('the signal', () => b.client.messages.some((m) => m.t === 'signal'), 5_000);
     expect(b.client.messages.filter((m) => m.t === 'signal' && m.data === 'in flight')).toHaveLength(1);

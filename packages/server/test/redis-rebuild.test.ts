@@ -6,17 +6,10 @@
  * in this process on a private redis-server; `crash()` stops a node's bus as a SIGKILL would.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  CloseCode,
-  DEFAULT_TIMINGS,
-  handshakeQuery,
-  isSequenced,
-  type ServerMessage,
-  type WelcomeMessage,
-} from '@parley/protocol';
+import { CloseCode, DEFAULT_TIMINGS, isSequenced, type ServerMessage, type WelcomeMessage } from '@parley/protocol';
 import type { RedisBus } from '@parley/server';
 import { testRedis } from '@parley/testkit';
-import { API_KEY, Harness, type Joined } from './support/harness.js';
+import { Harness, type Joined } from './support/harness.js';
 import type { RawClient } from './support/raw-client.js';
 
 const LEASE = { leaseTtlMs: 1_500, renewEveryMs: 250 };
@@ -37,15 +30,7 @@ const bus = (i: number): RedisBus => h.nodes.redisBuses[i] as RedisBus;
 
 /** Resume `welcome`'s connection on node `i`, acknowledging `ack`. */
 function resumeOn(i: number, welcome: WelcomeMessage, ack: number): RawClient {
-  const q = handshakeQuery({
-    kind: 'resume',
-    apiKey: API_KEY,
-    sessionId,
-    connectionId: welcome.connection.connectionId,
-    resumeKey: welcome.resumeKey,
-    ack,
-  });
-  return h.raw(`${(h.nodes.servers[i] as { wsUrl: string }).wsUrl}?${q}`);
+  return h.resume(sessionId, welcome, ack, undefined, h.nodes.servers[i]);
 }
 
 /** The sequenced messages a client received, in order (position n is index n - 1). */

@@ -8,7 +8,8 @@ import type { HandoffState } from '../bus/session-bus.js';
 import { Connection } from './connection.js';
 import type { SessionBudget } from './token-bucket.js';
 
-interface ParleyHandoff {
+/** Who a Parley connection is: what both a handover and a rebuild (rebuild.ts) carry. */
+export interface ParleyConnectionFields {
   readonly protocol: 'parley';
   readonly id: string;
   readonly sessionId: string;
@@ -16,9 +17,15 @@ interface ParleyHandoff {
   readonly creationTime: number;
   readonly data: string;
   readonly role: Role;
-  readonly resumeKey: string;
   readonly caps: readonly WireCapability[];
   readonly mediaMode?: 'relayed' | 'routed';
+  /** Optional (a node built before revocation sends none): the token, for revocation by ID. */
+  readonly tokenId?: string;
+  readonly tokenIssuedAt?: number;
+}
+
+interface ParleyHandoff extends ParleyConnectionFields {
+  readonly resumeKey: string;
   /** Sequenced messages acked+1 .. sent, oldest first. */
   readonly held: readonly string[];
   /** Optional (older nodes send none): the log position of each held message, and of `acked`. */
@@ -28,9 +35,6 @@ interface ParleyHandoff {
   readonly sent: number;
   readonly highestProcessed: number;
   readonly announcedReconnecting: boolean;
-  /** Optional (a node built before revocation sends none): the token, for revocation by ID. */
-  readonly tokenId?: string;
-  readonly tokenIssuedAt?: number;
 }
 
 /** @example bus.release(...) returns exportConnection(c) */

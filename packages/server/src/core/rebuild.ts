@@ -9,25 +9,15 @@
  * completed are the checkpoint's and those whose log entry carries the member's request number;
  * one missing in between (its answer never reached the log) cannot be rebuilt exactly: refused.
  */
-import type { ReplayBounds, Role, WireCapability } from '@parley/protocol';
+import type { ReplayBounds } from '@parley/protocol';
 import type { HandoffState, LoggedEvent, MemberCheckpoint, RebuildState } from '../bus/session-bus.js';
 import { Connection } from './connection.js';
+import type { ParleyConnectionFields } from './handoff.js';
 import type { SessionBudget } from './token-bucket.js';
 import { encodeEvent, isStreamEvent } from './wire-events.js';
 
 /** What a rebuild needs beyond the log: the connection's identity, written once at its join. */
-interface ParleyIdentity {
-  readonly protocol: 'parley';
-  readonly id: string;
-  readonly sessionId: string;
-  readonly apiKey: string;
-  readonly creationTime: number;
-  readonly data: string;
-  readonly role: Role;
-  readonly caps: readonly WireCapability[];
-  readonly mediaMode?: 'relayed' | 'routed';
-  readonly tokenId?: string;
-  readonly tokenIssuedAt?: number;
+interface ParleyIdentity extends ParleyConnectionFields {
   /** How long the connection may wait for its client (the reaper parks a dead node's members that long). */
   readonly windowMs: number;
 }

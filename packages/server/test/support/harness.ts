@@ -126,7 +126,14 @@ export class Harness {
   }
 
   /** Open a resume handshake for a connection. */
-  resume(sessionId: string, welcome: WelcomeMessage, ack: number, key = welcome.resumeKey): RawClient {
+  resume(
+    sessionId: string,
+    welcome: WelcomeMessage,
+    ack: number,
+    key = welcome.resumeKey,
+    /** Where to resume (another node of a cluster); default: the node the connection joined. */
+    on?: { readonly wsUrl: string },
+  ): RawClient {
     const q = handshakeQuery({
       kind: 'resume',
       apiKey: API_KEY,
@@ -135,7 +142,7 @@ export class Harness {
       resumeKey: key,
       ack,
     });
-    const node = this.#nodeOf.get(welcome.connection.connectionId) ?? this.server.wsUrl;
+    const node = on?.wsUrl ?? this.#nodeOf.get(welcome.connection.connectionId) ?? this.server.wsUrl;
     return this.raw(`${node}?${q}`);
   }
 
