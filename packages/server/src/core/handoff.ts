@@ -37,9 +37,9 @@ interface ParleyHandoff extends ParleyConnectionFields {
   readonly announcedReconnecting: boolean;
 }
 
-/** @example bus.release(...) returns exportConnection(c) */
-export function exportConnection(c: Connection): HandoffState {
-  const state: ParleyHandoff = {
+/** Who `c` is, as plain data: the part of a handover that a rebuild's identity (rebuild.ts) repeats. */
+export function connectionFields(c: Connection): ParleyConnectionFields {
+  return {
     protocol: 'parley',
     id: c.id,
     sessionId: c.sessionId,
@@ -47,9 +47,18 @@ export function exportConnection(c: Connection): HandoffState {
     creationTime: c.info.creationTime,
     data: c.info.data,
     role: c.role,
-    resumeKey: c.resumeKey,
     caps: c.wireCaps,
     mediaMode: c.mediaMode,
+    ...(c.token !== undefined && { tokenId: c.token.id }),
+    ...(c.token?.issuedAt !== undefined && { tokenIssuedAt: c.token.issuedAt }),
+  };
+}
+
+/** @example bus.release(...) returns exportConnection(c) */
+export function exportConnection(c: Connection): HandoffState {
+  const state: ParleyHandoff = {
+    ...connectionFields(c),
+    resumeKey: c.resumeKey,
     held: c.heldAfter(c.acked),
     heldQ: c.heldQ.slice(c.head),
     ackedQ: c.ackedQ,
@@ -57,8 +66,6 @@ export function exportConnection(c: Connection): HandoffState {
     sent: c.sent,
     highestProcessed: c.highestProcessed,
     announcedReconnecting: c.announcedReconnecting,
-    ...(c.token !== undefined && { tokenId: c.token.id }),
-    ...(c.token?.issuedAt !== undefined && { tokenIssuedAt: c.token.issuedAt }),
   };
   return state as unknown as HandoffState;
 }

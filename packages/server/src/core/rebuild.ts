@@ -12,7 +12,7 @@
 import type { ReplayBounds } from '@parley/protocol';
 import type { HandoffState, LoggedEvent, MemberCheckpoint, RebuildState } from '../bus/session-bus.js';
 import { Connection } from './connection.js';
-import type { ParleyConnectionFields } from './handoff.js';
+import { connectionFields, type ParleyConnectionFields } from './handoff.js';
 import type { SessionBudget } from './token-bucket.js';
 import { encodeEvent, isStreamEvent } from './wire-events.js';
 
@@ -24,20 +24,7 @@ interface ParleyIdentity extends ParleyConnectionFields {
 
 /** The identity of a connection (SessionBus's BusListener.identity). */
 export function connectionIdentity(c: Connection, windowMs: number): HandoffState {
-  const identity: ParleyIdentity = {
-    protocol: 'parley',
-    id: c.id,
-    sessionId: c.sessionId,
-    apiKey: c.apiKey,
-    creationTime: c.info.creationTime,
-    data: c.info.data,
-    role: c.role,
-    caps: c.wireCaps,
-    mediaMode: c.mediaMode,
-    windowMs,
-    ...(c.token !== undefined && { tokenId: c.token.id }),
-    ...(c.token?.issuedAt !== undefined && { tokenIssuedAt: c.token.issuedAt }),
-  };
+  const identity: ParleyIdentity = { ...connectionFields(c), windowMs };
   return identity as unknown as HandoffState;
 }
 
