@@ -4,10 +4,17 @@
  * fails loudly; `--only` leaves it out on purpose).
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
-export async function startRedis(): Promise<{ url: string; stop(): void }> {
+export interface BenchRedis {
+  url: string;
+  /** CPU the redis-server process has used so far (ms, user + system), from /proc. */
+  cpuMs(): number;
+  stop(): void;
+}
+
+export async function startRedis(): Promise<BenchRedis> {
   const binary = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
   if (!existsSync(binary)) throw new Error(`redis-server not found at ${binary}: apt-get install -y redis-server`);
   const probe = createServer();
@@ -40,5 +47,14 @@ export async function startRedis(): Promise<{ url: string; stop(): void }> {
     });
   });
   child.stderr.resume();
-  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill('SIGKILL') };
+  const stat = `/proc/${String(child.pid)}/stat`;
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    cpuMs: () => {
+      // Fields 14 and 15 (utime, stime) in clock ticks of 10 ms; the name (field 2) may hold spaces.
+      const fields = readFileSync(stat, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    },
+    stop: () => child.kill('SIGKILL'),
+  };
 }
