@@ -145,6 +145,30 @@ describe('the Redis bus', () => {
     expect(b.client.all('signal').map((m) => m.data)).toEqual(['before', 'm2', 'm3']);
   });
 
+  it('a node a member moved away from is fenced: its announce, signal and leave for that member change nothing', async () => {
+    const a = await h.join(sessionId, { data: 'a' }); // node 0
+    const b = await h.join(sessionId, { data: 'b' }); // node 1
+    const aId = a.welcome.connection.connectionId;
+    await a.client.nextOf('connectionCreated');
+    // a moves to node 2 (its client resumed there); node 0 still runs, as a zombie would.
+    const moved = h.resume(sessionId, a.welcome, a.client.received, undefined, h.nodes.servers[2]);
+    await moved.nextOf('resumed');
+    const seen = b.client.messages.length;
+    // Node 0's operations go to Redis in order: the signal's answer comes after the others ran.
+    const zombie = bus(0);
+    zombie.announce(sessionId, { kind: 'connectionReconnecting', connectionId: aId }, aId);
+    zombie.leave(sessionId, aId, 'networkDisconnected');
+    const refused = await new Promise((resolve) => {
+      zombie.signal(sessionId, { kind: 'signal', from: aId, type: 'z', data: 'zombie' }, null, resolve);
+    });
+    expect(refused).toBe('connection-not-found');
+    // a is still a member, on node 2: its signal is the next thing b gets.
+    moved.send({ t: 'signal', s: 1, type: 'n', data: 'after' });
+    const next = await b.client.nextOf('signal');
+    expect(next.data).toBe('after');
+    expect(b.client.messages.slice(seen).map((m) => m.t)).toEqual(['signal']);
+  });
+
   it('the session limit is the cluster-wide count', async () => {
     await h.stop();
     h = await Harness.start({ maxConnectionsPerSession: 2 }, 'redis', undefined, LEASE);

@@ -254,8 +254,9 @@ elseif op == 'leave' then
   record('ok ' .. seq)
   return {'ok', seq}
 elseif op == 'announce' then
+  -- About the member 'except' itself (reconnecting, reconnected): only its node says it (the fence).
   local except, ev = ARGV[7], ARGV[8]
-  if redis.call('HLEN', s.m) == 0 or (except ~= '' and redis.call('HEXISTS', s.m, except) == 0) then
+  if redis.call('HLEN', s.m) == 0 or (except ~= '' and not ownedHere(s, except)) then
     record('ok 0')
     return {'ok', 0}
   end
