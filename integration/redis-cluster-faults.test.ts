@@ -6,7 +6,7 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { Session } from '@parley/client';
-import { recordEvents, waitFor, type ParleyProcess } from '@parley/testkit';
+import { recordEvents, redisTraces, waitFor, type ParleyProcess } from '@parley/testkit';
 import { seesOthers, T } from './support-opentok.js';
 import { DEAD_NODE_BOUND_MS, joinCluster, SignalFlow, startCluster } from './support/cluster.js';
 import { idOf, readyz, useCluster } from './support/cluster-fixture.js';
@@ -18,26 +18,6 @@ async function nodeIds(url: string): Promise<string[]> {
   const r = new Redis(url);
   try {
     return await r.zrange('parley:nodes', '0', '-1');
-  } finally {
-    r.disconnect();
-  }
-}
-
-/** Every key that names `nodeId`, or whose value (hash value, set or zset member, string) does. */
-async function traces(url: string, nodeId: string): Promise<string[]> {
-  const r = new Redis(url);
-  try {
-    const found: string[] = [];
-    for (const key of await r.keys('*')) {
-      const type = await r.type(key);
-      let values: string[] = [];
-      if (type === 'hash') values = await r.hvals(key);
-      else if (type === 'set') values = await r.smembers(key);
-      else if (type === 'zset') values = await r.zrange(key, '0', '-1');
-      else if (type === 'string') values = [(await r.get(key)) ?? ''];
-      if (key.includes(nodeId) || values.some((v) => v.includes(nodeId))) found.push(key);
-    }
-    return found;
   } finally {
     r.disconnect();
   }
@@ -116,7 +96,7 @@ describe('a node dies or drains', () => {
     const nodesAfter = await nodeIds(cx.redis.url);
     const dead = nodesBefore.filter((id) => !nodesAfter.includes(id));
     expect(dead).toHaveLength(1);
-    const left = await traces(cx.redis.url, dead[0] as string);
+    const left = await redisTraces(cx.redis.url, dead[0] as string);
     expect(left.every((k) => k.endsWith(':reap'))).toBe(true);
   }, 90_000);
   it('SIGTERM (drain): its clients resume on another node; their peers see nothing', async () => {

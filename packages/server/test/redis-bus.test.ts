@@ -4,11 +4,10 @@
  * process, each with its own RedisBus handle, on this file's private redis-server; raw clients.
  * The conformance suites (signals, join, resume, ...) run over the same bus through BUS_KINDS.
  */
-import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CloseCode, DEFAULT_TIMINGS } from '@parley/protocol';
 import type { RedisBus } from '@parley/server';
-import { testRedis, waitFor, type RedisServer } from '@parley/testkit';
+import { redisTraces, testRedis, waitFor, type RedisServer } from '@parley/testkit';
 import { Harness } from './support/harness.js';
 
 /** Short leases: a dead node is noticed within about two seconds. */
@@ -56,37 +55,17 @@ function allHealth(ready: boolean, ms = 10_000): Promise<void> {
   );
 }
 
-/** Every key, and every value that names `nodeId` (a hash field value, a set or zset member). */
-async function traces(nodeId: string): Promise<string[]> {
-  const r = new Redis(redis.url);
-  try {
-    const found: string[] = [];
-    for (const key of await r.keys('*')) {
-      const type = await r.type(key);
-      let values: string[] = [];
-      if (type === 'hash') values = await r.hvals(key);
-      else if (type === 'set') values = await r.smembers(key);
-      else if (type === 'zset') values = await r.zrange(key, '0', '-1');
-      else if (type === 'string') values = [(await r.get(key)) ?? ''];
-      if (key.includes(nodeId) || values.some((v) => v.includes(nodeId))) found.push(key);
-    }
-    return found;
-  } finally {
-    r.disconnect();
-  }
-}
-
 describe('the Redis bus', () => {
   it('a node that stops renewing its lease: its member waits for its client (peers get connectionReconnecting), then is declared gone with networkDisconnected; Redis keeps nothing of it', async () => {
     const { b, aId } = await h.pair(sessionId); // a on node 0, b on node 1
     const dead = bus(0);
-    expect(await traces(dead.nodeId)).not.toEqual([]);
+    expect(await redisTraces(redis.url, dead.nodeId)).not.toEqual([]);
     dead.crash();
     expect(await b.client.nextOf('connectionReconnecting', 10_000)).toMatchObject({ connectionId: aId });
     const destroyed = await b.client.nextOf('connectionDestroyed', 10_000);
     expect(destroyed).toMatchObject({ connectionId: aId, reason: 'networkDisconnected' });
     // Only the reaper's election key names it, and it expires by itself (30 s).
-    const left = await traces(dead.nodeId);
+    const left = await redisTraces(redis.url, dead.nodeId);
     expect(left.every((k) => k.endsWith(`n:${dead.nodeId}:reap`))).toBe(true);
     expect(Number(await redis.command('PTTL', left[0] ?? 'none'))).not.toBe(-1);
     // The survivors carry on.

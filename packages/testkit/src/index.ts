@@ -68,5 +68,6 @@ export {
   type RedisServer,
   type RedisServerOptions,
 } from './redis-server.js';
+export { redisTraces } from './redis-traces.js';
 export { startParleyProcess, PARLEY_BIN, type ParleyProcess } from './parley-process.js';
 export { parseMetrics } from './metrics.js';
