@@ -1,4 +1,4 @@
-/** The terminal table, the ratios and the goals of issue 5. */
+/** The terminal table, the ratios and the goals of issue 5 (one node) and issue 13 (the cluster). */
 import type { Metrics, ScenarioResult } from './lib/members.js';
 import type { SystemName } from './systems/types.js';
 
@@ -101,6 +101,16 @@ export function goals(results: Results, idleTop: number, stormN: number): Goal[]
   const dupM = g('storm', 'parley', 'duplicateJoinLeaveMembers');
   add('storm: 0 duplicate join/leave', dupO === null || dupM === null ? null : dupO + dupM, 0, true, 'events');
   add('resume p99 ≤ 200 ms', g('resume', 'parley', 'excludingBackoff.p99'), 200, true, 'ms');
+  const ck = g('cluster', 'parley', 'kneeDeliveriesPerSec');
+  add('cluster: two-node knee ≥ 1.5× one-node knee', ratio(ck, knee), 1.5, false, '× one node');
+  add(
+    'cluster: two-node knee ≥ 3× Socket.IO + Redis',
+    ratio(ck, g('cluster', 'socketio', 'kneeDeliveriesPerSec')),
+    3,
+    false,
+    '× Socket.IO',
+  );
+  add('cluster: 100×1/s across nodes p99 ≤ 15 ms', g('cluster', 'parley', 'p99At100'), 15, true, 'ms');
   return out;
 }
 
@@ -122,7 +132,7 @@ export function table(rs: Row[]): string {
 
 export function goalTable(gs: Goal[]): string {
   return [
-    '| goal (issue 5) | Parley | met |',
+    '| goal (issue 5; cluster: issue 13) | Parley | met |',
     '|---|---:|---|',
     ...gs.map(
       (g) => `| ${g.goal} | ${g.value} | ${g.met === null ? 'not measured' : g.met ? 'met' : `missed: ${g.gap}`} |`,
