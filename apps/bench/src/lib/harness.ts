@@ -1,4 +1,5 @@
 /** Starting server and load processes for a scenario, and always stopping them. */
+import { sleep } from './clock.js';
 import { Worker } from './rpc.js';
 import type { ServerInfo, ServerStats, SystemName } from '../systems/types.js';
 
@@ -113,4 +114,28 @@ export function at<T>(xs: readonly T[], i: number): T {
   const x = xs[i];
   if (x === undefined) throw new Error(`no item ${i} (of ${xs.length})`);
   return x;
+}
+
+/**
+ * A rate sweep (fan-out and cluster): `step` runs one rate; a failing step is tried once more
+ * (one noisy step on a shared machine) and the sweep stops when it fails again (at once with
+ * --quick). Resolves with the last passing step's result, or null when none passed.
+ */
+export async function sweep<T extends { ok: boolean }>(
+  rates: readonly number[],
+  quick: boolean,
+  step: (rate: number) => Promise<T>,
+): Promise<T | null> {
+  let passed: T | null = null;
+  for (const rate of rates) {
+    let res = await step(rate);
+    if (!res.ok && !quick) {
+      await sleep(1000);
+      res = await step(rate);
+    }
+    if (!res.ok) break;
+    passed = res;
+    await sleep(200);
+  }
+  return passed;
 }

@@ -10,7 +10,7 @@
  */
 import { sleep } from '../lib/clock.js';
 import type { Metrics, ScenarioResult } from '../lib/members.js';
-import { at, log, profilePhase, withLoads, withServer, type RunOptions } from '../lib/harness.js';
+import { at, log, profilePhase, sweep, withLoads, withServer, type RunOptions } from '../lib/harness.js';
 import { startRedis } from '../lib/redis.js';
 import type { SystemName } from '../systems/types.js';
 
@@ -62,7 +62,6 @@ export async function runCluster(systems: readonly SystemName[], o: RunOptions):
                 await a.call('fanout.send', { rate: rates[0], ms: o.quick ? 300 : 1000, drainMs }, 60_000);
                 await sleep(200);
                 const steps: Metrics[] = [];
-                let knee = 0;
                 let p99At100: number | null = null;
                 // Two profile phases: both servers' workers have one name, and a file per label.
                 const stops = await Promise.all([
@@ -86,9 +85,7 @@ export async function runCluster(systems: readonly SystemName[], o: RunOptions):
                     Date.now(),
                   ];
                 };
-                let retried = false;
-                for (let i = 0; i < rates.length; i++) {
-                  const rate = rates[i] as number;
+                const knee = await sweep(rates, o.quick, async (rate) => {
                   await b.call('fanout.reset');
                   const c0 = await cpu();
                   const res = await a.call<Step>('fanout.send', { rate, ms: stepMs, drainMs }, 60_000);
@@ -106,21 +103,11 @@ export async function runCluster(systems: readonly SystemName[], o: RunOptions):
                     `  ${system} x2 ${rate} msg/s → ${deliveriesPerSec}/s p50 ${res.lat.p50} p99 ${res.lat.p99} ${ok ? 'ok' : 'FAIL'} ` +
                       `(cpu % of a core: node1 ${c1n}, node2 ${c2n}, load A ${ca}, load B ${cb}, redis ${cr}; sum ${Math.round(cpuPct.reduce((x, y) => x + y, 0))} of 200)`,
                   );
-                  if (!ok) {
-                    // A failing step is tried once more, as in fan-out (one noisy step on a shared machine).
-                    if (retried || o.quick) break;
-                    retried = true;
-                    i--;
-                    await sleep(1000);
-                    continue;
-                  }
-                  retried = false;
-                  knee = deliveriesPerSec;
-                  await sleep(200);
-                }
+                  return { ok, deliveriesPerSec };
+                });
                 await Promise.all(stops.map((stop) => stop()));
                 await Promise.all([a.call('fanout.leave'), b.call('fanout.leave')]);
-                return { kneeDeliveriesPerSec: knee, p99At100, steps };
+                return { kneeDeliveriesPerSec: knee?.deliveriesPerSec ?? 0, p99At100, steps };
               }),
             nodeOpts,
           ),

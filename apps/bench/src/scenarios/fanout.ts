@@ -8,7 +8,7 @@
 import { now, sleep } from '../lib/clock.js';
 import { closeAll, joinMembers, payload, sentAt, type Metrics, type ScenarioResult } from '../lib/members.js';
 import { Samples, summarize } from '../lib/stats.js';
-import { at, cpuPercent, log, profilePhase, withLoads, withServer, type RunOptions } from '../lib/harness.js';
+import { at, cpuPercent, log, profilePhase, sweep, withLoads, withServer, type RunOptions } from '../lib/harness.js';
 import type { BenchClient, JoinSpec, SystemName } from '../systems/types.js';
 import { lifecycle } from '../systems/parley-client.js';
 
@@ -105,14 +105,10 @@ export async function runFanout(systems: readonly SystemName[], o: RunOptions): 
         await b.call('fanout.join', { spec, count: MEMBERS / 2, measure: false });
         await sleep(o.quick ? 100 : 300);
         const steps: Metrics[] = [];
-        let knee = 0;
-        let kneeP99: number | null = null;
         await a.call('fanout.send', { rate: rates[0], ms: o.quick ? 300 : 1000, drainMs }, 60_000); // warm-up, not recorded
         await sleep(200);
-        let retried = false;
         const stopProfile = await profilePhase(`fanout-${system}`, [s.worker, a, b]);
-        for (let i = 0; i < rates.length; i++) {
-          const rate = rates[i] as number;
+        const knee = await sweep(rates, o.quick, async (rate) => {
           await b.call('fanout.reset');
           const [cpuA0, cpuB0] = await Promise.all([a.call<number>('fanout.cpu'), b.call<number>('fanout.cpu')]);
           const before = await s.stats();
@@ -151,21 +147,11 @@ export async function runFanout(systems: readonly SystemName[], o: RunOptions): 
           log(
             `  ${system} ${rate} msg/s → ${deliveriesPerSec}/s p50 ${res.lat.p50} p99 ${res.lat.p99} ${ok ? 'ok' : 'FAIL'} (cpu % of a core: server ${cpuPercent(before, after)}, load A ${loadCpuPct[0]}, load B ${loadCpuPct[1]})`,
           );
-          if (!ok) {
-            if (retried || o.quick) break;
-            retried = true;
-            i--;
-            await sleep(1000);
-            continue;
-          }
-          retried = false;
-          knee = deliveriesPerSec;
-          kneeP99 = res.lat.p99;
-          await sleep(200);
-        }
+          return { ok, deliveriesPerSec, p99: res.lat.p99 };
+        });
         await stopProfile();
         await Promise.all([a.call('fanout.leave'), b.call('fanout.leave')]);
-        return { kneeDeliveriesPerSec: knee, kneeP99, steps };
+        return { kneeDeliveriesPerSec: knee?.deliveriesPerSec ?? 0, kneeP99: knee?.p99 ?? null, steps };
       }),
     );
   }
