@@ -16,6 +16,8 @@ const CAPS = ['reply', 'streams'] as const;
 class RecordingRouter implements MediaRouter {
   readonly calls: string[] = [];
   refusePublish = false;
+  /** Subscriptions wait for ever (a forwarder that has not answered yet). */
+  holdSubscribe = false;
   closed = 0;
   constructor(readonly host: MediaRouterHost) {}
   onPublish(_s: string, stream: StreamInfo): Promise<void> {
@@ -28,7 +30,7 @@ class RecordingRouter implements MediaRouter {
   }
   onSubscribe(_s: string, sub: { subscriberId: string }): Promise<void> {
     this.calls.push(`subscribe ${sub.subscriberId}`);
-    return Promise.resolve();
+    return this.holdSubscribe ? new Promise<void>(() => undefined) : Promise.resolve();
   }
   onUnsubscribe(_s: string, sub: { subscriberId: string }): Promise<void> {
     this.calls.push(`unsubscribe ${sub.subscriberId}`);
@@ -181,6 +183,26 @@ describe('in a Redis cluster, every call reaches the routed session forwarder no
       'leave',
     ]);
     expect(routers.slice(1).map((r) => r.calls)).toEqual([[], []]);
+  });
+
+  it("a routed request is done for a rebuild only once the forwarder answered it: the client's node dies meanwhile, and the rebuilt connection has not processed it", async () => {
+    const alice = await h.join(sessionId, { caps: CAPS }); // node 0: the forwarder
+    const bob = await h.join(sessionId, { caps: CAPS }); // node 1: will die
+    alice.client.send({ t: 'publish', s: 1, name: 'cam', hasAudio: true, hasVideo: true, videoType: 'camera' });
+    const { streamId } = (await alice.client.nextOf('reply')).data as unknown as StreamInfo;
+    const forwarder = routers[0] as RecordingRouter;
+    // Request 1, answered: acknowledged.
+    bob.client.send({ t: 'subscribe', s: 1, streamId, subscriberId: 's1' });
+    await bob.client.nextOf('ack', 5000, (a) => a.a === 1);
+    // Request 2 reaches the forwarder (its script ran), which does not answer before bob's node dies.
+    forwarder.holdSubscribe = true;
+    bob.client.send({ t: 'subscribe', s: 2, streamId, subscriberId: 's2' });
+    await bob.client.until('the forwarder has the call', () => forwarder.calls.includes('subscribe s2'), 5000);
+    h.nodes.redisBuses[1]?.crash();
+    bob.client.ws.terminate();
+    const back = h.resume(sessionId, bob.welcome, bob.client.received, undefined, h.nodes.servers[2]);
+    // Request 1 is done, request 2 is not: the client sends it again instead of taking it as done.
+    expect((await back.nextOf('resumed', 10_000)).ack).toBe(1);
   });
 
   it("a forwarder node that dies ends the session's routed streams (also those of other nodes); the next publish elects another node", async () => {

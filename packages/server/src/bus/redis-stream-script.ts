@@ -272,6 +272,9 @@ local function streamOp(s, text, by, r)
       out[1] = { ev = cjson.encode(p), t = to }
     end
     return ok()
+  elseif o.op == 'answered' then
+    -- A routed request the forwarder answered: only its number goes into the log (ok() does it).
+    return ok()
   elseif o.op == 'mediaFromServer' then
     if not isMember(s, o.to) then return fail('connection-not-found') end
     local p = o.payload

@@ -67,6 +67,11 @@ export type StreamOp =
   | { readonly op: 'media'; readonly by: string; readonly payload: MediaPayload; readonly relay: boolean }
   /** A negotiation step from the forwarder to one connection. */
   | { readonly op: 'mediaFromServer'; readonly to: string; readonly payload: MediaPayload }
+  /**
+   * A routed request the forwarder has answered: nothing changes; a cluster bus logs the request's
+   * number (`by`) here, so a rebuild (core/rebuild.ts) counts it done only once it was answered.
+   */
+  | { readonly op: 'answered' }
   | { readonly op: 'forceMute'; readonly streamId?: string; readonly excluded?: readonly string[] }
   | { readonly op: 'disableForceMute' }
   | {
@@ -209,6 +214,8 @@ export function applyStreamOp(
       if (op.relay) out.push({ event: { kind: 'media', from: op.by, ...payload }, except: null, to });
       return done(OK);
     }
+    case 'answered':
+      return done(OK);
     case 'mediaFromServer':
       if (!isMember(op.to)) return done(fail('connection-not-found'));
       out.push({ event: { kind: 'media', from: null, ...op.payload }, except: null, to: op.to });

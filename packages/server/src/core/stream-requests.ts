@@ -35,6 +35,9 @@ export interface RequestOutcomes {
 
 type Refusal = readonly [SessionErrorCode, string];
 
+/** The requests a routed session completes only when the forwarder has answered them. */
+const ANSWERED_BY_ROUTER: ReadonlySet<StreamOp['op']> = new Set<StreamOp['op']>(['publish', 'subscribe', 'media']);
+
 /** The code and words of a bus refusal, per request. */
 function refusal(result: Extract<StreamOpResult, { ok: false }>, streamId: string, moderation: boolean): Refusal {
   const id = JSON.stringify(streamId.slice(0, MAX_STREAM_ID_LENGTH));
@@ -168,7 +171,7 @@ export class StreamRequests {
             SessionErrorCode.UnableToSubscribe,
             () => {
               this.counters.streamSubscriptions++;
-              this.out.complete(c, s);
+              this.#answered(c, s);
             },
             () => {
               this.bus.stream(c.sessionId, { op: 'unsubscribe', streamId, subscriberId, by: c.id }, () => undefined);
@@ -199,7 +202,7 @@ export class StreamRequests {
           const code =
             subscriberId === null ? SessionErrorCode.PublisherWebRTCError : SessionErrorCode.SubscriberWebRTCError;
           this.#after(c, s, routed.onNegotiation(c.sessionId, c.id, payload), code, () => {
-            this.out.complete(c, s);
+            this.#answered(c, s);
           });
         });
         return;
@@ -280,7 +283,28 @@ export class StreamRequests {
     }
   }
 
-  /** Send an operation to the bus; on success run `then` (default: complete), else nack. */
+  /**
+   * A routed request the forwarder has answered: its number goes into the session's log now (a
+   * cluster bus), then the client gets its ack. A rebuild after a node death then never counts
+   * such a request done before the forwarder answered it (core/rebuild.ts).
+   */
+  #answered(c: Connection, s: number): void {
+    this.bus.stream(
+      c.sessionId,
+      { op: 'answered' },
+      () => {
+        this.out.complete(c, s);
+      },
+      { connectionId: c.id, s },
+    );
+  }
+
+  /**
+   * Send an operation to the bus; on success run `then` (default: complete), else nack. The
+   * request's number goes into the log with the operation, except for a routed session's
+   * publish, subscribe and media: the forwarder answers those, and their number is logged with
+   * that answer (the publish's `reply`, or `#answered`).
+   */
   #op(
     c: Connection,
     s: number,
@@ -299,7 +323,7 @@ export class StreamRequests {
         } else if (then !== undefined) then(result);
         else this.out.complete(c, s);
       },
-      { connectionId: c.id, s },
+      this.#routed(c) !== null && ANSWERED_BY_ROUTER.has(op.op) ? undefined : { connectionId: c.id, s },
     );
   }
 
