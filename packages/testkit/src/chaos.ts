@@ -23,7 +23,7 @@ import { DeliveryChecker, type DeliveryCounts } from './delivery-checker.js';
 import { FaultProxy } from './fault-proxy.js';
 import { startNodes, type BusKind } from './nodes.js';
 import { prng, type Prng } from './prng.js';
-import { waitFor } from './wait-for.js';
+import { untilComplete, waitFor } from './wait-for.js';
 
 /** Options of {@link runChaos}. */
 export interface ChaosOptions {
@@ -310,17 +310,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosResult>
     ).catch((e: unknown) => {
       fail(String(e));
     });
-    await waitFor(
-      (resolve) => {
-        const check = (): void => {
-          if (checker.complete()) resolve();
-        };
-        check();
-        return checker.onReceive(check);
-      },
-      drainTimeout,
-      () => `every message at every receiver; missing: ${checker.missing().join('; ')}`,
-    ).catch((e: unknown) => {
+    await untilComplete(checker, drainTimeout, 'every message at every receiver').catch((e: unknown) => {
       fail(String(e));
     });
 

@@ -33,7 +33,7 @@ import { ChaosTally } from './cluster-chaos-tally.js';
 import { FaultProxy } from './fault-proxy.js';
 import { startProcessCluster, type ProcessCluster } from './process-cluster.js';
 import { prng, type Prng } from './prng.js';
-import { waitFor } from './wait-for.js';
+import { untilComplete } from './wait-for.js';
 
 export {
   formatClusterChaosTable,
@@ -227,17 +227,7 @@ export async function runClusterChaos(options: ClusterChaosOptions = {}): Promis
     ).catch((e: unknown) => {
       t.fail(String(e));
     });
-    await waitFor(
-      (resolve) => {
-        const check = (): void => {
-          if (checker.complete()) resolve();
-        };
-        check();
-        return checker.onReceive(check);
-      },
-      drainTimeout,
-      () => `every required message; missing: ${checker.missing().join('; ')}`,
-    ).catch((e: unknown) => {
+    await untilComplete(checker, drainTimeout, 'every required message').catch((e: unknown) => {
       t.fail(String(e));
     });
 

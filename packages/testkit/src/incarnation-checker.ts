@@ -17,19 +17,10 @@
  * An arrival already seen is **duplicated**, one below the highest seen **reordered**; at the end
  * **lost** = required numbers never received. An explicit failure is not a loss.
  */
+import type { DeliveryCounts } from './delivery-checker.js';
 
-/** The counts a cluster run reports. */
-export interface IncarnationCounts {
-  /** Messages sent, over every incarnation. */
-  sent: number;
-  /** Deliveries required (see the rules above). */
-  expected: number;
-  /** Distinct (receiver, sender, n) deliveries, required or optional. */
-  delivered: number;
-  lost: number;
-  duplicated: number;
-  reordered: number;
-}
+/** The counts a cluster run reports (`expected`: the deliveries required by the rules above). */
+export type IncarnationCounts = DeliveryCounts;
 
 interface Stream {
   highest: number;

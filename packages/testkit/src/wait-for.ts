@@ -220,3 +220,25 @@ export function recordEvents(anySource: SessionEvents | EventSource, names: read
     },
   };
 }
+
+/** What {@link untilComplete} waits on: a delivery checker (DeliveryChecker, IncarnationChecker). */
+export interface CompletionChecker {
+  complete(): boolean;
+  onReceive(listener: () => void): () => void;
+  missing(): string[];
+}
+
+/** Resolves once the checker has every required message; rejects after `ms`, naming what is missing. */
+export function untilComplete(checker: CompletionChecker, ms: number, what: string): Promise<void> {
+  return waitFor(
+    (resolve) => {
+      const check = (): void => {
+        if (checker.complete()) resolve();
+      };
+      check();
+      return checker.onReceive(check);
+    },
+    ms,
+    () => `${what}; missing: ${checker.missing().join('; ')}`,
+  );
+}
