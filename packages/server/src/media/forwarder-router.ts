@@ -67,13 +67,21 @@ export class ForwarderMediaRouter implements MediaRouter {
   }
 
   async onPublish(sessionId: string, stream: StreamInfo): Promise<void> {
-    await this.#f.createRouter(sessionId);
     let resolve!: (p: readonly ProducerInfo[]) => void;
     const ready = new Promise<readonly ProducerInfo[]>((r) => (resolve = r));
     const media: StreamMedia = { publisher: stream.connectionId, producers: undefined, ready, resolve };
     const streams = this.#streams.get(sessionId) ?? new Map<string, StreamMedia>();
     this.#streams.set(sessionId, streams);
+    // Known before the worker has made the session's router: the others get streamCreated now
+    // and may subscribe at once (a subscription's transport waits for the upload anyway).
     streams.set(stream.streamId, media);
+    try {
+      await this.#f.createRouter(sessionId);
+    } catch (error) {
+      if (streams.get(stream.streamId) === media) streams.delete(stream.streamId);
+      if (streams.size === 0 && this.#streams.get(sessionId) === streams) this.#streams.delete(sessionId);
+      throw error;
+    }
   }
 
   async onUnpublish(sessionId: string, streamId: string): Promise<void> {
