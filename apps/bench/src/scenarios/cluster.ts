@@ -69,29 +69,23 @@ export async function runCluster(systems: readonly SystemName[], o: RunOptions):
                   profilePhase(`cluster-${system}-node2`, [n2.worker]),
                 ]);
                 // CPU of every process of the step (ms so far): node 1, node 2, load A, load B, Redis.
-                const cpu = async (): Promise<number[]> => {
+                const cpu = async (): Promise<{ ms: number[]; at: number }> => {
                   const [s1, s2, ca, cb] = await Promise.all([
                     n1.stats(),
                     n2.stats(),
                     a.call<number>('fanout.cpu'),
                     b.call<number>('fanout.cpu'),
                   ]);
-                  return [
-                    s1.cpuUserMs + s1.cpuSystemMs,
-                    s2.cpuUserMs + s2.cpuSystemMs,
-                    ca,
-                    cb,
-                    redis.cpuMs(),
-                    Date.now(),
-                  ];
+                  const ms = [s1.cpuUserMs + s1.cpuSystemMs, s2.cpuUserMs + s2.cpuSystemMs, ca, cb, redis.cpuMs()];
+                  return { ms, at: Date.now() };
                 };
                 const knee = await sweep(rates, o.quick, async (rate) => {
                   await b.call('fanout.reset');
                   const c0 = await cpu();
                   const res = await a.call<Step>('fanout.send', { rate, ms: stepMs, drainMs }, 60_000);
                   const c1 = await cpu();
-                  const wall = (c1[5] ?? 0) - (c0[5] ?? 0);
-                  const cpuPct = c1.slice(0, 5).map((v, i) => Math.round(((v - (c0[i] ?? 0)) / wall) * 1000) / 10);
+                  const wall = c1.at - c0.at;
+                  const cpuPct = c1.ms.map((v, i) => Math.round(((v - (c0.ms[i] ?? 0)) / wall) * 1000) / 10);
                   const delivered = res.receivedHere + (await b.call<number>('fanout.count'));
                   const expected = res.sent * MEMBERS;
                   const deliveriesPerSec = Math.round((delivered / stepMs) * 1000);
