@@ -55,7 +55,9 @@ describe.each(BUS_KINDS)('over the %s bus', (bus) => {
       expect((await a.client.nextOf('nack')).code).toBe(1461);
       expect((await a.client.nextOf('nack')).code).toBe(1461);
       expect((await a.client.nextOf('nack')).code).toBe(1413);
-      expect((await a.client.nextOf('ack')).a).toBe(3);
+      // Over a cluster bus an ack covering 2 may share nack 3's frame (acks go last in a frame);
+      // what matters is that the ack covering 3 comes after nack 3.
+      expect((await a.client.nextOf('ack', 3000, (m) => m.a >= 3)).a).toBe(3);
       a.client.send({ t: 'signal', s: 4, data: 'ok' });
       expect((await b.client.nextOf('signal')).data).toBe('ok');
       expect(b.client.all('signal')).toHaveLength(1);
