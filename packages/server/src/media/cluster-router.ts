@@ -1,7 +1,7 @@
 /**
  * Routed media in a cluster (docs/CLUSTER.md §Routed media): a session's forwarder lives on one
- * node, the node where its first routed stream was published (recorded in the bus's shared
- * state). This {@link MediaRouter} wraps a node's own router: each call for a session whose
+ * node, the node of the session's first routed publish or subscribe call (recorded in the bus's
+ * shared state). This {@link MediaRouter} wraps a node's own router: each call for a session whose
  * forwarder is here runs on the local router; a call for a session whose forwarder is on another
  * node travels there over the bus's node channels and its answer (or error) comes back the same
  * way. The forwarder's own answers and ICE candidates reach the client through the session bus
@@ -82,8 +82,13 @@ export class ClusterMediaRouter implements MediaRouter {
     return Promise.resolve();
   }
 
+  /**
+   * Elects a forwarder node too: the stream exists (the bus accepted the subscription), and its
+   * publisher's node may not have called yet; that call then follows to the same node, where the
+   * subscription waits for it (ForwarderMediaRouter.onSubscribe).
+   */
   onSubscribe(sessionId: string, s: MediaSubscription): Promise<void> {
-    return this.#call(sessionId, 'onSubscribe', [sessionId, s], false, () => this.local.onSubscribe(sessionId, s));
+    return this.#call(sessionId, 'onSubscribe', [sessionId, s], true, () => this.local.onSubscribe(sessionId, s));
   }
 
   onUnsubscribe(sessionId: string, s: MediaSubscription): Promise<void> {

@@ -18,6 +18,12 @@ import { createForwarder } from './create-forwarder.js';
 
 /** How long a subscriber's offer waits for the publisher's upload to be negotiated. */
 const PRODUCERS_WAIT_MS = 15_000;
+/**
+ * How long a subscription waits for its stream's `onPublish`: in a cluster the subscriber's node
+ * may call the forwarder node before the publisher's node does (both follow the stream's
+ * announcement, on different nodes).
+ */
+export const STREAM_WAIT_MS = 5_000;
 
 interface StreamMedia {
   readonly publisher: string;
@@ -42,10 +48,12 @@ export class ForwarderMediaRouter implements MediaRouter {
   #forwarder: MediaForwarder | undefined;
   readonly #streams = new Map<string, Map<string, StreamMedia>>(); // sessionId → streamId → media
   readonly #transports = new Map<string, Owner>(); // live transports by id
+  readonly #awaited = new Map<string, Set<() => void>>(); // `${sessionId}|${streamId}` → waiting subscriptions
 
   constructor(
     private readonly host: MediaRouterHost,
     private readonly make: () => MediaForwarder,
+    private readonly streamWaitMs = STREAM_WAIT_MS,
   ) {}
 
   get #f(): MediaForwarder {
@@ -75,6 +83,8 @@ export class ForwarderMediaRouter implements MediaRouter {
     // Known before the worker has made the session's router: the others get streamCreated now
     // and may subscribe at once (a subscription's transport waits for the upload anyway).
     streams.set(stream.streamId, media);
+    const awaited = this.#awaited.get(`${sessionId}|${stream.streamId}`);
+    if (awaited !== undefined) for (const arrived of awaited) arrived();
     try {
       await this.#f.createRouter(sessionId);
     } catch (error) {
@@ -95,11 +105,33 @@ export class ForwarderMediaRouter implements MediaRouter {
     }
   }
 
-  /** Nothing to do yet: the subscription's transport is made by its offer. */
+  /**
+   * Nothing to do but wait for the stream (at most `streamWaitMs`): the subscription's transport
+   * is made by its offer.
+   */
   onSubscribe(sessionId: string, subscription: MediaSubscription): Promise<void> {
-    return this.#streams.get(sessionId)?.get(subscription.streamId) === undefined
-      ? Promise.reject(new Error(`stream ${subscription.streamId} is not in the forwarder`))
-      : Promise.resolve();
+    const { streamId } = subscription;
+    if (this.#streams.get(sessionId)?.get(streamId) !== undefined) return Promise.resolve();
+    const key = `${sessionId}|${streamId}`;
+    const awaited = this.#awaited.get(key) ?? new Set<() => void>();
+    this.#awaited.set(key, awaited);
+    return new Promise<void>((resolve, reject) => {
+      const forget = (): void => {
+        clearTimeout(timer);
+        awaited.delete(arrived);
+        if (awaited.size === 0 && this.#awaited.get(key) === awaited) this.#awaited.delete(key);
+      };
+      const arrived = (): void => {
+        forget();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        forget();
+        reject(new Error(`stream ${streamId} is not in the forwarder`));
+      }, this.streamWaitMs);
+      timer.unref();
+      awaited.add(arrived);
+    });
   }
 
   async onUnsubscribe(sessionId: string, s: MediaSubscription): Promise<void> {
