@@ -11,14 +11,14 @@ import type { Session } from '@parley/client';
 import { startParleyProcess, waitFor, type ParleyProcess } from '@parley/testkit';
 import { API_KEY, API_SECRET } from './harness.js';
 import { done, T } from './support-opentok.js';
-import { SignalFlow, startCluster } from './support/cluster.js';
+import { SignalFlow, STEADY_CLUSTER_FLAGS, startCluster } from './support/cluster.js';
 import { idOf, readyz, useCluster } from './support/cluster-fixture.js';
 
 const cx = useCluster();
 
 describe('a session across three parley serve processes over Redis', () => {
   it('presence, signals to all and to one in one order, and REST from any node (official SDK)', async () => {
-    cx.nodes = await startCluster(cx.redis, 3);
+    cx.nodes = await startCluster(cx.redis, 3, [], STEADY_CLUSTER_FLAGS);
     const [a, b, c] = cx.nodes as [ParleyProcess, ParleyProcess, ParleyProcess];
     const sessionId = await cx.createSession(a);
     const people = await cx.joinAll(sessionId, [

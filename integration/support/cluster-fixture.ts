@@ -1,7 +1,8 @@
 /**
  * What both cluster test files set up the same way: one private redis-server per file, the nodes
- * and client sessions of each test ended after it, and the helpers that place named clients on
- * nodes. support/cluster.ts has the pieces (nodes, URL lists, the signal flow).
+ * and client sessions of each test ended after it (a failed test prints the end of each node's
+ * log first: what a node saw is the only trace of a cluster race), and the helpers that place named
+ * clients on nodes. support/cluster.ts has the pieces (nodes, URL lists, the signal flow).
  */
 import OpenTok from 'opentok';
 import { afterAll, afterEach, beforeAll } from 'vitest';
@@ -10,6 +11,9 @@ import { startRedisServer, type ParleyProcess, type RedisServer } from '@parley/
 import { API_KEY, API_SECRET } from '../harness.js';
 import { call, seesOthers } from '../support-opentok.js';
 import { joinCluster, killAll, urlsFrom } from './cluster.js';
+
+/** How much of each node's log a failed test prints. */
+const LOG_TAIL = 4_000;
 
 /** A test file's cluster: `redis` for the file, `nodes` set by each test and killed after it. */
 export interface ClusterFixture {
@@ -58,7 +62,11 @@ export function useCluster(): ClusterFixture {
   afterAll(async () => {
     await redis?.stop();
   });
-  afterEach(async () => {
+  afterEach(async ({ task }) => {
+    if (task.result?.state === 'fail')
+      cx.nodes.forEach((node, i) => {
+        console.error(`node ${i} (${node.url}), the end of its log:\n${node.output().slice(-LOG_TAIL)}`);
+      });
     await Promise.all(sessions.splice(0).map((s) => s.disconnect().catch(() => undefined)));
     await killAll(cx.nodes);
     cx.nodes = [];

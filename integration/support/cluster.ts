@@ -11,12 +11,22 @@ import { API_KEY, API_SECRET } from '../harness.js';
 
 /** Short cluster timings: lease 1.5 s renewed every 0.3 s; 4 s to resume. */
 export const CLUSTER_FLAGS = ['--lease-ttl', '1500', '--lease-renew', '300', '--reconnect-window', '4000'] as const;
+/**
+ * For a test where no node dies: the default lease (10 s), so a busy machine that stalls a node
+ * for over a second (a 1.5 s lease) never makes a live node look dead; 4 s to resume.
+ */
+export const STEADY_CLUSTER_FLAGS = ['--reconnect-window', '4000'] as const;
 /** The longest a dead node's client may take to be declared gone: lease + renewal + window, with room for a busy machine. */
 export const DEAD_NODE_BOUND_MS = 20_000;
 
 /** Start `n` nodes on one Redis (in parallel), with the fixed project. */
-export function startCluster(redis: RedisServer, n: number, extra: readonly string[] = []): Promise<ParleyProcess[]> {
-  const args = ['--redis', redis.url, '--api-key', API_KEY, '--api-secret', API_SECRET, ...CLUSTER_FLAGS, ...extra];
+export function startCluster(
+  redis: RedisServer,
+  n: number,
+  extra: readonly string[] = [],
+  flags: readonly string[] = CLUSTER_FLAGS,
+): Promise<ParleyProcess[]> {
+  const args = ['--redis', redis.url, '--api-key', API_KEY, '--api-secret', API_SECRET, ...flags, ...extra];
   return Promise.all(Array.from({ length: n }, () => startParleyProcess(args)));
 }
 
