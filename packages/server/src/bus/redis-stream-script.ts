@@ -129,8 +129,8 @@ local function streamsLeave(s, cid, reason)
 end
 
 -- Routed media (media/cluster-router.ts): the session's forwarder node, elected by the first
--- routed publish or subscribe (elect '1'); a call for it is published on that node's channel, unless it is
--- this node ('here').
+-- routed publish or subscribe (elect '1'); a call for it is published on that node's channel,
+-- unless it is this node ('here').
 local function forwarderCall(s, elect, request)
   if redis.call('HLEN', s.m) == 0 then return { 'none' } end
   local fw = redis.call('GET', fwKey(s))
