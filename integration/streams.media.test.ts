@@ -84,6 +84,8 @@ describe('relayed media between Node clients (wrtc)', () => {
     const { publisher, stream } = await publishCamera(alice, bob);
     const { subscriber, video } = await subscribe(bob, stream);
     await video.atLeast(10, T);
+    expect(bob.getSubscribersForStream(stream)).toEqual([subscriber]);
+    expect(alice.getPublisherForStream(stream)).toBe(publisher);
 
     const destroyed = nextEmitted<{ reason: string }>(events(subscriber), 'destroyed', T);
     const gone = nextEvent(bob, 'streamDestroyed', T);
@@ -91,6 +93,8 @@ describe('relayed media between Node clients (wrtc)', () => {
     expect((await gone).reason).toBe('clientDisconnected');
     expect((await destroyed).reason).toBe('clientDisconnected');
     expect(subscriber.peerConnection).toBeNull();
+    expect(bob.getSubscribersForStream(stream)).toEqual([]);
+    expect(alice.getPublisherForStream(stream)).toBeUndefined();
   });
 
   it('publishVideo = false: streamPropertyChanged(hasVideo) and subscriberVideoDisabled(publishVideo); true brings it back', async () => {

@@ -84,6 +84,14 @@ describe.each(STREAM_BUS_KINDS)('streams over the %s bus', (bus) => {
     });
     expect(seen.connection.connectionId).toBe(alice.connection?.connectionId);
     expect(bob.streams.get(stream.streamId)).toBe(seen);
+    // The lookups of OpenTok.js: ours by Stream or ID; another client's stream has no Publisher here.
+    expect(alice.getPublisherForStream(stream)).toBe(publisher);
+    expect(alice.getPublisherForStream(stream.streamId)).toBe(publisher);
+    expect(bob.getPublisherForStream(seen)).toBeUndefined();
+    expect(bob.getSubscribersForStream(seen)).toEqual([]);
+    expect(() => bob.getSubscribersForStream('')).toThrow(
+      expect.objectContaining({ code: SessionErrorCode.NullOrInvalidParameter }),
+    );
 
     // A joiner sees the stream after its connections, from welcome, once.
     const carol = new Session(API_KEY, h.sessionId, undefined, { url: h.nodes.next().url, webrtc });
@@ -100,6 +108,7 @@ describe.each(STREAM_BUS_KINDS)('streams over the %s bus', (bus) => {
     expect((await destroyed).reason).toBe('clientDisconnected');
     expect((await ended).reason).toBe('clientDisconnected');
     expect(publisher.stream).toBeNull();
+    expect(alice.getPublisherForStream(stream)).toBeUndefined();
     expect(bob.streams.size).toBe(0);
     expect(aliceSaw.names()).toEqual([]);
     publisher.audioTrack?.stop();

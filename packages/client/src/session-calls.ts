@@ -118,6 +118,24 @@ export abstract class SessionCalls {
     return this.mediaOps.unsubscribe(subscriber);
   }
 
+  /**
+   * The Publisher of ours that publishes `stream` (a Stream or its ID), or undefined (another
+   * client's stream, or one that ended). Throws 1011 for anything but a Stream or a non-empty ID.
+   * @example const mine = session.getPublisherForStream(streamId); if (mine) await session.unpublish(mine);
+   */
+  getPublisherForStream(stream: Stream | string): Publisher | undefined {
+    return this.mediaOps.publisherFor(stream);
+  }
+
+  /**
+   * Our Subscribers of `stream` (a Stream or its ID), oldest first: empty when we do not subscribe
+   * to it (any more). Throws 1011 for anything but a Stream or a non-empty ID.
+   * @example for (const s of session.getSubscribersForStream(stream)) await session.unsubscribe(s);
+   */
+  getSubscribersForStream(stream: Stream | string): Subscriber[] {
+    return this.mediaOps.subscribersFor(stream);
+  }
+
   /** Moderators: end another client's stream (reason forceUnpublished). 1530 for others, 404 unknown stream. */
   forceUnpublish(stream: Stream | string): Promise<void> {
     return this.mediaOps.forceUnpublish(stream);

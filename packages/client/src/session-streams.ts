@@ -100,6 +100,17 @@ export class SessionStreams {
       await this.#request({ t: 'unsubscribe', streamId: subscriber.stream.streamId, subscriberId });
   }
 
+  /** Our Publisher of a stream (undefined for another client's stream, or one that ended). */
+  publisherFor(stream: Stream | string): Publisher | undefined {
+    return this.state.publishers.get(streamIdOf(stream, 'stream'));
+  }
+
+  /** Our Subscribers of a stream, oldest first (none once unsubscribed or the stream ended). */
+  subscribersFor(stream: Stream | string): Subscriber[] {
+    const streamId = streamIdOf(stream, 'stream');
+    return [...this.state.subscribers.values()].filter((s) => s.stream.streamId === streamId);
+  }
+
   async forceUnpublish(stream: Stream | string): Promise<void> {
     const streamId = streamIdOf(stream, 'stream');
     this.#connected();
