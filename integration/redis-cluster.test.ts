@@ -63,16 +63,18 @@ describe('a session across three parley serve processes over Redis', () => {
       ot.signal(sessionId, idOf(carol), { type: 'rest', data: 'via B' }, cb);
     });
     expect(await fromRest).toBe('via B');
+    // Bob's ID now: once his own client has handled the forced close, bob.connection is null.
+    const bobId = idOf(bob);
     const bobGone = waitFor<string>(
       (resolve) =>
         alice.on('connectionDestroyed', ({ connection, reason }) => {
-          if (connection.connectionId === idOf(bob)) resolve(reason);
+          if (connection.connectionId === bobId) resolve(reason);
         }),
       T,
       "bob's connectionDestroyed",
     );
     await done((cb) => {
-      new OpenTok(API_KEY, API_SECRET, { apiUrl: c.url }).forceDisconnect(sessionId, idOf(bob), cb);
+      new OpenTok(API_KEY, API_SECRET, { apiUrl: c.url }).forceDisconnect(sessionId, bobId, cb);
     });
     expect(await bobGone).toBe('forceDisconnected');
     expect(await Promise.all(cx.nodes.map(readyz))).toEqual([200, 200, 200]);
